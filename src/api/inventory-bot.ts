@@ -1,0 +1,438 @@
+// The InventoryBot schema, written once. TypeScript types are inferred from it, the operator and the
+// worker parse with it, and crds/ is generated from it (src/api/crd.ts). Nested objects use
+// `.prefault({})` so an omitted section gets its inner defaults, both here and in the API server.
+import { z } from 'zod';
+
+const cel = (rule: string, message: string, fieldPath?: string) => ({
+  rule,
+  message,
+  ...(fieldPath ? { fieldPath } : {}),
+});
+
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/)
+  .describe('A Kubernetes quantity, e.g. 250m or 256Mi.');
+
+const secretKeyRef = (defaultKey: string, what: string) =>
+  z
+    .object({
+      name: z.string().min(1).max(253).describe(`Name of the Secret (same namespace) that holds ${what}.`),
+      key: z.string().min(1).max(253).default(defaultKey).describe(`Key inside the Secret holding ${what}.`),
+    })
+    .describe(`Reference to a Secret key holding ${what}.`);
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^\s/$.?#][^\s]*$/);
+
+export const imageSchema = z
+  .object({
+    repository: z
+      .string()
+      .min(1)
+      .default('ghcr.io/inventorybot/inventorybot')
+      .describe('Worker image repository.'),
+    tag: z.string().min(1).max(128).default('0.1.0').describe('Worker image tag (the bot version).'),
+    pullPolicy: z
+      .enum(['Always', 'IfNotPresent', 'Never'])
+      .default('IfNotPresent')
+      .describe('Image pull policy of the worker containers.'),
+    pullSecrets: z
+      .array(z.string().min(1))
+      .max(16)
+      .optional()
+      .describe('Names of image pull Secrets in the bot namespace.'),
+  })
+  .describe('The worker image to run.');
+
+export const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^rediss?:\/\/\S+$/)
+      .optional()
+      .describe('Redis URL (redis:// or rediss://). Use secretRef instead when it carries a password.'),
+    secretRef: secretKeyRef('url', 'the Redis URL').optional(),
+  })
+  .describe('Where the Redis holding the queue is. Exactly one of url or secretRef.')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'has(self.url) != has(self.secretRef)',
+        'exactly one of spec.queue.redis.url or spec.queue.redis.secretRef must be set',
+      ),
+    ],
+  });
+
+export const queueSchema = z
+  .object({
+    redis: redisSchema,
+    stream: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('inventory:batches')
+      .describe('Redis stream the batches arrive on.'),
+    consumerGroup: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('inventorybot')
+      .describe('Consumer group the workers of this bot share.'),
+    deadLetterStream: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('inventory:dead-letter')
+      .describe('Stream that receives batches and items that cannot be processed, with their error.'),
+    maxDeliveries: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe('Deliveries of a batch before it goes to the dead-letter stream.'),
+    claimIdleSeconds: z
+      .int()
+      .min(1)
+      .max(86400)
+      .default(60)
+      .describe('Idle time after which a pending batch of a dead worker is reclaimed (XAUTOCLAIM).'),
+    readCount: z.int().min(1).max(1000).default(10).describe('Batches read per XREADGROUP call.'),
+  })
+  .describe('The Redis Streams queue the workers consume.')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'self.stream != self.deadLetterStream',
+        'spec.queue.deadLetterStream must differ from spec.queue.stream',
+        '.deadLetterStream',
+      ),
+    ],
+  });
+
+export const upstreamSchema = z
+  .object({
+    primaryUrl: httpUrl.describe('Base URL of the upstream inventory API (http or https).'),
+    secondaryUrl: httpUrl
+      .optional()
+      .describe('Failover inventory API, used while the primary circuit breaker is open.'),
+    timeoutMs: z
+      .int()
+      .min(10)
+      .max(120000)
+      .default(2000)
+      .describe('Timeout of one upstream call, in milliseconds.'),
+    credentialsSecretRef: secretKeyRef('token', 'the bearer token for the upstream API').optional(),
+    rateLimitPerSecond: z
+      .int()
+      .min(1)
+      .max(100000)
+      .default(100)
+      .describe('Maximum upstream calls per second, per worker replica and upstream.'),
+  })
+  .describe('The upstream inventory API (your ERP or WMS) the items are applied to.')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        '!has(self.secondaryUrl) || self.secondaryUrl != self.primaryUrl',
+        'spec.upstream.secondaryUrl must differ from spec.upstream.primaryUrl',
+        '.secondaryUrl',
+      ),
+    ],
+  });
+
+export const retrySchema = z
+  .object({
+    maxAttempts: z.int().min(1).max(20).default(5).describe('Attempts per item, the first included.'),
+    baseDelayMs: z.int().min(1).max(600000).default(100).describe('Backoff base delay, in milliseconds.'),
+    maxDelayMs: z.int().min(1).max(600000).default(5000).describe('Backoff cap, in milliseconds.'),
+    jitter: z
+      .enum(['full', 'decorrelated', 'none'])
+      .default('full')
+      .describe('Backoff jitter: full (fewest calls), decorrelated, or none.'),
+  })
+  .describe('Retry of transient upstream errors (timeouts, 5xx, 429, connection errors).')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'self.baseDelayMs <= self.maxDelayMs',
+        'spec.retry.baseDelayMs must be <= spec.retry.maxDelayMs',
+        '.baseDelayMs',
+      ),
+    ],
+  });
+
+export const circuitBreakerSchema = z
+  .object({
+    consecutiveFailures: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Consecutive failed calls that open the breaker of an upstream.'),
+    halfOpenAfterMs: z
+      .int()
+      .min(100)
+      .max(3600000)
+      .default(10000)
+      .describe('Time an open breaker waits before letting a trial call through, in milliseconds.'),
+  })
+  .describe('Circuit breaker per upstream.');
+
+export const concurrencySchema = z
+  .object({
+    batches: z.int().min(1).max(256).default(4).describe('Batches processed at once per worker replica.'),
+    itemsPerBatch: z.int().min(1).max(256).default(8).describe('Items of one batch applied at once.'),
+  })
+  .describe('Concurrency inside one worker replica.');
+
+export const scalingSchema = z
+  .object({
+    minReplicas: z.int().min(0).max(1000).default(1).describe('Fewest worker replicas.'),
+    maxReplicas: z.int().min(1).max(1000).default(10).describe('Most worker replicas.'),
+    targetCPUUtilizationPercentage: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(70)
+      .describe('Average CPU utilization (of requests) the autoscaler aims for.'),
+    queueLagPerReplica: z
+      .int()
+      .min(0)
+      .max(10000000)
+      .default(100)
+      .describe('Queue lag (undelivered batches) per replica the autoscaler aims for; 0 scales on CPU only.'),
+    scaleUpStabilizationSeconds: z
+      .int()
+      .min(0)
+      .max(3600)
+      .default(0)
+      .describe('Autoscaler stabilization window for scaling up, in seconds.'),
+    scaleDownStabilizationSeconds: z
+      .int()
+      .min(0)
+      .max(3600)
+      .default(300)
+      .describe('Autoscaler stabilization window for scaling down, in seconds.'),
+  })
+  .describe('Horizontal autoscaling of the workers on CPU and queue lag.')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'self.minReplicas <= self.maxReplicas',
+        'spec.scaling.minReplicas must be <= spec.scaling.maxReplicas',
+        '.minReplicas',
+      ),
+    ],
+  });
+
+export const resourcesSchema = z
+  .object({
+    requests: z
+      .object({
+        cpu: quantity.default('100m').describe('CPU request of a worker container.'),
+        memory: quantity.default('128Mi').describe('Memory request of a worker container.'),
+      })
+      .prefault({})
+      .describe('Resources requested per worker container.'),
+    limits: z
+      .object({
+        cpu: quantity.optional().describe('CPU limit of a worker container (unset: no limit).'),
+        memory: quantity.default('256Mi').describe('Memory limit of a worker container.'),
+      })
+      .prefault({})
+      .describe('Resource limits per worker container.'),
+  })
+  .describe('Compute resources of each worker container.');
+
+export const sloSchema = z
+  .object({
+    availabilityPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(99.5)
+      .describe('Share of successful batches per hour, in percent.'),
+    batchP95Seconds: z
+      .number()
+      .gt(0)
+      .max(3600)
+      .default(0.3)
+      .describe('Batch duration p95 objective, in seconds.'),
+    batchP99Seconds: z
+      .number()
+      .gt(0)
+      .max(3600)
+      .default(0.5)
+      .describe('Batch duration p99 objective, in seconds.'),
+    errorRatePercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(2)
+      .describe('Highest acceptable item error rate, in percent.'),
+    retryRatePercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(7)
+      .describe('Highest acceptable retry rate, in percent.'),
+    consecutiveFailures: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Consecutive failed batches that raise an alert.'),
+  })
+  .describe('Service level objectives; the alert rules use them as thresholds.')
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'self.batchP95Seconds <= self.batchP99Seconds',
+        'spec.slo.batchP95Seconds must be <= spec.slo.batchP99Seconds',
+        '.batchP95Seconds',
+      ),
+    ],
+  });
+
+export const roiSchema = z
+  .object({
+    laborMinutesPerItem: z
+      .number()
+      .min(0)
+      .max(1440)
+      .default(2)
+      .describe('Manual labor minutes one processed item saves.'),
+    laborCostPerHour: z.number().min(0).max(100000).default(30).describe('Cost of one labor hour.'),
+    cpuSecondPrice: z
+      .number()
+      .min(0)
+      .max(1000)
+      .default(0.0000125)
+      .describe('Price of one CPU second (default: about 0.045 per vCPU hour).'),
+    setupCost: z
+      .number()
+      .min(0)
+      .max(1e12)
+      .default(10000)
+      .describe('One-time setup cost for the payback period.'),
+    currency: z.string().min(1).max(8).default('USD').describe('Currency of the costs above.'),
+  })
+  .describe('Assumptions of the ROI report (inventorybot roi).');
+
+export const monitoringSchema = z
+  .object({
+    metricsPort: z
+      .int()
+      .min(1024)
+      .max(65535)
+      .default(9100)
+      .describe('Port of the worker metrics and probes.'),
+    serviceMonitor: z
+      .boolean()
+      .default(true)
+      .describe('Create a ServiceMonitor when the Prometheus Operator CRDs exist.'),
+    prometheusRule: z
+      .boolean()
+      .default(true)
+      .describe('Create a PrometheusRule with the SLO alerts when the Prometheus Operator CRDs exist.'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Worker log level.'),
+  })
+  .describe('Metrics, alerting and logging of the workers.');
+
+export const inventoryBotSpecSchema = z
+  .object({
+    image: imageSchema.prefault({}),
+    queue: queueSchema,
+    upstream: upstreamSchema,
+    retry: retrySchema.prefault({}),
+    circuitBreaker: circuitBreakerSchema.prefault({}),
+    concurrency: concurrencySchema.prefault({}),
+    scaling: scalingSchema.prefault({}),
+    resources: resourcesSchema.prefault({}),
+    slo: sloSchema.prefault({}),
+    roi: roiSchema.prefault({}),
+    monitoring: monitoringSchema.prefault({}),
+  })
+  .describe(
+    'Desired state of an InventoryBot: the queue it consumes, the upstream it feeds, and how it runs.',
+  );
+
+export const conditionSchema = z.object({
+  type: z.string().min(1).max(316).describe('Type of condition: Ready, Progressing or Degraded.'),
+  status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition.'),
+  reason: z.string().min(1).max(1024).describe('Machine-readable CamelCase reason of the last transition.'),
+  message: z.string().max(32768).describe('Human-readable details.'),
+  lastTransitionTime: z
+    .string()
+    .describe('When the status last changed (RFC 3339).')
+    .meta({ format: 'date-time' }),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('The .metadata.generation the condition was set from.'),
+});
+
+export const queueStatusSchema = z
+  .object({
+    length: z.int().min(0).optional().describe('Entries in the stream.'),
+    lag: z.int().min(0).optional().describe('Entries not yet delivered to the consumer group.'),
+    pending: z.int().min(0).optional().describe('Delivered entries not yet acknowledged.'),
+    deadLetters: z.int().min(0).optional().describe('Entries in the dead-letter stream.'),
+    oldestPendingSeconds: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('Age of the oldest pending entry, in seconds.'),
+  })
+  .describe('Queue figures last read by the operator.');
+
+export const inventoryBotStatusSchema = z
+  .object({
+    observedGeneration: z.int().min(0).optional().describe('The .metadata.generation last reconciled.'),
+    conditions: z
+      .array(conditionSchema)
+      .max(16)
+      .optional()
+      .describe('Ready, Progressing and Degraded conditions.')
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    replicas: z.int().min(0).optional().describe('Worker pods that exist.'),
+    readyReplicas: z.int().min(0).optional().describe('Worker pods that are ready.'),
+    desiredReplicas: z.int().min(0).optional().describe('Worker pods the autoscaler wants.'),
+    queue: queueStatusSchema.optional(),
+  })
+  .describe('Observed state of an InventoryBot.');
+
+export type InventoryBotSpecInput = z.input<typeof inventoryBotSpecSchema>;
+export type InventoryBotSpec = z.output<typeof inventoryBotSpecSchema>;
+export type InventoryBotStatus = z.output<typeof inventoryBotStatusSchema>;
+export type Condition = z.output<typeof conditionSchema>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+export interface InventoryBot {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: InventoryBotSpec;
+  status?: InventoryBotStatus;
+}
+
+/** Parses a spec as the API server stores it, filling the same defaults; throws a ZodError naming the field. */
+export function parseSpec(spec: unknown): InventoryBotSpec {
+  return inventoryBotSpecSchema.parse(spec);
+}

@@ -1,0 +1,56 @@
+// API identity, label keys, condition types and reasons: every part of InventoryBot takes these from here.
+
+export const GROUP = 'inventorybot.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'InventoryBot';
+export const LIST_KIND = 'InventoryBotList';
+export const PLURAL = 'inventorybots';
+export const SINGULAR = 'inventorybot';
+export const SHORT_NAMES = ['ib'] as const;
+export const CATEGORIES = ['all'] as const;
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+export const FIELD_MANAGER = 'inventorybot-operator';
+export const OPERATOR_NAME = 'inventorybot-operator';
+
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  managedBy: 'app.kubernetes.io/managed-by',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  version: 'app.kubernetes.io/version',
+} as const;
+
+export const APP_NAME = 'inventorybot';
+export const WORKER_COMPONENT = 'worker';
+
+export const ANNOTATIONS = {
+  configHash: `${GROUP}/config-hash`,
+} as const;
+
+export const CONDITION_TYPES = {
+  ready: 'Ready',
+  progressing: 'Progressing',
+  degraded: 'Degraded',
+} as const;
+export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
+
+export const REASONS = {
+  reconciled: 'Reconciled',
+  workersReady: 'WorkersReady',
+  workersNotReady: 'WorkersNotReady',
+  rollingOut: 'RollingOut',
+  rolloutComplete: 'RolloutComplete',
+  secretNotFound: 'SecretNotFound',
+  secretKeyMissing: 'SecretKeyMissing',
+  imagePullFailing: 'ImagePullFailing',
+  podsCrashLooping: 'PodsCrashLooping',
+  scalingLimited: 'ScalingLimited',
+  autoscalerUnableToScale: 'AutoscalerUnableToScale',
+  applyFailed: 'ApplyFailed',
+  invalidSpec: 'InvalidSpec',
+  asExpected: 'AsExpected',
+} as const;
+export type Reason = (typeof REASONS)[keyof typeof REASONS];

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, helm,
+# etcd when Debian's is unusable) from Go modules into a versioned cache outside the repo.
+# No registry or release download is reachable, so everything comes through the Go module proxy.
+# Prints the bin directory; a second run with the same versions builds nothing.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-v1.37.2}
+KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+CACHE=${INVENTORYBOT_CACHE:-$HOME/.cache/inventorybot}
+BIN="$CACHE/bin/k8s-$K8S_VERSION"
+TOOLS_DIR="$(cd "$(dirname "$0")/../tools" && pwd)"
+
+export GOFLAGS="-mod=mod -buildvcs=false"
+export GOTOOLCHAIN=local
+mkdir -p "$BIN"
+
+log() { echo "[build-binaries] $*" >&2; }
+
+minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+k8s_ldflags="-s -w \
+ -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
+ -X k8s.io/component-base/version.gitMajor=1 \
+ -X k8s.io/component-base/version.gitMinor=$minor \
+ -X k8s.io/component-base/version.gitTreeState=clean \
+ -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z \
+ -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION \
+ -X k8s.io/client-go/pkg/version.gitMajor=1 \
+ -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+
+for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+  if [[ -x "$BIN/$cmd" && -f "$BIN/$cmd.version" && "$(cat "$BIN/$cmd.version")" == "$K8S_VERSION" ]]; then
+    continue
+  fi
+  log "building $cmd $K8S_VERSION (several minutes on a cold cache)"
+  (cd "$TOOLS_DIR" && go build -trimpath -ldflags "$k8s_ldflags" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
+  mv "$BIN/$cmd.tmp" "$BIN/$cmd"
+  echo "$K8S_VERSION" > "$BIN/$cmd.version"
+done
+
+go_install() { # name module@version
+  local name=$1 pkg=$2 version=$3
+  if [[ -x "$BIN/$name" && -f "$BIN/$name.version" && "$(cat "$BIN/$name.version")" == "$version" ]]; then
+    return
+  fi
+  log "building $name $version"
+  local gobin; gobin=$(mktemp -d)
+  GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "$pkg@$version"
+  mv "$gobin/$name" "$BIN/$name"
+  rm -rf "$gobin"
+  echo "$version" > "$BIN/$name.version"
+}
+
+go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+
+# etcd: k8s 1.37 wants etcd >= 3.5 features (watch progress notify); Debian ships 3.4.23.
+if [[ ! -x "$BIN/etcd" || "$(cat "$BIN/etcd.version" 2>/dev/null)" != "$ETCD_VERSION" ]]; then
+  log "building etcd $ETCD_VERSION"
+  "$(dirname "$0")/build-etcd.sh" "$ETCD_VERSION" "$BIN/etcd"
+  echo "$ETCD_VERSION" > "$BIN/etcd.version"
+fi
+
+echo "$BIN"
