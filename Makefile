@@ -1,0 +1,73 @@
+# Developer entry points. npm scripts run on Node 24 from the `node` devDependency.
+SHELL := /bin/bash
+NPM ?= npm
+KIND_CLUSTER ?= inventorybot
+IMAGE ?= ghcr.io/inventorybot/inventorybot:dev
+
+.PHONY: all install build lint typecheck test test-unit test-integration crds deploy-render \
+	binaries cluster-up cluster-down demo run kind-up kind-load kind-down image bench
+
+all: lint typecheck test
+
+node_modules: package.json package-lock.json
+	$(NPM) ci
+	@touch node_modules
+
+install: node_modules
+
+build: node_modules
+	$(NPM) run build
+
+lint: node_modules
+	$(NPM) run lint
+
+typecheck: node_modules
+	$(NPM) run typecheck
+
+## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
+test: node_modules binaries
+	$(NPM) test
+
+test-unit: node_modules
+	$(NPM) run test:unit
+
+test-integration: node_modules binaries
+	$(NPM) run test:integration
+
+crds: node_modules
+	$(NPM) run crds
+
+## Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and helm from Go modules (cached).
+binaries:
+	test/cluster/build-binaries.sh
+
+## Starts the local control plane and leaves it running; prints how to point kubectl at it.
+cluster-up: node_modules binaries
+	$(NPM) run cluster-up
+
+cluster-down:
+	test/cluster/cluster-down.sh
+
+## Redis, the upstream simulator and a few workers locally, a synthetic workload, and a summary.
+demo: node_modules
+	$(NPM) run demo
+
+## The operator against the current kubeconfig.
+run: node_modules
+	$(NPM) run operator
+
+bench: node_modules
+	$(NPM) run bench
+
+## For machines with Docker and internet.
+kind-up:
+	kind create cluster --name $(KIND_CLUSTER) --wait 120s
+
+kind-load: image
+	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
+
+kind-down:
+	kind delete cluster --name $(KIND_CLUSTER)
+
+image:
+	docker build -t $(IMAGE) .
