@@ -54,3 +54,34 @@ export const REASONS = {
   asExpected: 'AsExpected',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
+
+// The worker's contract with the Deployment the operator renders.
+export const WORKER_CONTAINER = 'worker';
+export const WORKER_CONFIG_DIR = '/etc/inventorybot';
+export const WORKER_CONFIG_FILE = 'config.json';
+export const WORKER_METRICS_PORT_NAME = 'metrics';
+export const WORKER_ENV = {
+  config: 'INVENTORYBOT_CONFIG',
+  redisUrl: 'REDIS_URL',
+  upstreamToken: 'UPSTREAM_TOKEN',
+  podName: 'POD_NAME',
+  podNamespace: 'POD_NAMESPACE',
+} as const;
+export const WORKER_PROBE_PATHS = {
+  liveness: '/healthz',
+  readiness: '/readyz',
+  metrics: '/metrics',
+} as const;
+
+// External metric the HPA scales on when the operator serves external.metrics.k8s.io.
+export const QUEUE_LAG_METRIC = 'inventorybot_queue_lag';
+
+export const LEADER_ELECTION_LEASE = 'inventorybot-operator-leader';
+
+export const EVENT_REASONS = {
+  becameReady: 'BecameReady',
+  becameNotReady: 'BecameNotReady',
+  degraded: 'Degraded',
+  recovered: 'Recovered',
+  reconcileFailed: 'ReconcileFailed',
+} as const;

@@ -1,0 +1,53 @@
+// Reconcile errors are typed so the work queue knows whether retrying can help.
+import { ApiException } from '@kubernetes/client-node';
+
+/** Retrying will not help until the input changes (invalid spec, forbidden by admission). */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  readonly reason: string;
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** Expected to go away by itself (conflict, timeout, API server unavailable): retried with backoff. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+export function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (error: unknown): boolean => httpStatusOf(error) === 404;
+export const isConflict = (error: unknown): boolean => httpStatusOf(error) === 409;
+
+/** The `message` of the Kubernetes Status carried by an ApiException, else the error's own message. */
+export function apiMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    try {
+      const status = JSON.parse(String(error.body)) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      // not a Status body
+    }
+    return `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** 4xx other than conflict, throttling and timeouts means the request itself is wrong. */
+export function classifyApiError(error: unknown, what: string): PermanentError | TransientError {
+  const status = httpStatusOf(error);
+  const message = `${what}: ${apiMessage(error)}`;
+  if (status !== undefined && status >= 400 && status < 500 && ![404, 408, 409, 429].includes(status)) {
+    return new PermanentError('ApiRejected', message, { cause: error });
+  }
+  return new TransientError(message, { cause: error });
+}
