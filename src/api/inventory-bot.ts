@@ -361,21 +361,23 @@ export const inventoryBotSpecSchema = z
     'Desired state of an InventoryBot: the queue it consumes, the upstream it feeds, and how it runs.',
   );
 
-export const conditionSchema = z.object({
-  type: z.string().min(1).max(316).describe('Type of condition: Ready, Progressing or Degraded.'),
-  status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition.'),
-  reason: z.string().min(1).max(1024).describe('Machine-readable CamelCase reason of the last transition.'),
-  message: z.string().max(32768).describe('Human-readable details.'),
-  lastTransitionTime: z
-    .string()
-    .describe('When the status last changed (RFC 3339).')
-    .meta({ format: 'date-time' }),
-  observedGeneration: z
-    .int()
-    .min(0)
-    .optional()
-    .describe('The .metadata.generation the condition was set from.'),
-});
+export const conditionSchema = z
+  .object({
+    type: z.string().min(1).max(316).describe('Type of condition: Ready, Progressing or Degraded.'),
+    status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition.'),
+    reason: z.string().min(1).max(1024).describe('Machine-readable CamelCase reason of the last transition.'),
+    message: z.string().max(32768).describe('Human-readable details.'),
+    lastTransitionTime: z
+      .string()
+      .describe('When the status last changed (RFC 3339).')
+      .meta({ format: 'date-time' }),
+    observedGeneration: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The .metadata.generation the condition was set from.'),
+  })
+  .describe('One aspect of the bot state, in the Kubernetes condition convention.');
 
 export const queueStatusSchema = z
   .object({

@@ -54,6 +54,16 @@ go_install() { # name module@version
 }
 
 go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+# kwok's standalone binary needs stage definitions: take its own defaults (fast node and pod
+# lifecycle, node heartbeat) from the module it was built from.
+if [[ ! -s "$BIN/kwok-stages.yaml" || "$(cat "$BIN/kwok-stages.version" 2>/dev/null)" != "$KWOK_VERSION" ]]; then
+  stage_dir="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml \
+           pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    echo "---"; cat "$stage_dir/$f"
+  done > "$BIN/kwok-stages.yaml"
+  echo "$KWOK_VERSION" > "$BIN/kwok-stages.version"
+fi
 go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 
 # etcd: k8s 1.37 wants etcd >= 3.5 features (watch progress notify); Debian ships 3.4.23.
