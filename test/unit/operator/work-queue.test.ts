@@ -143,7 +143,10 @@ describe('rate limiters', () => {
 
   it('max-of takes the larger delay', () => {
     let now = 0;
-    const limiter = maxOfRateLimiter(itemExponentialRateLimiter(5, 1000), bucketRateLimiter(10, 1, () => now));
+    const limiter = maxOfRateLimiter(
+      itemExponentialRateLimiter(5, 1000),
+      bucketRateLimiter(10, 1, () => now),
+    );
     expect(limiter.when('a')).toBe(5);
     expect(limiter.when('b')).toBe(100);
   });

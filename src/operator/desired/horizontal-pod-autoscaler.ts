@@ -1,0 +1,55 @@
+// spec.scaling → autoscaling/v2 HPA on CPU, plus queue lag (External metric) when the operator serves it.
+import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
+import type { InventoryBot } from '../../api/inventory-bot.ts';
+import { LABELS, QUEUE_LAG_METRIC } from '../../api/names.ts';
+import { ownedMetadata } from './labels.ts';
+import { workloadName } from './object-names.ts';
+
+export interface AutoscalerOptions {
+  /** The operator serves external.metrics.k8s.io (off by default). */
+  externalMetrics: boolean;
+}
+
+export function desiredHorizontalPodAutoscaler(
+  bot: InventoryBot,
+  options: AutoscalerOptions,
+): V2HorizontalPodAutoscaler {
+  const { scaling } = bot.spec;
+  const metrics: V2MetricSpec[] = [
+    {
+      type: 'Resource',
+      resource: {
+        name: 'cpu',
+        target: { type: 'Utilization', averageUtilization: scaling.targetCPUUtilizationPercentage },
+      },
+    },
+  ];
+  if (options.externalMetrics && scaling.queueLagPerReplica > 0) {
+    metrics.push({
+      type: 'External',
+      external: {
+        metric: {
+          name: QUEUE_LAG_METRIC,
+          selector: { matchLabels: { [LABELS.instance]: bot.metadata.name } },
+        },
+        target: { type: 'AverageValue', averageValue: String(scaling.queueLagPerReplica) },
+      },
+    });
+  }
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: ownedMetadata(bot, workloadName(bot.metadata.name)),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workloadName(bot.metadata.name) },
+      // The HPA refuses 0 unless the alpha HPAScaleToZero gate is on: minReplicas 0 runs one worker.
+      minReplicas: Math.max(1, scaling.minReplicas),
+      maxReplicas: scaling.maxReplicas,
+      metrics,
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: scaling.scaleUpStabilizationSeconds },
+        scaleDown: { stabilizationWindowSeconds: scaling.scaleDownStabilizationSeconds },
+      },
+    },
+  };
+}
