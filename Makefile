@@ -26,7 +26,7 @@ typecheck: node_modules
 
 ## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
 test: node_modules binaries
-	$(NPM) test
+	$(NPM) test -- $(JEST_ARGS)
 
 test-unit: node_modules
 	$(NPM) run test:unit

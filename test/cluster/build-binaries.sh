@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kwok, helm,
+# Builds the test control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, helm,
 # etcd when Debian's is unusable) from Go modules into a versioned cache outside the repo.
 # No registry or release download is reachable, so everything comes through the Go module proxy.
 # Prints the bin directory; a second run with the same versions builds nothing.
@@ -30,7 +30,7 @@ k8s_ldflags="-s -w \
  -X k8s.io/client-go/pkg/version.gitMajor=1 \
  -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 
-for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   if [[ -x "$BIN/$cmd" && -f "$BIN/$cmd.version" && "$(cat "$BIN/$cmd.version")" == "$K8S_VERSION" ]]; then
     continue
   fi

@@ -138,10 +138,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       '--cidr=10.0.1.0/24',
       '--node-ip=10.0.2.1',
     ]);
-    await createFakeNode(kubeconfigPath);
-    await waitFor('fake node Ready', 60_000, async () => nodeReady(kubeconfigPath));
+    await createFakeNode(binDir, kubeconfigPath);
+    await waitFor('fake node Ready', 60_000, async () => nodeReady(binDir, kubeconfigPath));
     await waitFor('default ServiceAccount', 60_000, async () =>
-      kubectlOk(kubeconfigPath, ['get', 'serviceaccount', 'default', '-n', 'default']),
+      kubectlOk(binDir, kubeconfigPath, ['get', 'serviceaccount', 'default', '-n', 'default']),
     );
     log(`control plane ready at ${server}`);
 
@@ -181,7 +181,7 @@ function apiserverArgs(certs: ClusterCerts, etcdPort: number, apiPort: number): 
   ];
 }
 
-async function createFakeNode(kubeconfigPath: string): Promise<void> {
+async function createFakeNode(binDir: string, kubeconfigPath: string): Promise<void> {
   const node = {
     apiVersion: 'v1',
     kind: 'Node',
@@ -200,16 +200,16 @@ async function createFakeNode(kubeconfigPath: string): Promise<void> {
       capacity: { cpu: '32', memory: '256Gi', pods: '110' },
     },
   };
-  execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], {
+  execFileSync(kubectlIn(binDir), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], {
     input: JSON.stringify(node),
     stdio: ['pipe', 'ignore', 'pipe'],
   });
 }
 
-function nodeReady(kubeconfigPath: string): boolean {
+function nodeReady(binDir: string, kubeconfigPath: string): boolean {
   try {
     const out = execFileSync(
-      'kubectl',
+      kubectlIn(binDir),
       [
         '--kubeconfig',
         kubeconfigPath,
@@ -227,9 +227,9 @@ function nodeReady(kubeconfigPath: string): boolean {
   }
 }
 
-function kubectlOk(kubeconfigPath: string, args: string[]): boolean {
+function kubectlOk(binDir: string, kubeconfigPath: string, args: string[]): boolean {
   try {
-    execFileSync('kubectl', ['--kubeconfig', kubeconfigPath, ...args], { stdio: 'ignore' });
+    execFileSync(kubectlIn(binDir), ['--kubeconfig', kubeconfigPath, ...args], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -289,3 +289,8 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 }
 
 export const repoRoot = resolve(here, '../..');
+
+/** kubectl of the same version as the API server, built with it. */
+export function kubectlIn(binDir: string): string {
+  return join(binDir, 'kubectl');
+}

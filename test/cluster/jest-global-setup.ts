@@ -16,5 +16,7 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(path, JSON.stringify(info));
   process.env[CLUSTER_INFO_ENV] = path;
   process.env.KUBECONFIG = cp.kubeconfigPath;
+  // kubectl (and helm) of the built version come first for the tests.
+  process.env.PATH = `${cp.binDir}:${process.env.PATH ?? ''}`;
   process.stderr.write(`[cluster] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
