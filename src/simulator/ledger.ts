@@ -1,0 +1,89 @@
+// The exact ledger: every effect applied to the stock, keyed by idempotency key. A key applied more than
+// once is a duplicate effect (only possible with dedupe off: it proves or disproves the worker alone).
+
+export interface Operation {
+  warehouse: string;
+  sku: string;
+  delta?: number;
+  target?: number;
+}
+
+export interface LedgerSummary {
+  requests: number;
+  applied: number;
+  effects: number;
+  duplicates: number;
+  replays: number;
+  conflicts: number;
+}
+
+export type ApplyResult =
+  | { status: 'applied' | 'replayed'; stock: number }
+  | { status: 'conflict'; stock: number };
+
+interface Entry {
+  fingerprint: string;
+  applications: number;
+}
+
+const fingerprintOf = (op: Operation) => JSON.stringify([op.warehouse, op.sku, op.delta ?? null, op.target ?? null]);
+const stockKey = (warehouse: string, sku: string) => `${warehouse}\u0000${sku}`;
+
+export class Ledger {
+  readonly #entries = new Map<string, Entry>();
+  readonly #stock = new Map<string, number>();
+  readonly #dedupe: boolean;
+  #requests = 0;
+  #replays = 0;
+  #conflicts = 0;
+
+  constructor(options: { dedupe?: boolean } = {}) {
+    this.#dedupe = options.dedupe ?? true;
+  }
+
+  apply(key: string, op: Operation): ApplyResult {
+    this.#requests++;
+    const fingerprint = fingerprintOf(op);
+    const entry = this.#entries.get(key);
+    if (entry && this.#dedupe) {
+      if (entry.fingerprint !== fingerprint) {
+        this.#conflicts++;
+        return { status: 'conflict', stock: this.stock(op.warehouse, op.sku) };
+      }
+      this.#replays++;
+      return { status: 'replayed', stock: this.stock(op.warehouse, op.sku) };
+    }
+    const sk = stockKey(op.warehouse, op.sku);
+    const next = op.target ?? (this.#stock.get(sk) ?? 0) + (op.delta ?? 0);
+    this.#stock.set(sk, next);
+    if (entry) entry.applications++;
+    else this.#entries.set(key, { fingerprint, applications: 1 });
+    return { status: 'applied', stock: next };
+  }
+
+  stock(warehouse: string, sku: string): number {
+    return this.#stock.get(stockKey(warehouse, sku)) ?? 0;
+  }
+
+  /** How many times each key's effect was applied. */
+  applications(): Map<string, number> {
+    return new Map([...this.#entries].map(([key, entry]) => [key, entry.applications]));
+  }
+
+  summary(): LedgerSummary {
+    let effects = 0;
+    let duplicates = 0;
+    for (const entry of this.#entries.values()) {
+      effects += entry.applications;
+      if (entry.applications > 1) duplicates++;
+    }
+    return {
+      requests: this.#requests,
+      applied: this.#entries.size,
+      effects,
+      duplicates,
+      replays: this.#replays,
+      conflicts: this.#conflicts,
+    };
+  }
+}

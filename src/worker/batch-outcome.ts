@@ -1,0 +1,41 @@
+// How item results add up to a batch outcome. Pure.
+import type { ErrorCode } from './errors.ts';
+import type { BatchOutcome } from './metric-names.ts';
+
+export type ItemResult =
+  | { kind: 'applied' | 'deduplicated'; retries: number }
+  | { kind: 'permanent'; code: ErrorCode; message: string; retries: number }
+  | { kind: 'transient'; code: ErrorCode; message: string; retries: number };
+
+export interface BatchSummary {
+  /** success: all applied; partial: some dead-lettered, rest applied; failed: give back for redelivery. */
+  outcome: Extract<BatchOutcome, 'success' | 'partial' | 'failed'>;
+  errorCode: ErrorCode | undefined;
+  retries: number;
+  /** Indexes of the items that go to the dead-letter stream (only when the batch is acknowledged). */
+  deadLetterIndexes: number[];
+}
+
+export function summarizeBatch(results: readonly ItemResult[]): BatchSummary {
+  const retries = results.reduce((sum, r) => sum + r.retries, 0);
+  const transient = results.find((r) => r.kind === 'transient');
+  if (transient && transient.kind === 'transient') {
+    // Dead-letter nothing yet: permanent items are cheap to retry and are dead-lettered once, with the ack.
+    return { outcome: 'failed', errorCode: transient.code, retries, deadLetterIndexes: [] };
+  }
+  const deadLetterIndexes = results.flatMap((r, i) => (r.kind === 'permanent' ? [i] : []));
+  const first = results.find((r) => r.kind === 'permanent');
+  return {
+    outcome: deadLetterIndexes.length > 0 ? 'partial' : 'success',
+    errorCode: first && first.kind === 'permanent' ? first.code : undefined,
+    retries,
+    deadLetterIndexes,
+  };
+}
+
+/** Consecutive failed batches: failures add one, a batch that got acknowledged resets the run. */
+export function nextFailureRun(current: number, outcome: BatchOutcome): number {
+  if (outcome === 'failed' || outcome === 'dead_lettered') return current + 1;
+  if (outcome === 'invalid') return current;
+  return 0;
+}

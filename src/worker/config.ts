@@ -1,0 +1,187 @@
+// Worker configuration: the config.json the operator writes (same section and field names and
+// defaults as the InventoryBot spec), overlaid by environment variables, validated with zod.
+import { z } from 'zod';
+import {
+  circuitBreakerSchema,
+  concurrencySchema,
+  monitoringSchema,
+  queueSchema,
+  retrySchema,
+  upstreamSchema,
+  type InventoryBotSpec,
+} from '../api/inventory-bot.ts';
+
+export const workerFileConfigSchema = z.object({
+  queue: queueSchema
+    .omit({ redis: true })
+    .refine((q) => q.stream !== q.deadLetterStream, {
+      message: 'must differ from queue.stream',
+      path: ['deadLetterStream'],
+    })
+    .prefault({}),
+  upstream: upstreamSchema
+    .omit({ credentialsSecretRef: true })
+    .refine((u) => u.secondaryUrl === undefined || u.secondaryUrl !== u.primaryUrl, {
+      message: 'must differ from upstream.primaryUrl',
+      path: ['secondaryUrl'],
+    }),
+  retry: retrySchema
+    .refine((r) => r.baseDelayMs <= r.maxDelayMs, {
+      message: 'must be <= retry.maxDelayMs',
+      path: ['baseDelayMs'],
+    })
+    .prefault({}),
+  circuitBreaker: circuitBreakerSchema.prefault({}),
+  concurrency: concurrencySchema.prefault({}),
+  monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).prefault({}),
+});
+
+export type WorkerFileConfig = z.output<typeof workerFileConfigSchema>;
+export type WorkerFileConfigInput = z.input<typeof workerFileConfigSchema>;
+
+const runtimeSchema = z.object({
+  redisUrl: z
+    .string({ error: 'is required' })
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  upstreamToken: z.string().min(1).optional(),
+  consumerName: z.string().min(1).max(256),
+  shutdownGraceSeconds: z.coerce.number().min(0).max(3600).default(25),
+  markerTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
+  logFile: z.string().min(1).optional(),
+});
+
+export type WorkerConfig = WorkerFileConfig & z.output<typeof runtimeSchema>;
+
+/** What the operator writes into the ConfigMap key `config.json`. Pure. */
+export function workerConfigFromSpec(spec: InventoryBotSpec): WorkerFileConfig {
+  const { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount } = spec.queue;
+  const { primaryUrl, secondaryUrl, timeoutMs, rateLimitPerSecond } = spec.upstream;
+  return {
+    queue: { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount },
+    upstream: {
+      primaryUrl,
+      ...(secondaryUrl === undefined ? {} : { secondaryUrl }),
+      timeoutMs,
+      rateLimitPerSecond,
+    },
+    retry: { ...spec.retry },
+    circuitBreaker: { ...spec.circuitBreaker },
+    concurrency: { ...spec.concurrency },
+    monitoring: { metricsPort: spec.monitoring.metricsPort, logLevel: spec.monitoring.logLevel },
+  };
+}
+
+const SECTIONS = ['queue', 'upstream', 'retry', 'circuitBreaker', 'concurrency', 'monitoring'] as const;
+
+const screamingSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** `upstream.primaryUrl` ← INVENTORYBOT_UPSTREAM_PRIMARY_URL, and so on for every field. */
+export function envNameFor(section: string, field: string): string {
+  return `INVENTORYBOT_${screamingSnake(section)}_${screamingSnake(field)}`;
+}
+
+/** Every env override, for the docs and `inventorybot worker --help`. */
+export function envOverrideNames(): string[] {
+  const shape = workerFileConfigSchema.shape;
+  return SECTIONS.flatMap((section) => {
+    const inner = unwrapObject(shape[section]);
+    return Object.keys(inner).map((field) => envNameFor(section, field));
+  });
+}
+
+function unwrapObject(schema: z.ZodType): Record<string, z.ZodType> {
+  // prefault/refine wrappers around a z.object: find the object's shape.
+  let current: unknown = schema;
+  for (let i = 0; i < 5 && current !== undefined; i++) {
+    const candidate = current as {
+      shape?: Record<string, z.ZodType>;
+      def?: { innerType?: unknown; in?: unknown };
+    };
+    if (candidate.shape) return candidate.shape;
+    current = candidate.def?.innerType ?? candidate.def?.in;
+  }
+  throw new Error('config section is not an object schema');
+}
+
+// Numbers and booleans arrive as strings: coerce only what looks like one.
+function coerceEnvValue(raw: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
+}
+
+export function applyEnvOverrides(
+  file: unknown,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> {
+  const base = isRecord(file) ? file : {};
+  const out: Record<string, unknown> = { ...base };
+  const shape = workerFileConfigSchema.shape;
+  for (const section of SECTIONS) {
+    const fields = Object.keys(unwrapObject(shape[section]));
+    const current = isRecord(out[section]) ? { ...(out[section] as Record<string, unknown>) } : undefined;
+    let merged = current;
+    for (const field of fields) {
+      const value = env[envNameFor(section, field)];
+      if (value === undefined || value === '') continue;
+      merged = { ...(merged ?? {}), [field]: coerceEnvValue(value) };
+    }
+    if (merged !== undefined) out[section] = merged;
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class ConfigError extends Error {}
+
+/** `queue.maxDeliveries: Too big: expected number to be <=100`: one line per issue, naming the field. */
+export function formatZodError(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map(
+      (issue) =>
+        `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${issue.message}`,
+    )
+    .join('; ');
+}
+
+/**
+ * Builds the worker configuration from the config file content (already parsed JSON, or undefined)
+ * and the environment. Pure; throws ConfigError naming the offending field.
+ */
+export function buildWorkerConfig(
+  fileContent: unknown,
+  env: Record<string, string | undefined>,
+): WorkerConfig {
+  const file = workerFileConfigSchema.safeParse(applyEnvOverrides(fileContent, env));
+  if (!file.success) throw new ConfigError(`invalid worker configuration: ${formatZodError(file.error)}`);
+  const runtime = runtimeSchema.safeParse({
+    redisUrl: env.REDIS_URL,
+    upstreamToken: env.UPSTREAM_TOKEN || undefined,
+    consumerName: env.POD_NAME || env.HOSTNAME || `worker-${process.pid}`,
+    shutdownGraceSeconds: env.INVENTORYBOT_SHUTDOWN_GRACE_SECONDS || undefined,
+    markerTtlSeconds: env.INVENTORYBOT_MARKER_TTL_SECONDS || undefined,
+    logFile: env.INVENTORYBOT_LOG_FILE || undefined,
+  });
+  if (!runtime.success) {
+    const names: Record<string, string> = {
+      redisUrl: 'REDIS_URL',
+      upstreamToken: 'UPSTREAM_TOKEN',
+      consumerName: 'POD_NAME',
+      shutdownGraceSeconds: 'INVENTORYBOT_SHUTDOWN_GRACE_SECONDS',
+      markerTtlSeconds: 'INVENTORYBOT_MARKER_TTL_SECONDS',
+      logFile: 'INVENTORYBOT_LOG_FILE',
+    };
+    const message = runtime.error.issues
+      .map((issue) => `${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid worker configuration: ${message}`);
+  }
+  return { ...file.data, ...runtime.data };
+}

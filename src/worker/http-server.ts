@@ -1,0 +1,33 @@
+// /metrics, /healthz (the process serves) and /readyz (Redis answers PING and we are not shutting down).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface ProbeDeps {
+  registry: Registry;
+  ready: () => Promise<boolean>;
+}
+
+export async function startHttpServer(port: number, host: string, deps: ProbeDeps): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const reply = (status: number, body: string, type = 'text/plain') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    const route = async () => {
+      if (path === '/metrics') return reply(200, await deps.registry.metrics(), deps.registry.contentType);
+      if (path === '/healthz') return reply(200, 'ok\n');
+      if (path === '/readyz') return (await deps.ready()) ? reply(200, 'ready\n') : reply(503, 'not ready\n');
+      reply(404, 'not found\n');
+    };
+    route().catch((error: unknown) => reply(500, `${(error as Error).message}\n`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+export const serverPort = (server: Server) => (server.address() as AddressInfo).port;

@@ -1,0 +1,46 @@
+// Every metric the worker exports. Prometheus conventions: base units, `_total` counters, prefix
+// `inventorybot_`. docs/metrics.md maps the monitoring plan's names onto these.
+
+export const METRIC_PREFIX = 'inventorybot_';
+
+export const METRICS = {
+  batchesTotal: 'inventorybot_batches_total',
+  itemsTotal: 'inventorybot_items_total',
+  batchDurationSeconds: 'inventorybot_batch_duration_seconds',
+  retriesTotal: 'inventorybot_retries_total',
+  errorsTotal: 'inventorybot_errors_total',
+  deadLettersTotal: 'inventorybot_dead_letters_total',
+  batchesReclaimedTotal: 'inventorybot_batches_reclaimed_total',
+  circuitBreakerState: 'inventorybot_circuit_breaker_state',
+  consecutiveFailedBatches: 'inventorybot_consecutive_failed_batches',
+  upstreamRequestsTotal: 'inventorybot_upstream_requests_total',
+  upstreamRequestDurationSeconds: 'inventorybot_upstream_request_duration_seconds',
+  queueLength: 'inventorybot_queue_length',
+  queueLag: 'inventorybot_queue_lag',
+  queuePending: 'inventorybot_queue_pending',
+  queueOldestPendingSeconds: 'inventorybot_queue_oldest_pending_seconds',
+  deadLetterStreamLength: 'inventorybot_dead_letter_stream_length',
+  batchesInFlight: 'inventorybot_batches_in_flight',
+  itemsInFlight: 'inventorybot_items_in_flight',
+  info: 'inventorybot_worker_info',
+} as const;
+
+/** Label values of inventorybot_batches_total{outcome}. */
+export const BATCH_OUTCOMES = ['success', 'partial', 'failed', 'dead_lettered', 'invalid'] as const;
+export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
+
+/** Label values of inventorybot_items_total{outcome}. */
+export const ITEM_OUTCOMES = ['applied', 'deduplicated', 'dead_lettered', 'failed'] as const;
+export type ItemOutcome = (typeof ITEM_OUTCOMES)[number];
+
+/** Values of inventorybot_circuit_breaker_state{upstream}. */
+export const CIRCUIT_STATE_VALUES = { closed: 0, open: 1, half_open: 2 } as const;
+
+/** Fine around 50 ms–1 s so that p95/p99 against the 0.3 s / 0.5 s SLOs are meaningful. */
+export const BATCH_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.75, 1, 1.5, 2.5, 5, 10,
+  30,
+];
+export const UPSTREAM_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
