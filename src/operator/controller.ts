@@ -1,0 +1,202 @@
+// The InventoryBot controller: caches fill the work queue with bot keys, workers reconcile them.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import type { InventoryBot } from '../api/inventory-bot.ts';
+import { EVENT_REASONS, GROUP, KIND, LABELS, PLURAL, VERSION } from '../api/names.ts';
+import { PermanentError } from './errors.ts';
+import { Applier } from './kube/apply.ts';
+import { monitoringDiscovery } from './kube/discovery.ts';
+import type { EventRecorder } from './kube/event-recorder.ts';
+import type { WatchHealth } from './kube/informer-supervisor.ts';
+import { ResourceCache } from './kube/resource-cache.ts';
+import {
+  BOTS,
+  OWNED_RESOURCES,
+  PODS,
+  POD_DISRUPTION_BUDGETS,
+  type WatchedResource,
+} from './kube/watched-resources.ts';
+import type { Logger } from './logger.ts';
+import { RECONCILE_RESULTS } from './metric-names.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { Reconciler } from './reconciler.ts';
+import { runWorkers, WorkQueue } from './work-queue.ts';
+
+export const CONTROLLER_NAME = 'inventorybot';
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  namespaces: string[] | undefined;
+  workers: number;
+  externalMetrics: boolean;
+  resyncPeriodMs: number;
+  secretRecheckMs: number;
+  /** A bot whose apply is refused (invalid object, admission) is retried this much later. */
+  permanentErrorRetryMs: number;
+  events: EventRecorder;
+  logger: Logger;
+  metrics: OperatorMetrics;
+}
+
+export class Controller {
+  readonly queue: WorkQueue;
+  private readonly options: ControllerOptions;
+  private readonly caches: ResourceCache<KubernetesObject>[];
+  private readonly bots: ResourceCache<KubernetesObject>;
+  private readonly pods: ResourceCache<V1Pod>;
+  private readonly pdbs: ResourceCache<KubernetesObject>;
+  private readonly reconciler: Reconciler;
+  private running: Promise<void> | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    const { kubeConfig, metrics, logger } = options;
+    const queueName = { name: CONTROLLER_NAME };
+    this.queue = new WorkQueue({
+      hooks: {
+        depth: (n) => metrics.workqueueDepth.set(queueName, n),
+        add: () => metrics.workqueueAddsTotal.inc(queueName),
+        retry: () => metrics.workqueueRetriesTotal.inc(queueName),
+        queueDuration: (s) => metrics.workqueueQueueDurationSeconds.observe(queueName, s),
+        workDuration: (s) => metrics.workqueueWorkDurationSeconds.observe(queueName, s),
+      },
+    });
+    const cache = <T extends KubernetesObject>(
+      resource: WatchedResource,
+      toKey: (o: T) => string | undefined,
+    ) =>
+      new ResourceCache<T>({
+        kubeConfig,
+        resource,
+        namespaces: options.namespaces,
+        onEvent: (_type, object) => {
+          const key = toKey(object);
+          if (key) this.queue.add(key);
+        },
+        logger,
+        health: this.watchHealth(resource.resource),
+        resyncPeriodMs: options.resyncPeriodMs,
+      });
+    const bots = cache(BOTS, keyOf);
+    this.pods = cache<V1Pod>(PODS, (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]));
+    const owned = new Map(OWNED_RESOURCES.filter((r) => r !== PODS).map((r) => [r, cache(r, ownerKey)]));
+    this.pdbs = owned.get(POD_DISRUPTION_BUDGETS) as ResourceCache<KubernetesObject>;
+    this.bots = bots;
+    this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
+
+    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    this.reconciler = new Reconciler({
+      applier: new Applier(kubeConfig),
+      readBot: (namespace, name) =>
+        customObjects.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace,
+          name,
+        }),
+      readSecret: (namespace, name) => core.readNamespacedSecret({ namespace, name }),
+      listPods: (namespace, botName) =>
+        this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),
+      hasPodDisruptionBudget: (namespace, name) => this.pdbs.get(name, namespace) !== undefined,
+      monitoringKinds: monitoringDiscovery(kubeConfig),
+      events: options.events,
+      externalMetrics: options.externalMetrics,
+      secretRecheckMs: options.secretRecheckMs,
+      logger,
+    });
+  }
+
+  /** Fills the caches, then reconciles until stop(). Resolves once the caches are synced. */
+  async start(): Promise<void> {
+    const { logger, metrics, workers } = this.options;
+    await Promise.all(this.caches.map((c) => c.start()));
+    logger.info('caches synced, starting workers', { workers });
+    metrics.maxConcurrentReconciles.set({ controller: CONTROLLER_NAME }, workers);
+    this.running = runWorkers(this.queue, workers, (key) => this.process(key));
+  }
+
+  isSynced(): boolean {
+    return this.caches.every((c) => c.isSynced());
+  }
+
+  /** Sets the watch age gauges; called before each scrape. */
+  refreshWatchMetrics(): void {
+    const all = [BOTS, PODS, ...OWNED_RESOURCES.filter((r) => r !== PODS)];
+    this.caches.forEach((c, i) => {
+      const resource = all[i]?.resource ?? 'unknown';
+      this.options.metrics.watchLastEventAgeSeconds.set({ resource }, c.lastEventAgeSeconds());
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.caches.map((c) => c.stop()));
+    await this.running;
+  }
+
+  private async process(key: string) {
+    const { metrics, logger } = this.options;
+    const labels = { controller: CONTROLLER_NAME };
+    const end = metrics.reconcileTimeSeconds.startTimer(labels);
+    metrics.activeWorkers.inc(labels);
+    try {
+      const result = await this.reconciler.reconcile(key);
+      const outcome =
+        result?.requeueAfterMs !== undefined ? RECONCILE_RESULTS.requeueAfter : RECONCILE_RESULTS.success;
+      metrics.reconcileTotal.inc({ ...labels, result: outcome });
+      return result;
+    } catch (error) {
+      metrics.reconcileTotal.inc({ ...labels, result: RECONCILE_RESULTS.error });
+      metrics.reconcileErrorsTotal.inc(labels);
+      const retries = this.queue.numRequeues(key);
+      if (error instanceof PermanentError) {
+        logger.error('reconcile failed permanently', { bot: key, error });
+        await this.recordFailure(key, error);
+        return { requeueAfterMs: this.options.permanentErrorRetryMs };
+      }
+      logger.warn('reconcile failed, retrying with backoff', { bot: key, error, retries });
+      throw error;
+    } finally {
+      metrics.activeWorkers.dec(labels);
+      end();
+    }
+  }
+
+  private async recordFailure(key: string, error: Error): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const bot = this.bots.get(name, namespace) as InventoryBot | undefined;
+    if (bot) await this.options.events.record(bot, 'Warning', EVENT_REASONS.reconcileFailed, error.message);
+  }
+
+  private watchHealth(resource: string): WatchHealth {
+    const { metrics } = this.options;
+    return {
+      restart: () => metrics.watchRestartsTotal.inc({ resource }),
+      up: (isUp) => metrics.watchUp.set({ resource }, isUp ? 1 : 0),
+      event: (type) => {
+        metrics.watchEventsTotal.inc({ resource, type });
+        if (type !== 'resync') metrics.watchLastEventAgeSeconds.set({ resource }, 0);
+      },
+      lastEventAge: (seconds) => metrics.watchLastEventAgeSeconds.set({ resource }, seconds),
+    };
+  }
+}
+
+function withNamespace(object: KubernetesObject, name: string | undefined): string | undefined {
+  return name && object.metadata?.namespace ? `${object.metadata.namespace}/${name}` : undefined;
+}
+
+const keyOf = (object: KubernetesObject) => withNamespace(object, object.metadata?.name);
+
+/** The bot that controls an owned object, from its controller owner reference. */
+function ownerKey(object: KubernetesObject): string | undefined {
+  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
+  return withNamespace(object, owner?.name);
+}

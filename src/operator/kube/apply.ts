@@ -1,0 +1,76 @@
+// The one place the operator writes objects: server-side apply with our field manager, forced, so
+// the operator owns exactly the fields it renders and anything else (HPA-owned replicas, other
+// controllers' fields) is left alone. Identical content is a no-op on the server (no new resourceVersion).
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { InventoryBot, InventoryBotStatus } from '../../api/inventory-bot.ts';
+import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../../api/names.ts';
+import { isNotFound } from '../errors.ts';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+}
+
+export class Applier {
+  private readonly objects: KubernetesObjectApi;
+  private readonly customObjects: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  apply<T extends KubernetesObject>(object: T): Promise<T> {
+    return this.objects.patch(
+      object,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    ) as Promise<T>;
+  }
+
+  /** Deletes an object the bot should no longer own; absent already is fine. */
+  async delete(ref: ObjectRef): Promise<void> {
+    try {
+      await this.objects.delete(ref);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /**
+   * Applies the whole status (fields we set before and omit now are removed), on condition that the
+   * bot is still at the resourceVersion it was computed from: a competing write makes it a 409.
+   */
+  applyStatus(bot: InventoryBot, status: InventoryBotStatus): Promise<unknown> {
+    const { name, namespace, resourceVersion } = bot.metadata;
+    return this.customObjects.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        name,
+        body: {
+          apiVersion: bot.apiVersion,
+          kind: bot.kind,
+          metadata: { name, namespace, resourceVersion },
+          status,
+        },
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+// core/v1 Events about an InventoryBot (shown by `kubectl describe ib`). Best effort: a failed Event
+// is logged, never fails a reconcile.
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { InventoryBot } from '../../api/inventory-bot.ts';
+import { OPERATOR_NAME } from '../../api/names.ts';
+import type { Logger } from '../logger.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  record(bot: InventoryBot, type: EventType, reason: string, message: string): Promise<void>;
+}
+
+export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger, instance: string): EventRecorder {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  return {
+    async record(bot, type, reason, message) {
+      const now = new Date();
+      const { name, namespace, uid, resourceVersion } = bot.metadata;
+      try {
+        await core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace },
+            involvedObject: {
+              apiVersion: bot.apiVersion,
+              kind: bot.kind,
+              name,
+              namespace,
+              uid,
+              resourceVersion,
+            },
+            type,
+            reason,
+            message,
+            count: 1,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            source: { component: OPERATOR_NAME },
+            reportingComponent: OPERATOR_NAME,
+            reportingInstance: instance,
+          },
+        });
+      } catch (error) {
+        logger.warn('event not recorded', { bot: `${namespace}/${name}`, reason, error });
+      }
+    },
+  };
+}

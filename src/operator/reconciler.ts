@@ -1,0 +1,203 @@
+// Level-based reconcile of one InventoryBot: read it, render the desired objects, apply them, remove
+// optional objects it should no longer own, write the status if it changed, record transitions.
+import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { ZodError } from 'zod';
+import { parseSpec, type InventoryBot, type InventoryBotStatus } from '../api/inventory-bot.ts';
+import { CONDITION_TYPES, EVENT_REASONS, LABELS, REASONS } from '../api/names.ts';
+import { findCondition } from './conditions.ts';
+import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
+import { MONITORING_API_VERSION } from './desired/monitoring-object.ts';
+import { workloadName } from './desired/object-names.ts';
+import { classifyApiError, isNotFound, PermanentError } from './errors.ts';
+import type { Applier } from './kube/apply.ts';
+import type { MonitoringKinds } from './kube/discovery.ts';
+import type { EventRecorder } from './kube/event-recorder.ts';
+import type { Logger } from './logger.ts';
+import { findSecretProblems, secretReferences } from './secret-references.ts';
+import { computeStatus, statusChanged } from './status.ts';
+import type { ProcessResult } from './work-queue.ts';
+import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';
+
+export interface ReconcilerDeps {
+  applier: Applier;
+  /** A fresh read (not the cache): the status is written with its resourceVersion as precondition. */
+  readBot(namespace: string, name: string): Promise<InventoryBot>;
+  readSecret(namespace: string, name: string): Promise<V1Secret>;
+  /** Cached worker pods of a bot. */
+  listPods(namespace: string, botName: string): ReadonlyArray<V1Pod>;
+  /** Whether the cache holds the bot's PodDisruptionBudget. */
+  hasPodDisruptionBudget(namespace: string, name: string): boolean;
+  monitoringKinds(): Promise<MonitoringKinds>;
+  events: EventRecorder;
+  externalMetrics: boolean;
+  /** Recheck interval while a referenced Secret is missing (Secrets are not watched). */
+  secretRecheckMs: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export class Reconciler {
+  private readonly deps: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ProcessResult> {
+    const [namespace, name] = key.split('/') as [string, string];
+    let bot: InventoryBot;
+    try {
+      bot = await this.deps.readBot(namespace, name);
+    } catch (error) {
+      if (isNotFound(error)) return; // deleted: garbage collection removes what it owned
+      throw classifyApiError(error, `read InventoryBot ${key}`);
+    }
+    if (bot.metadata.deletionTimestamp) return;
+
+    let spec;
+    try {
+      spec = parseSpec(bot.spec);
+    } catch (error) {
+      if (!(error instanceof ZodError)) throw error;
+      const message = `invalid spec: ${error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      await this.writeStatus(bot, [{ reason: REASONS.invalidSpec, message }]);
+      return;
+    }
+    bot = { ...bot, spec };
+
+    const secretProblems = await this.call(`check Secrets of ${key}`, () =>
+      findSecretProblems(namespace, secretReferences(spec), this.deps.readSecret),
+    );
+    const kinds = await this.call('discover monitoring kinds', () => this.deps.monitoringKinds());
+    const desired = desiredObjects(bot, {
+      externalMetrics: this.deps.externalMetrics,
+      monitoringKinds: kinds,
+    });
+
+    let applied;
+    try {
+      applied = await this.applyAll(bot, desired, kinds);
+    } catch (error) {
+      if (error instanceof PermanentError) {
+        await this.writeStatus(bot, [
+          ...secretProblems,
+          { reason: REASONS.applyFailed, message: error.message },
+        ]);
+      }
+      throw error;
+    }
+    const { deployment, hpa } = applied;
+
+    const problems: Problem[] = [
+      ...secretProblems,
+      ...podProblems(this.deps.listPods(namespace, name)),
+      ...autoscalerProblems(hpa),
+    ];
+    await this.writeStatus(bot, problems, deployment, hpa);
+    return secretProblems.length ? { requeueAfterMs: this.deps.secretRecheckMs } : undefined;
+  }
+
+  private async applyAll(bot: InventoryBot, desired: DesiredObjects, kinds: MonitoringKinds) {
+    const { namespace, name } = bot.metadata;
+    // ConfigMap before the Deployment, so a rollout never starts pods with a config that is not there yet.
+    await this.apply(desired.configMap);
+    await this.apply(desired.service);
+    const deployment = await this.apply(desired.deployment);
+    const hpa = await this.apply(desired.horizontalPodAutoscaler);
+    if (desired.podDisruptionBudget) await this.apply(desired.podDisruptionBudget);
+    else if (this.deps.hasPodDisruptionBudget(namespace, workloadName(name))) {
+      await this.remove('policy/v1', 'PodDisruptionBudget', namespace, workloadName(name));
+    }
+    for (const [kind, object] of [
+      ['ServiceMonitor', desired.serviceMonitor],
+      ['PrometheusRule', desired.prometheusRule],
+    ] as const) {
+      const served = kind === 'ServiceMonitor' ? kinds.serviceMonitor : kinds.prometheusRule;
+      if (object) await this.apply(object);
+      else if (served) await this.remove(MONITORING_API_VERSION, kind, namespace, workloadName(name));
+    }
+    return { deployment, hpa };
+  }
+
+  private async writeStatus(
+    bot: InventoryBot,
+    problems: Problem[],
+    deployment?: Parameters<typeof computeStatus>[0]['deployment'],
+    hpa?: Parameters<typeof computeStatus>[0]['horizontalPodAutoscaler'],
+  ): Promise<void> {
+    const status = computeStatus({
+      generation: bot.metadata.generation ?? 0,
+      previous: bot.status,
+      deployment,
+      horizontalPodAutoscaler: hpa,
+      problems,
+      now: this.deps.now?.() ?? new Date(),
+    });
+    if (!statusChanged(bot.status, status)) return;
+    await this.call(`write status of ${bot.metadata.namespace}/${bot.metadata.name}`, () =>
+      this.deps.applier.applyStatus(bot, status),
+    );
+    await this.recordTransitions(bot, bot.status, status);
+  }
+
+  private async recordTransitions(
+    bot: InventoryBot,
+    before: InventoryBotStatus | undefined,
+    after: InventoryBotStatus,
+  ): Promise<void> {
+    const { events, logger } = this.deps;
+    const was = (type: string) => findCondition(before?.conditions, type);
+    const is = (type: string) => findCondition(after.conditions, type);
+    const ready = is(CONDITION_TYPES.ready);
+    const degraded = is(CONDITION_TYPES.degraded);
+    if (ready?.status === 'True' && was(CONDITION_TYPES.ready)?.status !== 'True') {
+      await events.record(bot, 'Normal', EVENT_REASONS.becameReady, ready.message);
+    } else if (ready?.status === 'False' && was(CONDITION_TYPES.ready)?.status === 'True') {
+      await events.record(bot, 'Warning', EVENT_REASONS.becameNotReady, ready.message);
+    }
+    const wasDegraded = was(CONDITION_TYPES.degraded);
+    if (
+      degraded?.status === 'True' &&
+      (wasDegraded?.status !== 'True' || wasDegraded.reason !== degraded.reason)
+    ) {
+      await events.record(bot, 'Warning', degraded.reason, degraded.message);
+    } else if (degraded?.status === 'False' && wasDegraded?.status === 'True') {
+      await events.record(
+        bot,
+        'Normal',
+        EVENT_REASONS.recovered,
+        `no longer degraded (was ${wasDegraded.reason})`,
+      );
+    }
+    logger.info('status updated', {
+      bot: `${bot.metadata.namespace}/${bot.metadata.name}`,
+      ready: ready?.reason,
+      degraded: degraded?.reason,
+      observedGeneration: after.observedGeneration,
+    });
+  }
+
+  private apply<T extends KubernetesObject>(object: T): Promise<T> {
+    const what = `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
+    return this.call(what, () => this.deps.applier.apply(object));
+  }
+
+  private remove(apiVersion: string, kind: string, namespace: string, name: string): Promise<void> {
+    return this.call(`delete ${kind} ${namespace}/${name}`, () =>
+      this.deps.applier.delete({ apiVersion, kind, metadata: { name, namespace } }),
+    );
+  }
+
+  /** Runs an API call, turning its failure into a typed error. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof PermanentError) throw error;
+      throw classifyApiError(error, what);
+    }
+  }
+}
+
+/** Pods of a bot are found by its instance label (their owner is a ReplicaSet, not the bot). */
+export const botOfPod = (pod: V1Pod): string | undefined => pod.metadata?.labels?.[LABELS.instance];

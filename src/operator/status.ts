@@ -1,0 +1,103 @@
+// The InventoryBot status, from what the reconcile observed. Pure: the same observations give the
+// same status (lastTransitionTime kept unless a condition flips), so a converged bot is not rewritten.
+import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { Condition, InventoryBotStatus } from '../api/inventory-bot.ts';
+import { CONDITION_TYPES, REASONS } from '../api/names.ts';
+import { setCondition } from './conditions.ts';
+import type { Problem } from './workload-problems.ts';
+
+export interface Observations {
+  generation: number;
+  previous: InventoryBotStatus | undefined;
+  deployment: V1Deployment | undefined;
+  horizontalPodAutoscaler: V2HorizontalPodAutoscaler | undefined;
+  /** Most important first; the first one is the Degraded reason. */
+  problems: Problem[];
+  now: Date;
+}
+
+export function rolloutComplete(deployment: V1Deployment | undefined): boolean {
+  if (!deployment) return false;
+  const status = deployment.status ?? {};
+  const wanted = deployment.spec?.replicas ?? 1;
+  return (
+    (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) >= wanted &&
+    (status.replicas ?? 0) === (status.updatedReplicas ?? 0) &&
+    (status.availableReplicas ?? 0) >= (status.updatedReplicas ?? 0)
+  );
+}
+
+export function computeStatus(o: Observations): InventoryBotStatus {
+  const replicas = o.deployment?.status?.replicas ?? 0;
+  const readyReplicas = o.deployment?.status?.readyReplicas ?? 0;
+  const desiredReplicas =
+    o.horizontalPodAutoscaler?.status?.desiredReplicas ?? o.deployment?.spec?.replicas ?? 0;
+  const wanted = o.deployment?.spec?.replicas ?? 1;
+  const complete = rolloutComplete(o.deployment);
+  const ready = complete && readyReplicas >= Math.max(1, wanted);
+  const problem = o.problems[0];
+  const observedGeneration = o.generation;
+
+  let conditions: Condition[] = o.previous?.conditions ?? [];
+  conditions = setCondition(
+    conditions,
+    {
+      type: CONDITION_TYPES.ready,
+      status: ready ? 'True' : 'False',
+      reason: ready ? REASONS.workersReady : REASONS.workersNotReady,
+      message: `${readyReplicas}/${wanted} workers ready`,
+      observedGeneration,
+    },
+    o.now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: CONDITION_TYPES.progressing,
+      status: complete ? 'False' : 'True',
+      reason: complete ? REASONS.rolloutComplete : REASONS.rollingOut,
+      message: complete
+        ? `deployment ${o.deployment?.metadata?.name} is rolled out`
+        : `rolling out: ${o.deployment?.status?.updatedReplicas ?? 0}/${wanted} updated, ${o.deployment?.status?.availableReplicas ?? 0} available`,
+      observedGeneration,
+    },
+    o.now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: CONDITION_TYPES.degraded,
+      status: problem ? 'True' : 'False',
+      reason: problem ? problem.reason : REASONS.asExpected,
+      message: problem ? o.problems.map((p) => p.message).join('; ') : 'no known problem',
+      observedGeneration,
+    },
+    o.now,
+  );
+
+  // status.queue belongs to whoever reads the queue; the operator applies only the fields below.
+  return {
+    observedGeneration,
+    conditions,
+    replicas,
+    readyReplicas,
+    desiredReplicas,
+  };
+}
+
+/** Whether `next` differs from `previous` in the fields the operator owns (key order independent). */
+export function statusChanged(previous: InventoryBotStatus | undefined, next: InventoryBotStatus): boolean {
+  const { queue: _queue, ...owned } = previous ?? {};
+  return canonical(owned) !== canonical(next);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)),
+        )
+      : v,
+  );
+}
