@@ -18,15 +18,15 @@ export interface LedgerSummary {
 }
 
 export type ApplyResult =
-  | { status: 'applied' | 'replayed'; stock: number }
-  | { status: 'conflict'; stock: number };
+  { status: 'applied' | 'replayed'; stock: number } | { status: 'conflict'; stock: number };
 
 interface Entry {
   fingerprint: string;
   applications: number;
 }
 
-const fingerprintOf = (op: Operation) => JSON.stringify([op.warehouse, op.sku, op.delta ?? null, op.target ?? null]);
+const fingerprintOf = (op: Operation) =>
+  JSON.stringify([op.warehouse, op.sku, op.delta ?? null, op.target ?? null]);
 const stockKey = (warehouse: string, sku: string) => `${warehouse}\u0000${sku}`;
 
 export class Ledger {

@@ -6,7 +6,10 @@ const options = simulatorOptionsFromEnv(process.env);
 const simulator = await startSimulator(options);
 console.log(JSON.stringify({ event: 'simulator_start', url: simulator.url, ...options }));
 const stop = () => {
-  simulator.close().then(() => process.exit(0), () => process.exit(1));
+  simulator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

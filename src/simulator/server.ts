@@ -6,7 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { APPLY_PATH, IDEMPOTENCY_HEADER } from '../worker/upstream-protocol.ts';
 import { isKnownSku } from './catalogue.ts';
-import { decideFault, sampleLatencyMs, seededRandom, type FaultOptions, type LatencyOptions } from './faults.ts';
+import {
+  decideFault,
+  sampleLatencyMs,
+  seededRandom,
+  type FaultOptions,
+  type LatencyOptions,
+} from './faults.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createSimulatorMetrics } from './metrics.ts';
 
@@ -31,6 +37,8 @@ export interface SimulatorHandle {
   ledger: Ledger;
   setOutage(enabled: boolean, mode?: OutageMode): void;
   setFaults(faults: Partial<FaultOptions>): void;
+  /** Apply responses by HTTP status ("0": connection reset). */
+  responseCounts(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -84,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const random = options.seed === undefined ? Math.random : seededRandom(options.seed);
   const ledger = new Ledger({ dedupe: options.dedupe ?? true });
   const metrics = createSimulatorMetrics();
+  const responses = new Map<string, number>();
   let outage: { enabled: boolean; mode: OutageMode } = { enabled: false, mode: 'error' };
 
   async function handleApply(req: IncomingMessage, res: ServerResponse): Promise<number> {
@@ -124,7 +133,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const fault = decideFault(faults, random);
     if (fault.kind === 'fail-before') {
-      sendError(res, fault.status, fault.status === 429 ? 'RATE_LIMITED' : 'INJECTED_FAILURE', 'injected failure');
+      sendError(
+        res,
+        fault.status,
+        fault.status === 429 ? 'RATE_LIMITED' : 'INJECTED_FAILURE',
+        'injected failure',
+      );
       metrics.injectedFailures.inc({ kind: fault.kind });
       return fault.status;
     }
@@ -167,8 +181,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const started = performance.now();
     const route = async () => {
       if (req.method === 'POST' && path === APPLY_PATH) {
-        const status = await handleApply(req, res);
-        metrics.requests.inc({ status: String(status) });
+        const status = String(await handleApply(req, res));
+        responses.set(status, (responses.get(status) ?? 0) + 1);
+        metrics.requests.inc({ status });
         metrics.duration.observe((performance.now() - started) / 1000);
         return;
       }
@@ -202,6 +217,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults: (next) => {
       faults = { ...faults, ...next };
     },
+    responseCounts: () => Object.fromEntries(responses),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

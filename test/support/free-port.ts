@@ -1,0 +1,2 @@
+// Tests use the same helper as the demo.
+export { freePort } from '../../src/cli/local/free-port.ts';
