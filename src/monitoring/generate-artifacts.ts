@@ -1,0 +1,10 @@
+// Writes the chart's monitoring files: `node_modules/.bin/node src/monitoring/generate-artifacts.ts`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ARTIFACTS } from './artifacts.ts';
+
+for (const artifact of ARTIFACTS) {
+  mkdirSync(dirname(artifact.path), { recursive: true });
+  writeFileSync(artifact.path, artifact.render());
+  console.log(`wrote ${artifact.path}`);
+}
