@@ -142,7 +142,7 @@ describe('rate limiters', () => {
   });
 
   it('max-of takes the larger delay', () => {
-    let now = 0;
+    const now = 0;
     const limiter = maxOfRateLimiter(
       itemExponentialRateLimiter(5, 1000),
       bucketRateLimiter(10, 1, () => now),

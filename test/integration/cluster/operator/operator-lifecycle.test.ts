@@ -1,0 +1,256 @@
+// The operator against a real control plane (controller-manager + kwok), running with exactly the
+// RBAC rules of charts/inventorybot-operator/files, never as admin.
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PolicyV1Api,
+} from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
+import { ANNOTATIONS, GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
+import { createLogger } from '../../../../src/operator/logger.ts';
+import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
+import { clusterInfo } from '../../../cluster/cluster-info.ts';
+import {
+  adminKubeConfig,
+  ensureNamespace,
+  installCrd,
+  operatorKubeConfig,
+  waitFor,
+} from '../../../support/kube.ts';
+import { sampleSpec } from '../../../support/sample-bot.ts';
+
+jest.setTimeout(180_000);
+
+const ns = 'operator-lifecycle';
+let admin: KubeConfig;
+let operator: OperatorHandle;
+let operatorConfig: KubeConfig;
+const quiet = createLogger('warn');
+
+const api = () => ({
+  core: admin.makeApiClient(CoreV1Api),
+  apps: admin.makeApiClient(AppsV1Api),
+  hpa: admin.makeApiClient(AutoscalingV2Api),
+  policy: admin.makeApiClient(PolicyV1Api),
+  custom: admin.makeApiClient(CustomObjectsApi),
+});
+const botRef = (name: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name });
+const getBot = (name: string) =>
+  api().custom.getNamespacedCustomObject(botRef(name)) as Promise<InventoryBot>;
+const condition = (bot: InventoryBot, type: string) => bot.status?.conditions?.find((c) => c.type === type);
+
+async function createBot(name: string, spec: object): Promise<void> {
+  await api().custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: ns,
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'InventoryBot',
+      metadata: { name, namespace: ns },
+      spec,
+    },
+  });
+}
+
+async function patchBotSpec(name: string, spec: object): Promise<void> {
+  await api().custom.patchNamespacedCustomObject({ ...botRef(name), body: { spec } }, {
+    headers: { 'Content-Type': 'application/merge-patch+json' },
+  } as never);
+}
+
+const waitReady = (name: string, what = `${name} Ready`) =>
+  waitFor(
+    () => getBot(name),
+    (b) => condition(b, 'Ready')?.status === 'True' && b.status?.observedGeneration === b.metadata.generation,
+    { timeoutMs: 90_000, intervalMs: 250, what },
+  );
+
+async function ownedResourceVersions(name: string): Promise<Record<string, string | undefined>> {
+  const { core, apps, hpa } = api();
+  return {
+    bot: (await getBot(name)).metadata.resourceVersion,
+    configMap: (await core.readNamespacedConfigMap({ namespace: ns, name: `${name}-config` })).metadata
+      ?.resourceVersion,
+    service: (await core.readNamespacedService({ namespace: ns, name })).metadata?.resourceVersion,
+    deployment: (await apps.readNamespacedDeployment({ namespace: ns, name })).metadata?.resourceVersion,
+    hpa: (await hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name })).metadata?.resourceVersion,
+  };
+}
+
+beforeAll(async () => {
+  admin = adminKubeConfig();
+  await installCrd(admin);
+  await ensureNamespace(admin, ns);
+  operatorConfig = (await operatorKubeConfig(admin, ns)).kubeConfig;
+  operator = await startOperator({
+    kubeConfig: operatorConfig,
+    namespaces: [ns],
+    metricsPort: 0,
+    secretRecheckMs: 1_000,
+    logger: quiet,
+  });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+});
+
+describe('operator lifecycle', () => {
+  it('creates ConfigMap, Deployment, Service, HPA and PDB with owner references and labels, then turns Ready', async () => {
+    await createBot('shop', sampleSpec({ scaling: { minReplicas: 2, maxReplicas: 4 } }));
+    const bot = await waitReady('shop');
+    const { core, apps, hpa, policy } = api();
+    const owned = [
+      (await core.readNamespacedConfigMap({ namespace: ns, name: 'shop-config' })).metadata,
+      (await core.readNamespacedService({ namespace: ns, name: 'shop' })).metadata,
+      (await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).metadata,
+      (await hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'shop' })).metadata,
+      (await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'shop' })).metadata,
+    ];
+    for (const meta of owned) {
+      expect(meta?.labels?.[LABELS.managedBy]).toBe('inventorybot-operator');
+      expect(meta?.labels?.[LABELS.instance]).toBe('shop');
+      expect(meta?.ownerReferences).toEqual([
+        expect.objectContaining({
+          kind: 'InventoryBot',
+          name: 'shop',
+          uid: bot.metadata.uid,
+          controller: true,
+        }),
+      ]);
+    }
+    expect(bot.status?.readyReplicas).toBeGreaterThanOrEqual(2);
+    expect(bot.status?.desiredReplicas).toBe(2);
+
+    const kubectl = spawnSync(
+      'kubectl',
+      ['--kubeconfig', clusterInfo().kubeconfigPath, 'get', 'ib', '-n', ns],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(kubectl.status).toBe(0);
+    expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+DESIRED/);
+    expect(kubectl.stdout).toMatch(/shop\s+2\s+2\s+2\s+4\s+.*WorkersReady/);
+  });
+
+  it('writes nothing once converged, across resyncs and an operator restart', async () => {
+    const before = await ownedResourceVersions('shop');
+    await operator.stop();
+    operator = await startOperator({
+      kubeConfig: operatorConfig,
+      namespaces: [ns],
+      metricsPort: 0,
+      resyncPeriodMs: 500,
+      logger: quiet,
+    });
+    // Several resyncs of every cached object, each a full reconcile.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    const reconciles = Number(
+      /controller_runtime_reconcile_total\{controller="inventorybot",result="success"\} (\d+)/.exec(
+        metrics,
+      )?.[1],
+    );
+    expect(reconciles).toBeGreaterThanOrEqual(3);
+    expect(await ownedResourceVersions('shop')).toEqual(before);
+  });
+
+  it('updates the children on a spec change and rolls the pods on a config change', async () => {
+    const { apps, hpa } = api();
+    const hashBefore = (await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).spec?.template
+      .metadata?.annotations?.[ANNOTATIONS.configHash];
+    await patchBotSpec('shop', { scaling: { maxReplicas: 6 }, concurrency: { batches: 7 } });
+    const bot = await waitReady('shop', 'shop Ready at generation 2');
+    expect(bot.metadata.generation).toBe(2);
+    expect(bot.status?.observedGeneration).toBe(2);
+    const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' });
+    expect(deployment.spec?.template.metadata?.annotations?.[ANNOTATIONS.configHash]).not.toBe(hashBefore);
+    expect(
+      (await hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'shop' })).spec?.maxReplicas,
+    ).toBe(6);
+    const config = await api().core.readNamespacedConfigMap({ namespace: ns, name: 'shop-config' });
+    expect(JSON.parse(config.data?.['config.json'] as string).concurrency.batches).toBe(7);
+  });
+
+  it('repairs an owned object deleted or edited by hand', async () => {
+    const { core, apps } = api();
+    await core.deleteNamespacedService({ namespace: ns, name: 'shop' });
+    await core.patchNamespacedConfigMap(
+      { namespace: ns, name: 'shop-config', body: { data: { 'config.json': '{}' } } },
+      { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+    );
+    await apps.patchNamespacedDeployment(
+      {
+        namespace: ns,
+        name: 'shop',
+        body: { spec: { template: { spec: { automountServiceAccountToken: true } } } },
+      },
+      { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+    );
+    await waitFor(
+      () => core.readNamespacedService({ namespace: ns, name: 'shop' }),
+      (s) => !!s.metadata?.uid,
+      {
+        timeoutMs: 20_000,
+        what: 'Service recreated',
+      },
+    );
+    await waitFor(
+      () => core.readNamespacedConfigMap({ namespace: ns, name: 'shop-config' }),
+      (c) => c.data?.['config.json'] !== '{}',
+      { timeoutMs: 20_000, what: 'ConfigMap repaired' },
+    );
+    await waitFor(
+      () => apps.readNamespacedDeployment({ namespace: ns, name: 'shop' }),
+      (d) => d.spec?.template.spec?.automountServiceAccountToken === false,
+      { timeoutMs: 20_000, what: 'Deployment repaired' },
+    );
+  });
+
+  it('reports a missing Secret as Degraded and recovers when it appears', async () => {
+    await createBot('vault', sampleSpec({ queue: { redis: { secretRef: { name: 'vault-redis' } } } }));
+    const degraded = await waitFor(
+      () => getBot('vault'),
+      (b) => condition(b, 'Degraded')?.status === 'True',
+      { timeoutMs: 30_000, what: 'vault Degraded' },
+    );
+    const reason = condition(degraded, 'Degraded');
+    expect(reason?.reason).toBe(REASONS.secretNotFound);
+    expect(reason?.message).toContain('vault-redis');
+    expect(reason?.message).toContain('spec.queue.redis.secretRef');
+    await api().core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'vault-redis' }, stringData: { url: 'redis://redis.example:6379' } },
+    });
+    const recovered = await waitReady('vault', 'vault Ready after the Secret appeared');
+    expect(condition(recovered, 'Degraded')?.reason).not.toBe(REASONS.secretNotFound);
+  });
+
+  it('lets garbage collection remove the children when the bot is deleted', async () => {
+    const { apps, core } = api();
+    await api().custom.deleteNamespacedCustomObject(botRef('shop'));
+    await waitFor(
+      async () => {
+        const deployments = await apps.listNamespacedDeployment({
+          namespace: ns,
+          labelSelector: `${LABELS.instance}=shop`,
+        });
+        const configMaps = await core.listNamespacedConfigMap({
+          namespace: ns,
+          labelSelector: `${LABELS.instance}=shop`,
+        });
+        return deployments.items.length + configMaps.items.length;
+      },
+      (n) => n === 0,
+      { timeoutMs: 60_000, intervalMs: 500, what: 'children of shop garbage collected' },
+    );
+  });
+});
