@@ -1,0 +1,107 @@
+import {
+  buildDashboard,
+  dashboardQueries,
+  KUBE_STATE_METRICS,
+  PROCESS_METRICS,
+} from '../../../src/monitoring/dashboard.ts';
+import { METRICS } from '../../../src/worker/metric-names.ts';
+
+const dashboard = buildDashboard();
+const queries = dashboardQueries(dashboard);
+const titles = dashboard.panels.map((p) => p.title);
+
+describe('Grafana dashboard', () => {
+  it('has the panels the monitoring plan asks for', () => {
+    for (const wanted of [
+      /items \/ min/i,
+      /batches \/ min by outcome/i,
+      /error rate %/i,
+      /retry rate %/i,
+      /batch duration p50 \/ p95 \/ p99/i,
+      /queue lag/i,
+      /oldest pending/i,
+      /dead letters/i,
+      /replicas: desired \/ ready/i,
+      /cpu per pod/i,
+      /memory per pod/i,
+      /circuit breaker/i,
+      /upstream latency/i,
+    ]) {
+      expect(titles.some((t) => wanted.test(t))).toBe(true);
+    }
+  });
+
+  it('is templated by data source, namespace and InventoryBot, and every query uses them', () => {
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'bot']);
+    expect(dashboard.templating.list[2]?.label).toBe('InventoryBot');
+    expect(queries.length).toBeGreaterThan(25);
+    for (const { panel, expr } of queries) {
+      expect({ panel, expr, namespaced: expr.includes('namespace=~"$namespace"') }).toMatchObject({
+        namespaced: true,
+      });
+      expect({
+        panel,
+        expr,
+        perBot: /(job|deployment|horizontalpodautoscaler)=~"\$bot"/.test(expr),
+      }).toMatchObject({ perBot: true });
+    }
+  });
+
+  it('references only metrics that exist: the worker’s, its process metrics, kube-state-metrics, up', () => {
+    const known = new Set<string>([
+      ...Object.values(METRICS),
+      ...Object.values(METRICS).map((m) => `${m}_bucket`),
+      ...Object.values(PROCESS_METRICS),
+      ...Object.values(KUBE_STATE_METRICS),
+      'up',
+    ]);
+    const used = new Set(queries.flatMap(({ expr }) => expr.match(/[a-z_]+(?=\{)/g) ?? []));
+    for (const name of used) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
+    // Each worker metric that matters for operations shows up somewhere.
+    for (const name of [
+      METRICS.batchesTotal,
+      METRICS.itemsTotal,
+      METRICS.retriesTotal,
+      METRICS.errorsTotal,
+      METRICS.deadLettersTotal,
+      METRICS.circuitBreakerState,
+      METRICS.queueLag,
+      METRICS.queueOldestPendingSeconds,
+      `${METRICS.batchDurationSeconds}_bucket`,
+      `${METRICS.upstreamRequestDurationSeconds}_bucket`,
+    ]) {
+      expect(used.has(name)).toBe(true);
+    }
+  });
+
+  it('draws the SLO thresholds from spec.slo', () => {
+    const thresholdOf = (title: string, d = dashboard) => {
+      const panel = d.panels.find((p) => p.title === title);
+      const steps = (
+        panel?.fieldConfig?.defaults as { thresholds: { steps: Array<{ value: number | null }> } }
+      ).thresholds.steps;
+      return steps[1]?.value;
+    };
+    expect(thresholdOf('Error rate %')).toBe(2);
+    expect(thresholdOf('Batch duration p50 / p95 / p99')).toBe(0.3);
+    const strict = buildDashboard({ slo: { errorRatePercent: 0.5, batchP95Seconds: 0.2 } });
+    expect(thresholdOf('Error rate %', strict)).toBe(0.5);
+    expect(thresholdOf('Batch duration p50 / p95 / p99', strict)).toBe(0.2);
+  });
+
+  it('lays panels out on the 24-column grid without overlaps and with unique ids', () => {
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cells = new Set<string>();
+    for (const p of dashboard.panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+          const key = `${x},${y}`;
+          expect(cells.has(key)).toBe(false);
+          cells.add(key);
+        }
+      }
+    }
+  });
+});
