@@ -39,10 +39,32 @@ function mapValues(obj: JsonSchema, fn: (v: unknown) => unknown): JsonSchema {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fn(v)]));
 }
 
+// The API server validates an object default (`.prefault({})` gives `{}`) against its CEL rules as is,
+// before nested defaults apply, so spell object defaults out in full.
+function expandObjectDefaults(node: JsonSchema): JsonSchema {
+  const props = node.properties as Record<string, JsonSchema> | undefined;
+  if (!props) return node;
+  const expanded = mapValues(props, (child) => expandObjectDefaults(child as JsonSchema)) as Record<
+    string,
+    JsonSchema
+  >;
+  const out: JsonSchema = { ...node, properties: expanded };
+  if (out.default !== null && typeof out.default === 'object' && !Array.isArray(out.default)) {
+    const filled: JsonSchema = { ...(out.default as JsonSchema) };
+    for (const [key, child] of Object.entries(expanded)) {
+      if (filled[key] === undefined && child.default !== undefined) filled[key] = child.default;
+    }
+    out.default = filled;
+  }
+  return out;
+}
+
 function openApi(schema: z.ZodType): JsonSchema {
-  return toStructural(
-    z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'throw' }),
-  ) as JsonSchema;
+  return expandObjectDefaults(
+    toStructural(
+      z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'throw' }),
+    ) as JsonSchema,
+  );
 }
 
 export const PRINTER_COLUMNS = [

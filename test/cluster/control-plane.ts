@@ -66,8 +66,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     return child;
   };
   const stop = async () => {
-    for (const p of [...processes].reverse()) p.kill('SIGTERM');
-    await Promise.all(processes.map((p) => waitExit(p, 10_000)));
+    // etcd goes last: the API server hangs in shutdown without it.
+    const [etcd, ...rest] = processes;
+    for (const p of rest) p.kill('SIGTERM');
+    await Promise.all(rest.map((p) => waitExit(p, 10_000)));
+    etcd?.kill('SIGTERM');
+    if (etcd) await waitExit(etcd, 10_000);
     if (!options.workDir) rmSync(workDir, { recursive: true, force: true });
   };
 
@@ -117,7 +121,6 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       '--use-service-account-credentials=false',
       '--bind-address=127.0.0.1',
       `--secure-port=${kcmPort}`,
-      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
       '--horizontal-pod-autoscaler-sync-period=5s',
       '--concurrent-gc-syncs=5',
     ]);
