@@ -1,0 +1,37 @@
+// Reads spec.slo and spec.roi of an InventoryBot YAML file (the rest of the spec is not needed, so a
+// partial manifest is fine). The sections take the schema defaults for what they leave out.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { KIND } from '../api/names.ts';
+import { roiSchema, sloSchema, type InventoryBotSpec } from '../api/inventory-bot.ts';
+
+export interface BotSections {
+  name?: string;
+  namespace?: string;
+  slo: InventoryBotSpec['slo'];
+  roi: InventoryBotSpec['roi'];
+}
+
+/** The first InventoryBot document of a YAML text (or the first document when none says its kind). */
+export function botSectionsFromYaml(text: string): BotSections {
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null);
+  const objects = docs.filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object');
+  const doc = objects.find((d) => d.kind === KIND) ?? objects[0];
+  if (!doc) throw new Error('no YAML document found');
+  const spec = (doc.spec ?? {}) as Record<string, unknown>;
+  const metadata = (doc.metadata ?? {}) as Record<string, unknown>;
+  return {
+    ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
+    ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
+    slo: sloSchema.parse(spec.slo ?? {}),
+    roi: roiSchema.parse(spec.roi ?? {}),
+  };
+}
+
+export function readBotSections(path: string): BotSections {
+  try {
+    return botSectionsFromYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+  }
+}

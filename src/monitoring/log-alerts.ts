@@ -1,0 +1,296 @@
+// Alerting on the worker's JSON logs (batch_complete / batch_error events), with the thresholds of the
+// Prometheus rules (spec.slo). Pure: lines in, figures and alerts out. `inventorybot alerts` does the I/O.
+import { nextFailureRun } from '../worker/batch-outcome.ts';
+import { BATCH_OUTCOMES, type BatchOutcome } from '../worker/metric-names.ts';
+import {
+  ALERT_NAMES,
+  DEFAULT_SLO,
+  runbookAnchor,
+  type AlertName,
+  type SloThresholds,
+} from './alert-rules.ts';
+
+export const BATCH_EVENTS = ['batch_complete', 'batch_error'] as const;
+
+export interface BatchLogEvent {
+  /** Milliseconds since the epoch. */
+  time: number;
+  event: (typeof BATCH_EVENTS)[number];
+  batchId: string | null;
+  warehouse: string | null;
+  items: number;
+  /** Seconds. */
+  duration: number;
+  outcome: BatchOutcome;
+  errorCode?: string;
+  /** Deliveries of the stream entry (1 = first). */
+  attempts: number;
+  /** Upstream calls retried while handling the batch. */
+  retries: number;
+  /** Which log the line came from (file name): consecutive failures are counted per source, like per worker. */
+  source: string;
+}
+
+const isOutcome = (v: unknown): v is BatchOutcome =>
+  typeof v === 'string' && (BATCH_OUTCOMES as readonly string[]).includes(v);
+const finiteOr = (v: unknown, fallback: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+
+/** One log line → a batch event; undefined for other events, other text, or lines missing the essentials. */
+export function parseBatchEvent(line: string, source = '-'): BatchLogEvent | undefined {
+  const text = line.trim();
+  if (!text.startsWith('{')) return undefined;
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const event = record.event;
+  if (event !== 'batch_complete' && event !== 'batch_error') return undefined;
+  const time = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
+  if (!Number.isFinite(time) || !isOutcome(record.outcome)) return undefined;
+  const attempts = finiteOr(record.attempts, 1);
+  return {
+    time,
+    event,
+    batchId: typeof record.batch_id === 'string' ? record.batch_id : null,
+    warehouse: typeof record.warehouse === 'string' ? record.warehouse : null,
+    items: Math.max(0, finiteOr(record.items, 0)),
+    duration: Math.max(0, finiteOr(record.duration, 0)),
+    outcome: record.outcome,
+    ...(typeof record.error_code === 'string' ? { errorCode: record.error_code } : {}),
+    attempts,
+    // Older lines without `retries`: count the redeliveries instead.
+    retries: Math.max(0, finiteOr(record.retries, attempts - 1)),
+    source,
+  };
+}
+
+export interface TimeWindow {
+  /** Inclusive, ms since the epoch. */
+  since: number;
+  /** Exclusive, ms since the epoch. */
+  until: number;
+}
+
+/** Outcomes that mean the batch was not processed (left for redelivery, dead-lettered whole, malformed). */
+export const ERROR_OUTCOMES: readonly BatchOutcome[] = ['failed', 'dead_lettered', 'invalid'];
+
+export interface LogStats {
+  window: TimeWindow;
+  batches: number;
+  errorBatches: number;
+  items: number;
+  /** Items of batches with an error outcome (a partial batch's dead-lettered items are not in the logs). */
+  errorItems: number;
+  retries: number;
+  /** errorItems / items (0..1); batches without items (invalid messages) count one item. */
+  errorRate: number;
+  /** retries / items (0..1). */
+  retryRate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Longest run of failed or dead-lettered batches in one source (invalid messages neither add nor reset). */
+  maxConsecutiveFailures: number;
+  errorCodes: Record<string, number>;
+  first?: number;
+  last?: number;
+}
+
+/** The q-quantile of sorted values, linearly interpolated between closest ranks; NaN when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (b - a) * (pos - lo);
+}
+
+export function computeLogStats(events: readonly BatchLogEvent[], window: TimeWindow): LogStats {
+  const inWindow = events.filter((e) => e.time >= window.since && e.time < window.until);
+  let items = 0;
+  let errorItems = 0;
+  let retries = 0;
+  let errorBatches = 0;
+  const errorCodes: Record<string, number> = {};
+  for (const e of inWindow) {
+    const weight = Math.max(1, e.items);
+    items += weight;
+    retries += e.retries;
+    if (ERROR_OUTCOMES.includes(e.outcome)) {
+      errorBatches++;
+      errorItems += weight;
+    }
+    if (e.errorCode) errorCodes[e.errorCode] = (errorCodes[e.errorCode] ?? 0) + 1;
+  }
+  const durations = inWindow.map((e) => e.duration).sort((a, b) => a - b);
+  const bySource = new Map<string, BatchLogEvent[]>();
+  for (const e of inWindow) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e]);
+  let maxRun = 0;
+  for (const list of bySource.values()) {
+    let run = 0;
+    for (const e of [...list].sort((a, b) => a.time - b.time)) {
+      run = nextFailureRun(run, e.outcome);
+      maxRun = Math.max(maxRun, run);
+    }
+  }
+  const times = inWindow.map((e) => e.time);
+  return {
+    window,
+    batches: inWindow.length,
+    errorBatches,
+    items,
+    errorItems,
+    retries,
+    errorRate: items === 0 ? 0 : errorItems / items,
+    retryRate: items === 0 ? 0 : retries / items,
+    p50: quantile(durations, 0.5),
+    p95: quantile(durations, 0.95),
+    p99: quantile(durations, 0.99),
+    maxConsecutiveFailures: maxRun,
+    errorCodes,
+    ...(times.length > 0 ? { first: Math.min(...times), last: Math.max(...times) } : {}),
+  };
+}
+
+export interface LogAlert {
+  alert: AlertName;
+  severity: 'warning' | 'critical';
+  /** Measured value, in the unit of the threshold (percent, seconds, batches). */
+  value: number;
+  threshold: number;
+  summary: string;
+  runbook: string;
+}
+
+export interface LogAlertOptions {
+  slo?: Partial<SloThresholds>;
+  /** Ratio and percentile alerts need at least this many batches in the window (default 10). */
+  minBatches?: number;
+}
+
+export const DEFAULT_MIN_BATCHES = 10;
+
+const pct = (v: number) => `${Number((v * 100).toFixed(2))}%`;
+const secs = (v: number) => `${Number(v.toFixed(3))}s`;
+
+/** The alerts the figures raise: error rate, retry rate, p95, p99 and consecutive failures. */
+export function evaluateLogAlerts(stats: LogStats, options: LogAlertOptions = {}): LogAlert[] {
+  const slo = { ...DEFAULT_SLO, ...options.slo };
+  const enough = stats.batches >= (options.minBatches ?? DEFAULT_MIN_BATCHES);
+  const alerts: LogAlert[] = [];
+  const add = (
+    alert: AlertName,
+    severity: LogAlert['severity'],
+    value: number,
+    threshold: number,
+    summary: string,
+  ) => alerts.push({ alert, severity, value, threshold, summary, runbook: `#${runbookAnchor(alert)}` });
+  if (enough && stats.errorRate * 100 > slo.errorRatePercent) {
+    add(
+      ALERT_NAMES.errorRate,
+      'warning',
+      stats.errorRate * 100,
+      slo.errorRatePercent,
+      `item error rate ${pct(stats.errorRate)} above ${slo.errorRatePercent}% (${stats.errorBatches} of ${stats.batches} batches failed)`,
+    );
+  }
+  if (enough && stats.retryRate * 100 > slo.retryRatePercent) {
+    add(
+      ALERT_NAMES.retryRate,
+      'warning',
+      stats.retryRate * 100,
+      slo.retryRatePercent,
+      `retry rate ${pct(stats.retryRate)} above ${slo.retryRatePercent}% (${stats.retries} retries for ${stats.items} items)`,
+    );
+  }
+  if (enough && stats.p95 > slo.batchP95Seconds) {
+    add(
+      ALERT_NAMES.latencyP95,
+      'warning',
+      stats.p95,
+      slo.batchP95Seconds,
+      `batch duration p95 ${secs(stats.p95)} above ${slo.batchP95Seconds}s`,
+    );
+  }
+  if (enough && stats.p99 > slo.batchP99Seconds) {
+    add(
+      ALERT_NAMES.latencyP99,
+      'warning',
+      stats.p99,
+      slo.batchP99Seconds,
+      `batch duration p99 ${secs(stats.p99)} above ${slo.batchP99Seconds}s`,
+    );
+  }
+  if (stats.maxConsecutiveFailures >= slo.consecutiveFailures) {
+    add(
+      ALERT_NAMES.consecutiveFailures,
+      'critical',
+      stats.maxConsecutiveFailures,
+      slo.consecutiveFailures,
+      `${stats.maxConsecutiveFailures} batches failed in a row (alert from ${slo.consecutiveFailures})`,
+    );
+  }
+  return alerts;
+}
+
+/** One JSON line for the alerts log. */
+export function alertLogLine(alert: LogAlert, window: TimeWindow, now: Date): string {
+  return JSON.stringify({
+    timestamp: now.toISOString(),
+    event: 'alert',
+    alert: alert.alert,
+    severity: alert.severity,
+    value: Number(alert.value.toPrecision(6)),
+    threshold: alert.threshold,
+    summary: alert.summary,
+    window_start: new Date(window.since).toISOString(),
+    window_end: new Date(window.until).toISOString(),
+    runbook: alert.runbook,
+  });
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "5m", "1.5h", "2d" → milliseconds; undefined when not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  return match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : undefined;
+}
+
+export interface WindowSpec {
+  /** ISO time or a duration before `until` ("15m"). */
+  since?: string;
+  /** ISO time, "now" (default) or "latest" (the newest event in the logs). */
+  until?: string;
+  /** Length when `since` is not given (default 5m). */
+  window?: string;
+}
+
+/** Resolves --since/--until/--window against now and the newest event; throws on a bad value. */
+export function resolveWindow(spec: WindowSpec, now: number, latestEvent: number | undefined): TimeWindow {
+  const absolute = (text: string, what: string) => {
+    const t = Date.parse(text);
+    if (!Number.isFinite(t)) throw new Error(`invalid ${what} "${text}" (ISO time or a duration like 5m)`);
+    return t;
+  };
+  const untilText = spec.until ?? 'now';
+  const until =
+    untilText === 'now'
+      ? now
+      : untilText === 'latest'
+        ? (latestEvent ?? now) + 1
+        : absolute(untilText, '--until');
+  const length = parseDuration(spec.window ?? '5m');
+  if (length === undefined) throw new Error(`invalid --window "${spec.window}" (e.g. 5m, 1h)`);
+  if (spec.since === undefined) return { since: until - length, until };
+  const relative = parseDuration(spec.since);
+  const since = relative === undefined ? absolute(spec.since, '--since') : until - relative;
+  if (since >= until) throw new Error('--since must be before --until');
+  return { since, until };
+}
