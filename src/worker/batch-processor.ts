@@ -81,17 +81,33 @@ export class BatchProcessor {
     const keys = batch.items.map((item, i) => itemKey(batch, item, i));
     const done = await this.#d.markers.applied(keys);
     const results = await mapLimit(batch.items, this.#o.itemsPerBatch, (item, i) =>
-      done.has(keys[i] as string) ? Promise.resolve<ItemResult>({ kind: 'deduplicated', retries: 0 }) : this.#applyItem(batch, i, keys[i] as string),
+      done.has(keys[i] as string)
+        ? Promise.resolve<ItemResult>({ kind: 'deduplicated', retries: 0 })
+        : this.#applyItem(batch, i, keys[i] as string),
     );
     const summary = summarizeBatch(results);
-    for (const r of results) this.#d.metrics.items.inc({ outcome: itemOutcome(r, summary.outcome === 'failed') });
+    for (const r of results)
+      this.#d.metrics.items.inc({ outcome: itemOutcome(r, summary.outcome === 'failed') });
     if (summary.outcome === 'failed') {
       const first = results.find((r) => r.kind === 'transient');
-      return { outcome: 'failed', batch, errorCode: summary.errorCode, error: first && 'message' in first ? first.message : '', retries: summary.retries };
+      return {
+        outcome: 'failed',
+        batch,
+        errorCode: summary.errorCode,
+        error: first && 'message' in first ? first.message : '',
+        retries: summary.retries,
+      };
     }
     const deadLetters = summary.deadLetterIndexes.map((i) => {
       const r = results[i] as Extract<ItemResult, { kind: 'permanent' }>;
-      return itemDeadLetter(batch, batch.items[i] as BatchMessage['items'][number], keys[i] as string, r.code, r.message, ctx);
+      return itemDeadLetter(
+        batch,
+        batch.items[i] as BatchMessage['items'][number],
+        keys[i] as string,
+        r.code,
+        r.message,
+        ctx,
+      );
     });
     await this.#d.queue.ackWithDeadLetters(entry.id, deadLetters);
     for (const i of summary.deadLetterIndexes) {
@@ -135,7 +151,9 @@ export class BatchProcessor {
     reason: string,
     ctx: DeadLetterContext,
   ): Promise<void> {
-    await this.#d.queue.ackWithDeadLetters(entry.id, [batchDeadLetter(entry.fields, batch, code, reason, ctx)]);
+    await this.#d.queue.ackWithDeadLetters(entry.id, [
+      batchDeadLetter(entry.fields, batch, code, reason, ctx),
+    ]);
     this.#d.metrics.deadLetters.inc({ error_code: code });
   }
 

@@ -39,7 +39,9 @@ function bodyCode(body: unknown): string | undefined {
 
 function describe(status: number, body: unknown): string {
   const message =
-    typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : '';
+    typeof body === 'object' && body !== null && 'message' in body
+      ? String((body as { message: unknown }).message)
+      : '';
   const code = bodyCode(body);
   return `upstream answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
 }

@@ -75,7 +75,10 @@ export class ConsumerLoop {
         continue;
       }
       try {
-        const entries = await this.#queue.read(Math.min(this.#o.readCount, this.#free()), this.#o.blockMs ?? 1000);
+        const entries = await this.#queue.read(
+          Math.min(this.#o.readCount, this.#free()),
+          this.#o.blockMs ?? 1000,
+        );
         failures = 0;
         for (const entry of entries) this.#dispatch(entry);
       } catch (error) {

@@ -24,6 +24,9 @@ export class MarkerStore {
   }
 
   async markApplied(key: string): Promise<void> {
-    await this.#client.set(markerKey(this.#stream, key), String(Date.now()), { NX: true, EX: this.#ttlSeconds });
+    await this.#client.set(markerKey(this.#stream, key), String(Date.now()), {
+      NX: true,
+      EX: this.#ttlSeconds,
+    });
   }
 }

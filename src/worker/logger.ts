@@ -19,11 +19,13 @@ export function formatLogLine(level: LogLevel, event: string, fields: LogFields,
 export function createLogger(options: { level: LogLevel; sinks: LogSink[]; now?: () => Date }): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
   const now = options.now ?? (() => new Date());
-  const log = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
-    if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const line = formatLogLine(level, event, fields, now());
-    for (const sink of options.sinks) sink(line);
-  };
+  const log =
+    (level: LogLevel) =>
+    (event: string, fields: LogFields = {}) => {
+      if (LOG_LEVELS.indexOf(level) < threshold) return;
+      const line = formatLogLine(level, event, fields, now());
+      for (const sink of options.sinks) sink(line);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

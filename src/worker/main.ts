@@ -30,6 +30,13 @@ try {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  console.error(JSON.stringify({ timestamp: new Date().toISOString(), level: 'error', event: 'bot_start_failed', error: (error as Error).message }));
+  console.error(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: 'error',
+      event: 'bot_start_failed',
+      error: (error as Error).message,
+    }),
+  );
   process.exit(1);
 }

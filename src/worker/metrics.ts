@@ -115,8 +115,16 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       help: 'Entries in the dead-letter stream.',
       registers,
     }),
-    batchesInFlight: new Gauge({ name: METRICS.batchesInFlight, help: 'Batches being processed.', registers }),
-    itemsInFlight: new Gauge({ name: METRICS.itemsInFlight, help: 'Items being applied upstream.', registers }),
+    batchesInFlight: new Gauge({
+      name: METRICS.batchesInFlight,
+      help: 'Batches being processed.',
+      registers,
+    }),
+    itemsInFlight: new Gauge({
+      name: METRICS.itemsInFlight,
+      help: 'Items being applied upstream.',
+      registers,
+    }),
   };
 }
 

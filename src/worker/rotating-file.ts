@@ -11,7 +11,12 @@ export function datedFileName(path: string, date: Date): string {
 }
 
 /** File names (in the log's directory) of days older than `retentionDays` before today. */
-export function expiredFiles(path: string, names: readonly string[], today: Date, retentionDays: number): string[] {
+export function expiredFiles(
+  path: string,
+  names: readonly string[],
+  today: Date,
+  retentionDays: number,
+): string[] {
   const ext = extname(path);
   const stem = basename(path, ext);
   const pattern = new RegExp(`^${escape(stem)}-(\\d{4}-\\d{2}-\\d{2})${escape(ext)}$`);

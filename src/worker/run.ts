@@ -33,7 +33,10 @@ const circuitValue = (state: CircuitState) =>
       ? CIRCUIT_STATE_VALUES.closed
       : CIRCUIT_STATE_VALUES.open;
 
-export async function runWorker(config: WorkerConfig, options: { host?: string } = {}): Promise<RunningWorker> {
+export async function runWorker(
+  config: WorkerConfig,
+  options: { host?: string } = {},
+): Promise<RunningWorker> {
   const file = config.logFile ? new DailyRotatingFile(config.logFile) : undefined;
   const sinks: LogSink[] = [stdoutSink, ...(file ? [(line: string) => file.write(line)] : [])];
   const logger = createLogger({ level: config.monitoring.logLevel, sinks });
@@ -44,7 +47,7 @@ export async function runWorker(config: WorkerConfig, options: { host?: string }
     if (!redisDown) logger.warn('redis_error', { error: error.message });
     redisDown = true;
   };
-  const client = createRedisClient(config.redisUrl, onRedisError, config.consumerName);
+  const client = createRedisClient(config.redisUrl, onRedisError, { name: config.consumerName });
   const reader = client.duplicate();
   reader.on('error', onRedisError);
   for (const c of [client, reader]) {
@@ -101,8 +104,18 @@ export async function runWorker(config: WorkerConfig, options: { host?: string }
   const queue = new StreamQueue(client, reader, { ...names, consumer: config.consumerName });
   await queue.ensureGroup();
   const processor = new BatchProcessor(
-    { maxDeliveries: config.queue.maxDeliveries, itemsPerBatch: config.concurrency.itemsPerBatch, consumer: config.consumerName },
-    { queue, markers: new MarkerStore(client, config.queue.stream, config.markerTtlSeconds), router, metrics, logger },
+    {
+      maxDeliveries: config.queue.maxDeliveries,
+      itemsPerBatch: config.concurrency.itemsPerBatch,
+      consumer: config.consumerName,
+    },
+    {
+      queue,
+      markers: new MarkerStore(client, config.queue.stream, config.markerTtlSeconds),
+      router,
+      metrics,
+      logger,
+    },
   );
   const consumer = new ConsumerLoop(
     {
@@ -115,7 +128,9 @@ export async function runWorker(config: WorkerConfig, options: { host?: string }
 
   const ping = async () => {
     try {
-      return (await Promise.race([client.ping(), new Promise((r) => setTimeout(r, 1000, 'timeout'))])) === 'PONG';
+      return (
+        (await Promise.race([client.ping(), new Promise((r) => setTimeout(r, 1000, 'timeout'))])) === 'PONG'
+      );
     } catch {
       return false;
     }
@@ -160,7 +175,10 @@ export async function runWorker(config: WorkerConfig, options: { host?: string }
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await router.close().catch(() => undefined);
       await Promise.all([client, reader].map((c) => c.close().catch(() => c.destroy())));
-      logger.info('bot_stop', { drained, duration: Number(((performance.now() - started) / 1000).toFixed(3)) });
+      logger.info('bot_stop', {
+        drained,
+        duration: Number(((performance.now() - started) / 1000).toFixed(3)),
+      });
       file?.close();
       return { drained };
     },

@@ -72,7 +72,13 @@ export class StreamQueue {
     const entries: StreamEntry[] = [];
     for (const message of reply.messages) {
       if (!message) continue;
-      const pending = await this.#client.xPendingRange(this.#o.stream, this.#o.consumerGroup, message.id, message.id, 1);
+      const pending = await this.#client.xPendingRange(
+        this.#o.stream,
+        this.#o.consumerGroup,
+        message.id,
+        message.id,
+        1,
+      );
       entries.push({
         id: message.id,
         fields: { ...message.message } as Record<string, string>,

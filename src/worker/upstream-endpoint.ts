@@ -13,7 +13,12 @@ import { Pool } from 'undici';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
 import { InventoryBotError, TransientError } from './errors.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest, type ApplyResponse } from './upstream-protocol.ts';
+import {
+  APPLY_PATH,
+  IDEMPOTENCY_HEADER,
+  type ApplyRequest,
+  type ApplyResponse,
+} from './upstream-protocol.ts';
 
 export interface EndpointOptions {
   name: string;

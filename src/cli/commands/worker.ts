@@ -1,0 +1,37 @@
+// `inventorybot worker`: a worker in the foreground; flags are shorthands for the env variables.
+import { Command } from 'commander';
+import { envOverrideNames } from '../../worker/config.ts';
+import { loadWorkerConfig } from '../../worker/config-file.ts';
+import { runWorker } from '../../worker/run.ts';
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a worker (config: INVENTORYBOT_CONFIG file and/or env variables)')
+    .option('--config <path>', 'config.json (sets INVENTORYBOT_CONFIG)')
+    .option('--redis-url <url>', 'sets REDIS_URL')
+    .option('--primary-url <url>', 'sets INVENTORYBOT_UPSTREAM_PRIMARY_URL')
+    .option('--secondary-url <url>', 'sets INVENTORYBOT_UPSTREAM_SECONDARY_URL')
+    .option('--metrics-port <port>', 'sets INVENTORYBOT_MONITORING_METRICS_PORT')
+    .option('--name <consumer>', 'sets POD_NAME (the consumer name)')
+    .addHelpText('after', `\nEnv overrides, one per config field:\n  ${envOverrideNames().join('\n  ')}`)
+    .action(async (o) => {
+      const flags: Record<string, string | undefined> = {
+        INVENTORYBOT_CONFIG: o.config,
+        REDIS_URL: o.redisUrl,
+        INVENTORYBOT_UPSTREAM_PRIMARY_URL: o.primaryUrl,
+        INVENTORYBOT_UPSTREAM_SECONDARY_URL: o.secondaryUrl,
+        INVENTORYBOT_MONITORING_METRICS_PORT: o.metricsPort,
+        POD_NAME: o.name,
+      };
+      const env = {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
+      };
+      const worker = await runWorker(loadWorkerConfig(env));
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await worker.shutdown();
+    });
+}
