@@ -37,6 +37,10 @@ test-integration: node_modules binaries
 crds: node_modules
 	$(NPM) run crds
 
+## Renders the chart with default values into deploy/ (a test fails when deploy/ is stale).
+deploy-render: node_modules binaries
+	$(NPM) run deploy:render
+
 ## Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and helm from Go modules (cached).
 binaries:
 	test/cluster/build-binaries.sh

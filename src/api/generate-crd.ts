@@ -1,6 +1,10 @@
-// `npm run crds`: writes crds/ from the zod schema.
-import { writeFileSync } from 'node:fs';
-import { CRD_FILE, renderCrdYaml } from './crd-yaml.ts';
+// `npm run crds`: writes crds/ and the chart's copy from the zod schema.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CHART_CRD_FILE, CRD_FILE, renderCrdYaml } from './crd-yaml.ts';
 
-writeFileSync(CRD_FILE, renderCrdYaml());
-console.log(`wrote ${CRD_FILE}`);
+for (const file of [CRD_FILE, CHART_CRD_FILE]) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderCrdYaml());
+  console.log(`wrote ${file}`);
+}

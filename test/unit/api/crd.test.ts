@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { buildCrd } from '../../../src/api/crd.ts';
-import { CRD_FILE, renderCrdYaml } from '../../../src/api/crd-yaml.ts';
+import { CHART_CRD_FILE, CRD_FILE, renderCrdYaml } from '../../../src/api/crd-yaml.ts';
 import { parseSpec } from '../../../src/api/inventory-bot.ts';
 
 describe('generated CRD', () => {
-  it('matches the committed crds/ file (run `npm run crds` after changing src/api)', () => {
-    expect(readFileSync(CRD_FILE, 'utf8')).toBe(renderCrdYaml());
+  it.each([CRD_FILE, CHART_CRD_FILE])('matches the committed %s (run `npm run crds` after changing src/api)', (file) => {
+    expect(readFileSync(file, 'utf8')).toBe(renderCrdYaml());
   });
 
   it('is structural: no $ref, anyOf, oneOf or additionalProperties anywhere', () => {

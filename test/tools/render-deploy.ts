@@ -1,0 +1,47 @@
+// `npm run deploy:render`: renders the chart with default values into deploy/ for `kubectl apply -f deploy/`.
+// A test renders it again and fails when the committed files are stale.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const DEPLOY_NAMESPACE = 'inventorybot-system';
+export const DEPLOY_RELEASE = 'inventorybot';
+export const KUBE_VERSION = '1.37.2';
+export const DEPLOY_FILES = {
+  namespace: 'deploy/00-namespace.yaml',
+  operator: 'deploy/inventorybot-operator.yaml',
+} as const;
+
+const HEADER = '# Generated from charts/inventorybot-operator by `npm run deploy:render`. Do not edit.\n';
+
+export function renderNamespace(): string {
+  return `${HEADER}apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${DEPLOY_NAMESPACE}
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/warn: restricted
+`;
+}
+
+export function renderOperator(helm: string): string {
+  const out = execFileSync(
+    helm,
+    ['template', DEPLOY_RELEASE, 'charts/inventorybot-operator', '--namespace', DEPLOY_NAMESPACE, '--kube-version', KUBE_VERSION],
+    { encoding: 'utf8' },
+  );
+  return HEADER + out;
+}
+
+export function helmBinary(): string {
+  const bin = execFileSync('test/cluster/build-binaries.sh', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string;
+  return join(bin, 'helm');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const helm = helmBinary();
+  writeFileSync(DEPLOY_FILES.namespace, renderNamespace());
+  writeFileSync(DEPLOY_FILES.operator, renderOperator(helm));
+  console.log(`wrote ${DEPLOY_FILES.namespace} ${DEPLOY_FILES.operator}`);
+}
