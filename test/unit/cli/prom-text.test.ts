@@ -1,0 +1,28 @@
+import { histogramQuantile, parseMetrics, sumOf } from '../../../src/cli/prom-text.ts';
+
+const text = `# HELP x_total help
+# TYPE x_total counter
+x_total{outcome="success",w="1"} 3
+x_total{outcome="failed",w="1"} 1
+x_total{outcome="success",w="2"} 4
+d_seconds_bucket{le="0.1"} 50
+d_seconds_bucket{le="0.2"} 90
+d_seconds_bucket{le="+Inf"} 100
+`;
+
+describe('prom text', () => {
+  const samples = parseMetrics(text);
+
+  it('sums series matching labels', () => {
+    expect(sumOf(samples, 'x_total')).toBe(8);
+    expect(sumOf(samples, 'x_total', { outcome: 'success' })).toBe(7);
+    expect(sumOf(samples, 'missing')).toBe(0);
+  });
+
+  it('computes histogram quantiles like histogram_quantile', () => {
+    expect(histogramQuantile(samples, 'd_seconds', 0.5)).toBeCloseTo(0.1);
+    expect(histogramQuantile(samples, 'd_seconds', 0.7)).toBeCloseTo(0.15);
+    expect(histogramQuantile(samples, 'd_seconds', 0.99)).toBeCloseTo(0.2);
+    expect(histogramQuantile([], 'd_seconds', 0.5)).toBeNaN();
+  });
+});

@@ -1,0 +1,42 @@
+import { nextFailureRun, summarizeBatch } from '../../../src/worker/batch-outcome.ts';
+
+describe('summarizeBatch', () => {
+  it('success when every item is applied or already applied', () => {
+    expect(
+      summarizeBatch([
+        { kind: 'applied', retries: 2 },
+        { kind: 'deduplicated', retries: 0 },
+      ]),
+    ).toEqual({ outcome: 'success', errorCode: undefined, retries: 2, deadLetterIndexes: [] });
+  });
+
+  it('partial: permanent failures are dead-lettered, the rest completes', () => {
+    expect(
+      summarizeBatch([
+        { kind: 'applied', retries: 0 },
+        { kind: 'permanent', code: 'UNKNOWN_SKU', message: 'x', retries: 0 },
+        { kind: 'permanent', code: 'VALIDATION_ERROR', message: 'y', retries: 1 },
+      ]),
+    ).toEqual({ outcome: 'partial', errorCode: 'UNKNOWN_SKU', retries: 1, deadLetterIndexes: [1, 2] });
+  });
+
+  it('failed when an item ran out of attempts: nothing dead-lettered yet, the batch is redelivered', () => {
+    expect(
+      summarizeBatch([
+        { kind: 'permanent', code: 'UNKNOWN_SKU', message: 'x', retries: 0 },
+        { kind: 'transient', code: 'UPSTREAM_5XX', message: 'y', retries: 4 },
+      ]),
+    ).toEqual({ outcome: 'failed', errorCode: 'UPSTREAM_5XX', retries: 4, deadLetterIndexes: [] });
+  });
+});
+
+describe('nextFailureRun', () => {
+  it('counts failed and dead-lettered batches in a row, resets on an acknowledged batch', () => {
+    let run = 0;
+    for (const outcome of ['failed', 'dead_lettered', 'invalid', 'failed'] as const)
+      run = nextFailureRun(run, outcome);
+    expect(run).toBe(3);
+    expect(nextFailureRun(run, 'partial')).toBe(0);
+    expect(nextFailureRun(run, 'success')).toBe(0);
+  });
+});
