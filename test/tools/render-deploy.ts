@@ -28,14 +28,28 @@ metadata:
 export function renderOperator(helm: string): string {
   const out = execFileSync(
     helm,
-    ['template', DEPLOY_RELEASE, 'charts/inventorybot-operator', '--namespace', DEPLOY_NAMESPACE, '--kube-version', KUBE_VERSION],
+    [
+      'template',
+      DEPLOY_RELEASE,
+      'charts/inventorybot-operator',
+      '--namespace',
+      DEPLOY_NAMESPACE,
+      '--kube-version',
+      KUBE_VERSION,
+    ],
     { encoding: 'utf8' },
   );
   return HEADER + out;
 }
 
 export function helmBinary(): string {
-  const bin = execFileSync('test/cluster/build-binaries.sh', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() as string;
+  const bin = execFileSync('test/cluster/build-binaries.sh', {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .pop() as string;
   return join(bin, 'helm');
 }
 

@@ -1,8 +1,9 @@
+{{/* The release name when it already says inventorybot (helm install inventorybot ...), else <release>-inventorybot. */}}
 {{- define "inventorybot.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if contains "inventorybot" .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-inventorybot" .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
