@@ -1,6 +1,13 @@
 // Two operator processes with leader election: exactly one reconciles; SIGKILL of the leader hands
 // over to the other within 20 s with the default 15 s / 10 s / 2 s timing.
-import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { jest } from '@jest/globals';
+import {
+  CoordinationV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
@@ -11,6 +18,8 @@ import {
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);
@@ -118,9 +127,10 @@ it('one of two operators leads and reconciles; killing it hands over within 20 s
   expect(lease.spec?.holderIdentity).toBe(logged(standby, 'became leader')?.identity);
 
   // The new leader reconciles: a spec change is observed.
-  await custom.patchNamespacedCustomObject({ ...botRef, body: { spec: { scaling: { maxReplicas: 3 } } } }, {
-    headers: { 'Content-Type': 'application/merge-patch+json' },
-  } as never);
+  await custom.patchNamespacedCustomObject(
+    { ...botRef, body: { spec: { scaling: { maxReplicas: 3 } } } },
+    MERGE_PATCH,
+  );
   await waitFor(
     () => custom.getNamespacedCustomObject(botRef) as Promise<InventoryBot>,
     (bot) => bot.status?.observedGeneration === 2,

@@ -1,11 +1,14 @@
 // The operator against a real control plane (controller-manager + kwok), running with exactly the
 // RBAC rules of charts/inventorybot-operator/files, never as admin.
+import { jest } from '@jest/globals';
 import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   PolicyV1Api,
 } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,8 @@ import {
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);
@@ -59,9 +64,7 @@ async function createBot(name: string, spec: object): Promise<void> {
 }
 
 async function patchBotSpec(name: string, spec: object): Promise<void> {
-  await api().custom.patchNamespacedCustomObject({ ...botRef(name), body: { spec } }, {
-    headers: { 'Content-Type': 'application/merge-patch+json' },
-  } as never);
+  await api().custom.patchNamespacedCustomObject({ ...botRef(name), body: { spec } }, MERGE_PATCH);
 }
 
 const waitReady = (name: string, what = `${name} Ready`) =>
@@ -185,7 +188,7 @@ describe('operator lifecycle', () => {
     await core.deleteNamespacedService({ namespace: ns, name: 'shop' });
     await core.patchNamespacedConfigMap(
       { namespace: ns, name: 'shop-config', body: { data: { 'config.json': '{}' } } },
-      { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+      MERGE_PATCH,
     );
     await apps.patchNamespacedDeployment(
       {
@@ -193,7 +196,7 @@ describe('operator lifecycle', () => {
         name: 'shop',
         body: { spec: { template: { spec: { automountServiceAccountToken: true } } } },
       },
-      { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+      MERGE_PATCH,
     );
     await waitFor(
       () => core.readNamespacedService({ namespace: ns, name: 'shop' }),

@@ -1,6 +1,13 @@
 // A reconcile that fails (here: a real 409 from a competing write to the bot between our read and our
 // status write) is retried by the work queue with backoff and converges.
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { jest } from '@jest/globals';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { isConflict, TransientError } from '../../../../src/operator/errors.ts';
@@ -16,6 +23,8 @@ import {
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(120_000);
@@ -58,7 +67,7 @@ it('retries a reconcile that hit a 409 from a competing write, with backoff, and
         // Someone else writes the bot after our read: our status write is now stale.
         await adminCustom.patchNamespacedCustomObject(
           { ...ref, body: { metadata: { annotations: { 'test/touch': String(reads) } } } },
-          { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+          MERGE_PATCH,
         );
       }
       return bot;
