@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { enqueueCommand } from './commands/enqueue.ts';
 import { queueCommand } from './commands/queue.ts';
+import { roiCommand } from './commands/roi.ts';
 import { simulateLogsCommand } from './commands/simulate-logs.ts';
 import { simulatorCommand } from './commands/simulator.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -23,6 +24,7 @@ program.addCommand(workerCommand());
 program.addCommand(demoCommand());
 program.addCommand(alertsCommand());
 program.addCommand(simulateLogsCommand());
+program.addCommand(roiCommand());
 
 try {
   await program.parseAsync(process.argv);
