@@ -8,7 +8,11 @@ export interface RedisClientOptions {
   maxRetries?: number;
 }
 
-export function createRedisClient(url: string, onError: (error: Error) => void, options: RedisClientOptions = {}) {
+export function createRedisClient(
+  url: string,
+  onError: (error: Error) => void,
+  options: RedisClientOptions = {},
+) {
   const client = createClient({
     url,
     ...(options.name ? { name: options.name } : {}),
