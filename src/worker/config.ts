@@ -141,13 +141,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export class ConfigError extends Error {}
 
-/** `queue.maxDeliveries: Too big: expected number to be <=100`: one line per issue, naming the field. */
-export function formatZodError(error: z.ZodError, prefix = ''): string {
+/** `queue.maxDeliveries: Too big: expected number to be <=100`, issues joined with `; `. */
+function formatZodError(error: z.ZodError): string {
   return error.issues
-    .map(
-      (issue) =>
-        `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${issue.message}`,
-    )
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
 }
 

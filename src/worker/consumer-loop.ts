@@ -11,8 +11,10 @@ export interface ConsumerOptions {
   batches: number;
   readCount: number;
   claimIdleMs: number;
-  blockMs?: number;
 }
+
+// Short enough that a stop request is noticed quickly, long enough not to spin on an idle stream.
+const BLOCK_MS = 1000;
 
 export class ConsumerLoop {
   readonly #o: ConsumerOptions;
@@ -75,10 +77,7 @@ export class ConsumerLoop {
         continue;
       }
       try {
-        const entries = await this.#queue.read(
-          Math.min(this.#o.readCount, this.#free()),
-          this.#o.blockMs ?? 1000,
-        );
+        const entries = await this.#queue.read(Math.min(this.#o.readCount, this.#free()), BLOCK_MS);
         failures = 0;
         for (const entry of entries) this.#dispatch(entry);
       } catch (error) {

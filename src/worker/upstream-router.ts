@@ -49,10 +49,6 @@ export class UpstreamRouter {
     this.#retry = retryPolicy;
   }
 
-  get endpoints(): readonly UpstreamEndpoint[] {
-    return this.#endpoints;
-  }
-
   async apply(request: ApplyRequest, idempotencyKey: string): Promise<ApplyOutcome> {
     let attempts = 0;
     try {
