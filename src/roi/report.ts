@@ -27,7 +27,7 @@ const days = (n: number) =>
       ? `${dec(n * 1440, 1)} minutes`
       : n < 1
         ? `${dec(n * 24, 1)} hours`
-        : `${dec(n, 1)} days`;
+        : `${dec(n, 1)} day${dec(n, 1) === '1' ? '' : 's'}`;
 const volume = (n: number) => (n >= 1e6 ? `${dec(n / 1e6, 2)}M` : n >= 1e3 ? `${dec(n / 1e3, 1)}k` : int(n));
 
 /** The report's sections, shared by the Markdown and the HTML rendering. */
