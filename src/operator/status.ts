@@ -31,8 +31,9 @@ export function rolloutComplete(deployment: V1Deployment | undefined): boolean {
 export function computeStatus(o: Observations): InventoryBotStatus {
   const replicas = o.deployment?.status?.replicas ?? 0;
   const readyReplicas = o.deployment?.status?.readyReplicas ?? 0;
+  // An HPA reports 0 until its first computation (its minimum is at least 1): fall back to the Deployment.
   const desiredReplicas =
-    o.horizontalPodAutoscaler?.status?.desiredReplicas ?? o.deployment?.spec?.replicas ?? 0;
+    o.horizontalPodAutoscaler?.status?.desiredReplicas || o.deployment?.spec?.replicas || 0;
   const wanted = o.deployment?.spec?.replicas ?? 1;
   const complete = rolloutComplete(o.deployment);
   const ready = complete && readyReplicas >= Math.max(1, wanted);

@@ -16,8 +16,8 @@ import { configMapName, workloadName } from './object-names.ts';
 /** How the image starts a worker (the Dockerfile puts the compiled JS in dist/). */
 export const WORKER_ENTRY = { command: ['node'], args: ['dist/src/worker/main.js'] } as const;
 
-/** uid/gid of the `node` user of the official Node images the worker image is built on. */
-export const WORKER_UID = 1000;
+/** uid/gid of the image's non-root user (Dockerfile). */
+export const WORKER_UID = 65532;
 
 const CONFIG_VOLUME = 'config';
 const TMP_VOLUME = 'tmp';

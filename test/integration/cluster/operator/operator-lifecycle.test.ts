@@ -233,7 +233,14 @@ describe('operator lifecycle', () => {
       namespace: ns,
       body: { metadata: { name: 'vault-redis' }, stringData: { url: 'redis://redis.example:6379' } },
     });
-    const recovered = await waitReady('vault', 'vault Ready after the Secret appeared');
+    // kwok runs pods whatever their env refers to, so Ready alone does not show the recovery.
+    const recovered = await waitFor(
+      () => getBot('vault'),
+      (b) =>
+        condition(b, 'Degraded')?.reason !== REASONS.secretNotFound &&
+        condition(b, 'Ready')?.status === 'True',
+      { timeoutMs: 60_000, what: 'vault no longer Degraded by the missing Secret' },
+    );
     expect(condition(recovered, 'Degraded')?.reason).not.toBe(REASONS.secretNotFound);
   });
 
