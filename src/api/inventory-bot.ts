@@ -171,8 +171,10 @@ export const circuitBreakerSchema = z
       .int()
       .min(1)
       .max(1000)
-      .default(5)
-      .describe('Consecutive failed calls that open the breaker of an upstream.'),
+      .default(10)
+      .describe(
+        'Consecutive failed calls that open the breaker of an upstream (10 keeps random transient errors from tripping it).',
+      ),
     halfOpenAfterMs: z
       .int()
       .min(100)
