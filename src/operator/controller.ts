@@ -9,6 +9,7 @@ import {
 import type { InventoryBot } from '../api/inventory-bot.ts';
 import { EVENT_REASONS, GROUP, KIND, LABELS, PLURAL, VERSION } from '../api/names.ts';
 import { PermanentError } from './errors.ts';
+import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
@@ -41,6 +42,9 @@ export interface ControllerOptions {
   events: EventRecorder;
   logger: Logger;
   metrics: OperatorMetrics;
+  /** status.queue figures; absent: not read. */
+  readQueueStatus?: QueueStatusSource;
+  queueRefreshMs?: number;
 }
 
 export class Controller {
@@ -109,6 +113,8 @@ export class Controller {
       events: options.events,
       externalMetrics: options.externalMetrics,
       secretRecheckMs: options.secretRecheckMs,
+      readQueueStatus: options.readQueueStatus,
+      queueRefreshMs: options.queueRefreshMs,
       logger,
     });
   }

@@ -4,9 +4,12 @@ import { createLogger } from './logger.ts';
 import { OPERATOR_DEFAULTS, startOperator } from './start-operator.ts';
 
 const USAGE = `usage: operator [--namespaces a,b] [--workers N] [--metrics-port P] [--leader-elect]
-                [--lease-namespace NS] [--external-metrics]
+                [--lease-namespace NS] [--external-metrics --tls-cert-file F --tls-key-file F
+                [--external-metrics-port P] [--external-metrics-address A]]
+--external-metrics: serve external.metrics.k8s.io (queue lag) over HTTPS and add it to each bot's HPA.
 Environment: KUBECONFIG; WATCH_NAMESPACES, WORKERS, METRICS_PORT, LEADER_ELECT, POD_NAMESPACE (lease
-namespace), EXTERNAL_METRICS; LEASE_DURATION_MS, RENEW_DEADLINE_MS, RETRY_PERIOD_MS.`;
+namespace), EXTERNAL_METRICS, EXTERNAL_METRICS_PORT, TLS_CERT_FILE, TLS_KEY_FILE; LEASE_DURATION_MS,
+RENEW_DEADLINE_MS, RETRY_PERIOD_MS; QUEUE_REFRESH_MS (status.queue refresh period, default 30000).`;
 
 const env = process.env;
 const { values } = parseArgs({
@@ -17,6 +20,13 @@ const { values } = parseArgs({
     'leader-elect': { type: 'boolean', default: env.LEADER_ELECT === 'true' },
     'lease-namespace': { type: 'string', default: env.POD_NAMESPACE ?? OPERATOR_DEFAULTS.leaseNamespace },
     'external-metrics': { type: 'boolean', default: env.EXTERNAL_METRICS === 'true' },
+    'external-metrics-port': {
+      type: 'string',
+      default: env.EXTERNAL_METRICS_PORT ?? String(OPERATOR_DEFAULTS.externalMetricsPort),
+    },
+    'external-metrics-address': { type: 'string', default: env.EXTERNAL_METRICS_ADDRESS ?? '0.0.0.0' },
+    'tls-cert-file': { type: 'string', default: env.TLS_CERT_FILE ?? '' },
+    'tls-key-file': { type: 'string', default: env.TLS_KEY_FILE ?? '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -38,6 +48,14 @@ const positiveInt = (name: string, raw: string | undefined): number | undefined 
   return n;
 };
 
+const externalMetrics = values['external-metrics'];
+if (externalMetrics && (!values['tls-cert-file'] || !values['tls-key-file'])) {
+  logger.error(
+    '--external-metrics needs --tls-cert-file and --tls-key-file (the APIService serving certificate)',
+  );
+  process.exit(2);
+}
+
 const handle = await startOperator({
   namespaces: values.namespaces
     .split(',')
@@ -47,12 +65,21 @@ const handle = await startOperator({
   metricsPort: positiveInt('--metrics-port', values['metrics-port']),
   leaderElect: values['leader-elect'],
   leaseNamespace: values['lease-namespace'],
-  externalMetrics: values['external-metrics'],
+  externalMetrics,
+  externalMetricsServer: externalMetrics
+    ? {
+        port: positiveInt('--external-metrics-port', values['external-metrics-port']) ?? 0,
+        host: values['external-metrics-address'],
+        certFile: values['tls-cert-file'],
+        keyFile: values['tls-key-file'],
+      }
+    : undefined,
   leaderElection: {
     leaseDurationMs: positiveInt('LEASE_DURATION_MS', env.LEASE_DURATION_MS),
     renewDeadlineMs: positiveInt('RENEW_DEADLINE_MS', env.RENEW_DEADLINE_MS),
     retryPeriodMs: positiveInt('RETRY_PERIOD_MS', env.RETRY_PERIOD_MS),
   },
+  queueRefreshMs: positiveInt('QUEUE_REFRESH_MS', env.QUEUE_REFRESH_MS),
   logger,
   onLeadershipLost: () => process.exit(1),
 });

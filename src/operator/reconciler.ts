@@ -11,6 +11,7 @@ import { workloadName } from './desired/object-names.ts';
 import { classifyApiError, isNotFound, PermanentError } from './errors.ts';
 import type { Applier } from './kube/apply.ts';
 import type { MonitoringKinds } from './kube/discovery.ts';
+import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { Logger } from './logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
@@ -32,6 +33,10 @@ export interface ReconcilerDeps {
   externalMetrics: boolean;
   /** Recheck interval while a referenced Secret is missing (Secrets are not watched). */
   secretRecheckMs: number;
+  /** Best-effort, bounded read of the bot's queue figures (status.queue); absent: not read. */
+  readQueueStatus?: QueueStatusSource;
+  /** Reconcile again this much later while the queue answers, so status.queue stays fresh. */
+  queueRefreshMs?: number;
   logger: Logger;
   now?: () => Date;
 }
@@ -93,8 +98,13 @@ export class Reconciler {
       ...podProblems(this.deps.listPods(namespace, name)),
       ...autoscalerProblems(hpa),
     ];
-    await this.writeStatus(bot, problems, deployment, hpa);
-    return secretProblems.length ? { requeueAfterMs: this.deps.secretRecheckMs } : undefined;
+    const queue = await this.deps.readQueueStatus?.(bot);
+    await this.writeStatus(bot, problems, deployment, hpa, queue);
+    const requeues = [
+      ...(secretProblems.length ? [this.deps.secretRecheckMs] : []),
+      ...(queue && this.deps.queueRefreshMs ? [this.deps.queueRefreshMs] : []),
+    ];
+    return requeues.length ? { requeueAfterMs: Math.min(...requeues) } : undefined;
   }
 
   private async applyAll(bot: InventoryBot, desired: DesiredObjects, kinds: MonitoringKinds) {
@@ -124,6 +134,7 @@ export class Reconciler {
     problems: Problem[],
     deployment?: Parameters<typeof computeStatus>[0]['deployment'],
     hpa?: Parameters<typeof computeStatus>[0]['horizontalPodAutoscaler'],
+    queue?: InventoryBotStatus['queue'],
   ): Promise<void> {
     const status = computeStatus({
       generation: bot.metadata.generation ?? 0,
@@ -131,6 +142,7 @@ export class Reconciler {
       deployment,
       horizontalPodAutoscaler: hpa,
       problems,
+      queue,
       now: this.deps.now?.() ?? new Date(),
     });
     if (!statusChanged(bot.status, status)) return;

@@ -1,10 +1,14 @@
 // Starts the operator in this process: HTTP endpoint, then (with leader election) waits for the
 // lease and runs the controller while it holds it. main.ts and the tests both start it from here.
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { LEADER_ELECTION_LEASE } from '../api/names.ts';
+import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../api/names.ts';
 import { Controller, CONTROLLER_NAME } from './controller.ts';
+import { queueStatusSource } from './external-metrics/queue-status-source.ts';
+import { QueueReader } from './external-metrics/queue-reader.ts';
+import { RedisPool } from './external-metrics/redis-pool.ts';
+import { startExternalMetricsServer, type ExternalMetricsServer } from './external-metrics/server.ts';
 import { startHttpServer } from './http-server.ts';
 import { kubeEventRecorder } from './kube/event-recorder.ts';
 import {
@@ -28,6 +32,15 @@ export interface OperatorOptions {
   leaderElection?: Partial<LeaderElectionTiming>;
   /** Add the queue lag External metric to HPAs (the operator serves external.metrics.k8s.io). */
   externalMetrics?: boolean;
+  /**
+   * Serve external.metrics.k8s.io over HTTPS (on every replica, leader or not). Needs a serving
+   * certificate; port 0 picks a free port.
+   */
+  externalMetricsServer?: { port: number; host?: string; certFile: string; keyFile: string };
+  /** Bound on reading a bot's queue figures for status.queue during a reconcile. */
+  queueReadTimeoutMs?: number;
+  /** Reconcile a bot whose queue answers again this much later, so status.queue stays fresh. */
+  queueRefreshMs?: number;
   resyncPeriodMs?: number;
   secretRecheckMs?: number;
   identity?: string;
@@ -38,6 +51,8 @@ export interface OperatorOptions {
 
 export interface OperatorHandle {
   metricsPort: number;
+  /** Port of the external metrics server, when it runs. */
+  externalMetricsPort: number | undefined;
   identity: string;
   isLeader(): boolean;
   controller(): Controller | undefined;
@@ -51,6 +66,9 @@ export const OPERATOR_DEFAULTS = {
   resyncPeriodMs: 10 * 60_000,
   secretRecheckMs: 15_000,
   permanentErrorRetryMs: 5 * 60_000,
+  externalMetricsPort: 6443,
+  queueReadTimeoutMs: 1000,
+  queueRefreshMs: 30_000,
 };
 
 export async function startOperator(options: OperatorOptions = {}): Promise<OperatorHandle> {
@@ -61,6 +79,22 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
   const leaderElect = options.leaderElect ?? false;
   let controller: Controller | undefined;
   let stopped = false;
+  const queueReadTimeoutMs = options.queueReadTimeoutMs ?? OPERATOR_DEFAULTS.queueReadTimeoutMs;
+  // One Redis client per distinct URL, for status.queue and the external metrics alike.
+  const redisPool = new RedisPool({ logger, timeoutMs: queueReadTimeoutMs });
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const readSecret = (namespace: string, name: string) => core.readNamespacedSecret({ namespace, name });
+  // Separate caches: the metrics server wants fresh figures, status.queue stable ones.
+  const statusReader = new QueueReader({ pool: redisPool, readSecret });
+  const queueRefreshMs = options.queueRefreshMs ?? OPERATOR_DEFAULTS.queueRefreshMs;
+  const readQueueStatus = queueStatusSource({
+    reader: statusReader,
+    logger,
+    timeoutMs: queueReadTimeoutMs,
+    // Long enough that the reconcile our own status write triggers finds the same figures, short
+    // enough that the periodic requeue reads fresh ones.
+    maxAgeMs: Math.min(15_000, Math.max(1000, queueRefreshMs / 2)),
+  });
 
   const newController = () =>
     new Controller({
@@ -74,7 +108,30 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
       events: kubeEventRecorder(kubeConfig, logger, identity),
       logger,
       metrics,
+      readQueueStatus,
+      queueRefreshMs,
     });
+
+  let externalMetrics: ExternalMetricsServer | undefined;
+  if (options.externalMetricsServer) {
+    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    externalMetrics = await startExternalMetricsServer({
+      ...options.externalMetricsServer,
+      kubeConfig,
+      readBotSpec: async (namespace, name) =>
+        (
+          (await customObjects.getNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            namespace,
+            name,
+          })) as { spec?: unknown }
+        ).spec,
+      reader: new QueueReader({ pool: redisPool, readSecret }),
+      logger,
+    });
+  }
 
   const elector = leaderElect
     ? new LeaderElector({
@@ -121,6 +178,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
 
   return {
     metricsPort: http.port,
+    externalMetricsPort: externalMetrics?.port,
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
     controller: () => controller,
@@ -128,8 +186,10 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
       stopped = true;
       await controller?.stop();
       await elector?.stop();
+      await externalMetrics?.stop();
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections();
+      await redisPool.close();
       logger.info('operator stopped', { identity });
     },
   };

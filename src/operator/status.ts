@@ -13,6 +13,8 @@ export interface Observations {
   horizontalPodAutoscaler: V2HorizontalPodAutoscaler | undefined;
   /** Most important first; the first one is the Degraded reason. */
   problems: Problem[];
+  /** Queue figures read this time; undefined (Redis did not answer) keeps the previous ones. */
+  queue?: InventoryBotStatus['queue'];
   now: Date;
 }
 
@@ -77,20 +79,21 @@ export function computeStatus(o: Observations): InventoryBotStatus {
     o.now,
   );
 
-  // status.queue belongs to whoever reads the queue; the operator applies only the fields below.
+  // The status is applied whole, so figures not read this time are carried over rather than dropped.
+  const queue = o.queue ?? o.previous?.queue;
   return {
     observedGeneration,
     conditions,
     replicas,
     readyReplicas,
     desiredReplicas,
+    ...(queue ? { queue } : {}),
   };
 }
 
-/** Whether `next` differs from `previous` in the fields the operator owns (key order independent). */
+/** Whether `next` differs from `previous` (key order independent). */
 export function statusChanged(previous: InventoryBotStatus | undefined, next: InventoryBotStatus): boolean {
-  const { queue: _queue, ...owned } = previous ?? {};
-  return canonical(owned) !== canonical(next);
+  return canonical(previous ?? {}) !== canonical(next);
 }
 
 function canonical(value: unknown): string {
