@@ -5,9 +5,12 @@ import { CHART_CRD_FILE, CRD_FILE, renderCrdYaml } from '../../../src/api/crd-ya
 import { parseSpec } from '../../../src/api/inventory-bot.ts';
 
 describe('generated CRD', () => {
-  it.each([CRD_FILE, CHART_CRD_FILE])('matches the committed %s (run `npm run crds` after changing src/api)', (file) => {
-    expect(readFileSync(file, 'utf8')).toBe(renderCrdYaml());
-  });
+  it.each([CRD_FILE, CHART_CRD_FILE])(
+    'matches the committed %s (run `npm run crds` after changing src/api)',
+    (file) => {
+      expect(readFileSync(file, 'utf8')).toBe(renderCrdYaml());
+    },
+  );
 
   it('is structural: no $ref, anyOf, oneOf or additionalProperties anywhere', () => {
     const text = JSON.stringify(buildCrd());
