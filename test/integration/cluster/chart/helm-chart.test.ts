@@ -134,6 +134,7 @@ describe('server-side dry runs', () => {
       },
       [],
     ],
+    ['external-metrics', { externalMetrics: { enabled: true }, networkPolicy: { enabled: true } }, []],
   ];
 
   it.each(valueSets)('accepts the %s values', (name, values, extra) => {
@@ -175,6 +176,12 @@ describe('server-side dry runs', () => {
     if (name === 'namespaced') {
       expect(kinds.filter((k) => k === 'Role')).toHaveLength(3);
       expect(kinds).not.toContain('ClusterRole');
+    }
+    if (name === 'external-metrics') {
+      expect(kinds).toEqual(expect.arrayContaining(['APIService', 'Secret', 'RoleBinding', 'NetworkPolicy']));
+      expect(rendered).toMatch(/caBundle: \S+/);
+      expect(rendered).toContain('name: extension-apiserver-authentication-reader');
+      expect(rendered).toContain('- --external-metrics');
     }
     if (name === 'minimal') {
       expect(kinds).not.toEqual(expect.arrayContaining(['CustomResourceDefinition']));
