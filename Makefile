@@ -5,7 +5,7 @@ KIND_CLUSTER ?= inventorybot
 IMAGE ?= ghcr.io/inventorybot/inventorybot:dev
 
 .PHONY: all install build lint typecheck test test-unit test-integration crds deploy-render \
-	binaries cluster-up cluster-down demo run kind-up kind-load kind-down image bench
+	binaries cluster-up cluster-down demo run kind-up kind-load kind-down image bench image-local
 
 all: lint typecheck test
 
@@ -76,3 +76,9 @@ kind-down:
 
 image:
 	docker build -t $(IMAGE) .
+
+## Builds the Dockerfile here without a registry (Debian's docker.io, a debootstrap'd base with Node 24
+## from node_modules; no node_modules prerequisite, so it never re-runs npm ci in a shared tree) and
+## smoke-tests it. Needs root. IMAGE_LOCAL_ARGS=--no-cache for a cold build.
+image-local:
+	test/image/build-local-image.sh $(IMAGE_LOCAL_ARGS)
