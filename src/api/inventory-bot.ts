@@ -197,10 +197,10 @@ export const scalingSchema = z
     maxReplicas: z.int().min(1).max(1000).default(10).describe('Most worker replicas.'),
     targetCPUUtilizationPercentage: z
       .int()
-      .min(1)
+      .min(0)
       .max(100)
       .default(70)
-      .describe('Average CPU utilization (of requests) the autoscaler aims for.'),
+      .describe('Average CPU utilization (of requests) the autoscaler aims for; 0 scales on queue lag only.'),
     queueLagPerReplica: z
       .int()
       .min(0)
@@ -223,6 +223,11 @@ export const scalingSchema = z
   .describe('Horizontal autoscaling of the workers on CPU and queue lag.')
   .meta({
     'x-kubernetes-validations': [
+      cel(
+        'self.targetCPUUtilizationPercentage > 0 || self.queueLagPerReplica > 0',
+        'spec.scaling needs a CPU target or a queue lag target (both are 0)',
+        '.targetCPUUtilizationPercentage',
+      ),
       cel(
         'self.minReplicas <= self.maxReplicas',
         'spec.scaling.minReplicas must be <= spec.scaling.maxReplicas',

@@ -15,15 +15,18 @@ export function desiredHorizontalPodAutoscaler(
   options: AutoscalerOptions,
 ): V2HorizontalPodAutoscaler {
   const { scaling } = bot.spec;
-  const metrics: V2MetricSpec[] = [
-    {
+  const metrics: V2MetricSpec[] = [];
+  // A CPU target of 0 scales on queue lag only: an HPA does not scale in while any of its metrics is
+  // unreadable, so a cluster without metrics-server needs the CPU metric left out.
+  if (scaling.targetCPUUtilizationPercentage > 0) {
+    metrics.push({
       type: 'Resource',
       resource: {
         name: 'cpu',
         target: { type: 'Utilization', averageUtilization: scaling.targetCPUUtilizationPercentage },
       },
-    },
-  ];
+    });
+  }
   if (options.externalMetrics && scaling.queueLagPerReplica > 0) {
     metrics.push({
       type: 'External',
@@ -45,7 +48,8 @@ export function desiredHorizontalPodAutoscaler(
       // The HPA refuses 0 unless the alpha HPAScaleToZero gate is on: minReplicas 0 runs one worker.
       minReplicas: Math.max(1, scaling.minReplicas),
       maxReplicas: scaling.maxReplicas,
-      metrics,
+      // No metric at all (CPU 0 without the operator's external metrics): the HPA's own default, 80% CPU.
+      ...(metrics.length > 0 ? { metrics } : {}),
       behavior: {
         scaleUp: { stabilizationWindowSeconds: scaling.scaleUpStabilizationSeconds },
         scaleDown: { stabilizationWindowSeconds: scaling.scaleDownStabilizationSeconds },

@@ -105,6 +105,16 @@ describe('desired objects', () => {
     expect(objects.horizontalPodAutoscaler.spec?.metrics).toHaveLength(1);
   });
 
+  it('leaves CPU out when its target is 0, so the HPA can scale in on queue lag alone', () => {
+    const lagOnly = desiredObjects(sampleBot({ scaling: { targetCPUUtilizationPercentage: 0 } }), {
+      ...noExtras,
+      externalMetrics: true,
+    });
+    expect(lagOnly.horizontalPodAutoscaler.spec?.metrics?.map((m) => m.type)).toEqual(['External']);
+    const none = desiredObjects(sampleBot({ scaling: { targetCPUUtilizationPercentage: 0 } }), noExtras);
+    expect(none.horizontalPodAutoscaler.spec).not.toHaveProperty('metrics');
+  });
+
   it('runs one HPA replica at least when minReplicas is 0', () => {
     const zero = desiredObjects(sampleBot({ scaling: { minReplicas: 0 } }), noExtras);
     expect(zero.horizontalPodAutoscaler.spec?.minReplicas).toBe(1);

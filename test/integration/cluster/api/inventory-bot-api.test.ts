@@ -150,6 +150,11 @@ describe('InventoryBot CRD on a real API server', () => {
       /spec\.resources\.requests\.cpu/,
     ],
     [
+      'neither a CPU nor a queue lag target',
+      (s) => (s.scaling = { targetCPUUtilizationPercentage: 0, queueLagPerReplica: 0 }),
+      /spec\.scaling\.targetCPUUtilizationPercentage/,
+    ],
+    [
       'p95 objective above p99',
       (s) => (s.slo = { batchP95Seconds: 2, batchP99Seconds: 1 }),
       /spec\.slo\.batchP95Seconds/,
