@@ -78,7 +78,7 @@ image:
 	docker build -t $(IMAGE) .
 
 ## Builds the Dockerfile here without a registry (Debian's docker.io, a debootstrap'd base with Node 24
-## from node_modules; no node_modules prerequisite, so it never re-runs npm ci in a shared tree) and
+## from node_modules, which must exist: run `make install` first) and
 ## smoke-tests it. Needs root. IMAGE_LOCAL_ARGS=--no-cache for a cold build.
 image-local:
 	test/image/build-local-image.sh $(IMAGE_LOCAL_ARGS)
