@@ -1,0 +1,432 @@
+// Operator apply: on a real local control plane, the operator (startOperator in-process, admin
+// kubeconfig) reconciling M InventoryBots from a cold start, against a reference that server-side
+// applies the same desired objects with client-node's KubernetesObjectApi.patch, with the same
+// concurrency (one lane per operator worker, a bot's objects in order). Then a steady-state resync of
+// every bot (nothing changed) in both: the API requests sent, by verb, and the objects they changed.
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  PolicyV1Api,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseSpec, type InventoryBot } from '../../src/api/inventory-bot.ts';
+import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
+import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
+import { parseMetrics, sumOf } from '../../src/cli/prom-text.ts';
+import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
+import { createLogger } from '../../src/operator/logger.ts';
+import { METRIC_NAMES } from '../../src/operator/metric-names.ts';
+import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
+import { startControlPlane } from '../cluster/control-plane.ts';
+import { ensureNamespace, installCrd } from '../support/kube.ts';
+import { median } from './stats.ts';
+
+export interface OperatorBenchOptions {
+  bots: number;
+  rounds: number;
+  /** Operator workers; the reference applies with as many lanes. */
+  workers: number;
+  log: (line: string) => void;
+}
+
+export const OPERATOR_BENCH_DEFAULTS: Omit<OperatorBenchOptions, 'log'> = { bots: 50, rounds: 2, workers: 4 };
+
+const REFERENCE_FIELD_MANAGER = 'bench-reference';
+const NO_MONITORING = { serviceMonitor: false, prometheusRule: false };
+
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+/** A KubeConfig that records every request made through it (generated APIs, object API and watches). */
+class CountingKubeConfig extends KubeConfig {
+  requests: { method: string; url: string }[] = [];
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    this.requests.push({ method: String(context.getHttpMethod()), url: context.getUrl() });
+    return super.applySecurityAuthentication(context);
+  }
+
+  take(): RequestCounts {
+    const counts = countRequests(this.requests);
+    this.requests = [];
+    return counts;
+  }
+}
+
+export interface RequestCounts {
+  reads: number;
+  watches: number;
+  /** POST, PUT, PATCH, DELETE. */
+  writes: number;
+  byMethod: Record<string, number>;
+}
+
+function countRequests(requests: readonly { method: string; url: string }[]): RequestCounts {
+  const byMethod: Record<string, number> = {};
+  let reads = 0;
+  let watches = 0;
+  for (const { method, url } of requests) {
+    byMethod[method] = (byMethod[method] ?? 0) + 1;
+    if (method !== 'GET') continue;
+    if (/[?&]watch=(true|1)/.test(url)) watches++;
+    else reads++;
+  }
+  const writes = requests.length - reads - watches;
+  return { reads, watches, writes, byMethod };
+}
+
+export interface ApplyMeasure {
+  seconds: number;
+  objects: number;
+  objectsPerSecond: number;
+  requests: RequestCounts;
+  /** Objects whose resourceVersion changed (bots included), for the steady-state resync. */
+  changed?: number;
+}
+
+export interface OperatorRound {
+  round: number;
+  cold: { ours: ApplyMeasure; reference: ApplyMeasure };
+  resync: { ours: ApplyMeasure; reference: ApplyMeasure };
+  /** All bots Ready before the resync (else the resync may legitimately write status). */
+  settled: boolean;
+}
+
+export interface OperatorBenchResult {
+  options: Omit<OperatorBenchOptions, 'log'>;
+  objectsPerBot: number;
+  rounds: OperatorRound[];
+  median: {
+    coldOurs: number;
+    coldReference: number;
+    resyncOursSeconds: number;
+    resyncReferenceSeconds: number;
+  };
+}
+
+const botSpec = (redisUrl: string) => ({
+  queue: { redis: { url: redisUrl } },
+  upstream: { primaryUrl: 'http://127.0.0.1:1/api' },
+});
+
+/** Runs fn over items with `lanes` at a time. */
+async function inLanes<T>(items: readonly T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+}
+
+function clients(kubeConfig: KubeConfig) {
+  return {
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    apps: kubeConfig.makeApiClient(AppsV1Api),
+    hpa: kubeConfig.makeApiClient(AutoscalingV2Api),
+    policy: kubeConfig.makeApiClient(PolicyV1Api),
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+  };
+}
+
+async function listBots(admin: KubeConfig, namespace: string): Promise<InventoryBot[]> {
+  const list = (await clients(admin).custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace,
+  })) as { items: InventoryBot[] };
+  return list.items;
+}
+
+async function createBots(admin: KubeConfig, namespace: string, count: number, redisUrl: string) {
+  await ensureNamespace(admin, namespace);
+  const { custom } = clients(admin);
+  const names = Array.from({ length: count }, (_, i) => `bot-${String(i).padStart(3, '0')}`);
+  await inLanes(names, 8, async (name) => {
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: KIND,
+        metadata: { name, namespace },
+        spec: botSpec(redisUrl),
+      },
+    });
+  });
+}
+
+/** kind/name → resourceVersion of the bots and every kind the operator writes, in one namespace. */
+async function resourceVersions(admin: KubeConfig, namespace: string): Promise<Map<string, string>> {
+  const { core, apps, hpa, policy } = clients(admin);
+  type Named = { metadata?: { name?: string; resourceVersion?: string } };
+  const lists: [string, Promise<{ items: Named[] }>][] = [
+    ['InventoryBot', listBots(admin, namespace).then((items) => ({ items }))],
+    ['ConfigMap', core.listNamespacedConfigMap({ namespace })],
+    ['Service', core.listNamespacedService({ namespace })],
+    ['Deployment', apps.listNamespacedDeployment({ namespace })],
+    ['HorizontalPodAutoscaler', hpa.listNamespacedHorizontalPodAutoscaler({ namespace })],
+    ['PodDisruptionBudget', policy.listNamespacedPodDisruptionBudget({ namespace })],
+  ];
+  const out = new Map<string, string>();
+  for (const [kind, list] of lists) {
+    for (const item of (await list).items) {
+      out.set(`${kind}/${item.metadata?.name}`, item.metadata?.resourceVersion ?? '');
+    }
+  }
+  return out;
+}
+
+/** Waits until no object in the namespace changed for quietMs (bounded): kwok and the controllers are done. */
+async function waitStable(admin: KubeConfig, namespace: string, quietMs: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await resourceVersions(admin, namespace);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await resourceVersions(admin, namespace);
+    if (changedCount(last, now) > 0 || now.size !== last.size) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return true;
+  }
+  return false;
+}
+
+const changedCount = (before: Map<string, string>, after: Map<string, string>) =>
+  [...after].filter(([key, rv]) => before.get(key) !== rv).length;
+
+const desiredList = (bot: InventoryBot): KubernetesObject[] =>
+  Object.values(
+    desiredObjects(
+      { ...bot, spec: parseSpec(bot.spec) },
+      { externalMetrics: false, monitoringKinds: NO_MONITORING },
+    ),
+  ).filter((o): o is KubernetesObject => o !== undefined);
+
+async function operatorFigures(handle: OperatorHandle) {
+  const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text());
+  return {
+    reconciles: sumOf(samples, METRIC_NAMES.reconcileTotal),
+    depth: sumOf(samples, METRIC_NAMES.workqueueDepth),
+    active: sumOf(samples, METRIC_NAMES.activeWorkers),
+  };
+}
+
+/** Waits until no reconcile ran for quietMs and the queue is empty (bounded). */
+async function waitQuiet(handle: OperatorHandle, quietMs: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const f = await operatorFigures(handle);
+    if (f.reconciles !== last || f.depth > 0 || f.active > 0) {
+      last = f.reconciles;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+async function oursRound(
+  admin: KubeConfig,
+  kubeconfigPath: string,
+  namespace: string,
+  o: Omit<OperatorBenchOptions, 'log'>,
+  redisUrl: string,
+  objectsPerBot: number,
+  log: (line: string) => void,
+): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure; settled: boolean }> {
+  await createBots(admin, namespace, o.bots, redisUrl);
+  const counting = new CountingKubeConfig();
+  counting.loadFromFile(kubeconfigPath);
+  const objects = o.bots * objectsPerBot;
+
+  const started = performance.now();
+  const handle = await startOperator({
+    kubeConfig: counting,
+    namespaces: [namespace],
+    workers: o.workers,
+    metricsPort: 0,
+    logger: createLogger('error'),
+    // No periodic status.queue refresh during the run: the resync below is the only trigger.
+    queueRefreshMs: 600_000,
+  });
+  try {
+    for (;;) {
+      const bots = await listBots(admin, namespace);
+      const done = bots.filter((b) => b.status?.observedGeneration === b.metadata.generation).length;
+      if (done === o.bots) break;
+      if (performance.now() - started > 90_000)
+        throw new Error(`only ${done}/${o.bots} bots reconciled in 90 s`);
+      await sleep(25);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cold: ApplyMeasure = {
+      seconds,
+      objects,
+      objectsPerSecond: objects / seconds,
+      requests: counting.take(),
+    };
+
+    // Let the workload settle (kwok runs the pods, the status goes Ready), then resync every bot.
+    let settled = false;
+    const settleDeadline = Date.now() + 30_000;
+    while (!settled && Date.now() < settleDeadline) {
+      const bots = await listBots(admin, namespace);
+      settled = bots.every((b) =>
+        b.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      if (!settled) await sleep(500);
+    }
+    if (!settled) log(`operator: not all bots in ${namespace} became Ready within 30 s`);
+    await waitQuiet(handle, 2000, 30_000);
+    await waitStable(admin, namespace, 2000, 30_000);
+    const before = await resourceVersions(admin, namespace);
+    const controller = handle.controller();
+    if (!controller) throw new Error('operator has no controller');
+    const reconcilesBefore = (await operatorFigures(handle)).reconciles;
+    counting.take();
+    const resyncStarted = performance.now();
+    for (const bot of await listBots(admin, namespace))
+      controller.queue.add(`${namespace}/${bot.metadata.name}`);
+    for (;;) {
+      const f = await operatorFigures(handle);
+      if (f.reconciles >= reconcilesBefore + o.bots && f.depth === 0 && f.active === 0) break;
+      if (performance.now() - resyncStarted > 60_000) throw new Error('resync did not finish in 60 s');
+      await sleep(5);
+    }
+    const resyncSeconds = (performance.now() - resyncStarted) / 1000;
+    const requests = counting.take();
+    const changed = changedCount(before, await resourceVersions(admin, namespace));
+    return {
+      cold,
+      resync: {
+        seconds: resyncSeconds,
+        objects,
+        objectsPerSecond: objects / resyncSeconds,
+        requests,
+        changed,
+      },
+      settled,
+    };
+  } finally {
+    await handle.stop();
+  }
+}
+
+async function referenceRound(
+  admin: KubeConfig,
+  kubeconfigPath: string,
+  namespace: string,
+  o: Omit<OperatorBenchOptions, 'log'>,
+  redisUrl: string,
+): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure }> {
+  await createBots(admin, namespace, o.bots, redisUrl);
+  // Rendered before the clock starts: the reference measures the API round trips only.
+  const perBot = (await listBots(admin, namespace)).map(desiredList);
+  const objects = perBot.flat().length;
+  const counting = new CountingKubeConfig();
+  counting.loadFromFile(kubeconfigPath);
+  const api = KubernetesObjectApi.makeApiClient(counting);
+  const applyAll = async (): Promise<ApplyMeasure> => {
+    counting.take();
+    const started = performance.now();
+    await inLanes(perBot, o.workers, async (list) => {
+      for (const object of list) {
+        await api.patch(
+          object,
+          undefined,
+          undefined,
+          REFERENCE_FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+      }
+    });
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, objects, objectsPerSecond: objects / seconds, requests: counting.take() };
+  };
+  const cold = await applyAll();
+  // Same as for the operator: let the Deployments roll out and the controllers settle first.
+  await waitStable(admin, namespace, 2000, 60_000);
+  const before = await resourceVersions(admin, namespace);
+  const resync = await applyAll();
+  resync.changed = changedCount(before, await resourceVersions(admin, namespace));
+  return { cold, resync };
+}
+
+export async function runOperatorBench(options: OperatorBenchOptions): Promise<OperatorBenchResult> {
+  const { log, ...o } = options;
+  log('operator: starting a local control plane');
+  const plane = await startControlPlane();
+  const redis = await startLocalRedis();
+  const rounds: OperatorRound[] = [];
+  let objectsPerBot = 0;
+  try {
+    const admin = new KubeConfig();
+    admin.loadFromFile(plane.kubeconfigPath);
+    await installCrd(admin);
+    for (let round = 1; round <= o.rounds; round++) {
+      const ns = { ours: `bench-ours-${round}`, reference: `bench-reference-${round}` };
+      let ours: Awaited<ReturnType<typeof oursRound>> | undefined;
+      let reference: Awaited<ReturnType<typeof referenceRound>> | undefined;
+      const runOurs = async () => {
+        ours = await oursRound(admin, plane.kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, log);
+      };
+      const runReference = async () => {
+        reference = await referenceRound(admin, plane.kubeconfigPath, ns.reference, o, redis.url);
+        objectsPerBot = reference.cold.objects / o.bots;
+      };
+      // The reference first in odd rounds (it also tells how many objects a bot owns).
+      if (round % 2 === 1 || objectsPerBot === 0) {
+        await runReference();
+        await runOurs();
+      } else {
+        await runOurs();
+        await runReference();
+      }
+      // The fake node holds ~110 pods: free this round's before the next one creates more.
+      const core = admin.makeApiClient(CoreV1Api);
+      await Promise.all(
+        Object.values(ns).map((name) => core.deleteNamespace({ name }).catch(() => undefined)),
+      );
+      if (!ours || !reference) throw new Error('round did not run');
+      rounds.push({
+        round,
+        cold: { ours: ours.cold, reference: reference.cold },
+        resync: { ours: ours.resync, reference: reference.resync },
+        settled: ours.settled,
+      });
+      log(
+        `operator round ${round}: cold ${Math.round(ours.cold.objectsPerSecond)} vs ` +
+          `${Math.round(reference.cold.objectsPerSecond)} objects/s; resync ${ours.resync.seconds.toFixed(2)} s ` +
+          `vs ${reference.resync.seconds.toFixed(2)} s, ${ours.resync.requests.writes} vs ` +
+          `${reference.resync.requests.writes} write requests, ${ours.resync.changed} vs ` +
+          `${reference.resync.changed} objects changed`,
+      );
+    }
+  } finally {
+    await redis.stop();
+    await plane.stop();
+  }
+  return {
+    options: o,
+    objectsPerBot,
+    rounds,
+    median: {
+      coldOurs: median(rounds.map((r) => r.cold.ours.objectsPerSecond)),
+      coldReference: median(rounds.map((r) => r.cold.reference.objectsPerSecond)),
+      resyncOursSeconds: median(rounds.map((r) => r.resync.ours.seconds)),
+      resyncReferenceSeconds: median(rounds.map((r) => r.resync.reference.seconds)),
+    },
+  };
+}

@@ -1,0 +1,288 @@
+// Worker throughput: our worker (runWorker, as src/worker/main.ts starts it) against a minimal hand-written
+// consumer (reference-consumer.ts), each in its own child process, on the same redis-server and the same
+// in-process simulator (no latency, no failures), alternating rounds. Each run drains a stream of
+// pre-filled batches: the consumer group is created at the end of the stream, the child starts and
+// reports ready, then the group is moved to the start of the stream and one more batch wakes the
+// blocked reader; the clock runs from there until every entry is delivered and acknowledged.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/cli/local/free-port.ts';
+import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
+import { enqueueBatches } from '../../src/cli/enqueue-batches.ts';
+import { syntheticBatches } from '../../src/cli/workload.ts';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.ts';
+import type { WorkerFileConfigInput } from '../../src/worker/config.ts';
+import { encodeBatch } from '../../src/worker/message.ts';
+import { createRedisClient, type RedisClient } from '../../src/worker/redis-connection.ts';
+import { processFigures } from './proc.ts';
+import { median } from './stats.ts';
+
+export type WorkerVariant = 'inventorybot' | 'reference';
+
+export interface WorkerBenchOptions {
+  batches: number;
+  itemsPerBatch: number;
+  rounds: number;
+  /** Batches in flight and items of one batch at once, for both consumers. */
+  concurrency: { batches: number; itemsPerBatch: number };
+  readCount: number;
+  log: (line: string) => void;
+}
+
+export const WORKER_BENCH_DEFAULTS: Omit<WorkerBenchOptions, 'log'> = {
+  batches: 2000,
+  itemsPerBatch: 10,
+  rounds: 3,
+  // The InventoryBot spec defaults (spec.concurrency, spec.queue.readCount).
+  concurrency: { batches: 4, itemsPerBatch: 8 },
+  readCount: 10,
+};
+
+export interface WorkerRun {
+  variant: WorkerVariant;
+  round: number;
+  seconds: number;
+  itemsPerSecond: number;
+  peakRssBytes: number;
+  /** RSS when the stream was drained. */
+  rssBytes: number;
+  cpuSeconds: number;
+  /** Upstream effects the run left in the simulator's ledger (must equal the items enqueued). */
+  effects: number;
+  deadLetters: number;
+}
+
+export interface WorkerSummary {
+  variant: WorkerVariant;
+  itemsPerSecond: number;
+  peakRssBytes: number;
+  rssBytes: number;
+  cpuMsPer1000Items: number;
+}
+
+export interface WorkerBenchResult {
+  options: Omit<WorkerBenchOptions, 'log'>;
+  runs: WorkerRun[];
+  ours: WorkerSummary;
+  reference: WorkerSummary;
+}
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const CHILD = { inventorybot: here('./worker-child.ts'), reference: here('./reference-consumer.ts') };
+const NODE_ARGS = ['--experimental-strip-types', '--no-warnings'];
+
+interface Child {
+  process: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+function startChild(script: string, env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, [...NODE_ARGS, script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const handle: Child = {
+    process: child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void handle.stop();
+      reject(new Error(`${script} not ready within 30 s: ${stderr}`));
+    }, 30_000);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      if (message === 'ready') resolve(handle);
+      else reject(new Error(`unexpected message from ${script}: ${String(message)}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${signal ?? code}) before ready: ${stderr}`));
+    });
+  });
+}
+
+async function waitDrained(
+  client: RedisClient,
+  names: { stream: string; group: string },
+  lastId: string,
+  child: Child,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`consumer exited: ${child.stderr()}`);
+    const groups = await client.xInfoGroups(names.stream);
+    const group = groups.find((g) => g.name === names.group);
+    if (group && group['last-delivered-id'] === lastId && Number(group.pending) === 0) return;
+    await sleep(10);
+  }
+  throw new Error(`stream ${names.stream} not drained within ${timeoutMs} ms: ${child.stderr()}`);
+}
+
+async function runOnce(
+  variant: WorkerVariant,
+  round: number,
+  o: Omit<WorkerBenchOptions, 'log'>,
+  deps: { client: RedisClient; redisUrl: string; dir: string },
+): Promise<WorkerRun> {
+  // A fresh simulator per run: its ledger (and the parent's heap) does not grow from run to run.
+  const simulator = await startSimulator({ latency: { medianMs: 0 }, faults: { failureRate: 0 }, seed: 1 });
+  try {
+    return await drainOnce(variant, round, o, { ...deps, simulator });
+  } finally {
+    await simulator.close();
+  }
+}
+
+async function drainOnce(
+  variant: WorkerVariant,
+  round: number,
+  o: Omit<WorkerBenchOptions, 'log'>,
+  deps: { client: RedisClient; redisUrl: string; dir: string; simulator: SimulatorHandle },
+): Promise<WorkerRun> {
+  const { client, simulator } = deps;
+  const id = `${variant}-${round}`;
+  const names = { stream: `bench:${id}:batches`, group: `bench-${id}`, dead: `bench:${id}:dead` };
+  const runId = `bench-${id}-${Date.now()}`;
+  const all = [
+    ...syntheticBatches({
+      batches: o.batches,
+      warehouses: 5,
+      minItems: o.itemsPerBatch,
+      maxItems: o.itemsPerBatch,
+      runId,
+    }),
+  ];
+  const last = all.pop();
+  if (!last) throw new Error('no batches');
+  await enqueueBatches(client, all, { stream: names.stream });
+  await client.xGroupCreate(names.stream, names.group, '$', { MKSTREAM: true });
+
+  const consumer = `${id}-consumer`;
+  let child: Child;
+  if (variant === 'inventorybot') {
+    const config: WorkerFileConfigInput = {
+      queue: {
+        stream: names.stream,
+        consumerGroup: names.group,
+        deadLetterStream: names.dead,
+        readCount: o.readCount,
+      },
+      // The token bucket stays in the path, with a limit the run never reaches.
+      upstream: { primaryUrl: simulator.url, rateLimitPerSecond: 100_000 },
+      concurrency: o.concurrency,
+      monitoring: { metricsPort: await freePort(), logLevel: 'info' },
+    };
+    const configPath = join(deps.dir, `${id}.json`);
+    writeFileSync(configPath, JSON.stringify(config));
+    child = await startChild(CHILD.inventorybot, {
+      REDIS_URL: deps.redisUrl,
+      INVENTORYBOT_CONFIG: configPath,
+      POD_NAME: consumer,
+    });
+  } else {
+    child = await startChild(CHILD.reference, {
+      REDIS_URL: deps.redisUrl,
+      STREAM: names.stream,
+      GROUP: names.group,
+      CONSUMER: consumer,
+      UPSTREAM_URL: simulator.url,
+      BATCHES: String(o.concurrency.batches),
+      ITEMS_PER_BATCH: String(o.concurrency.itemsPerBatch),
+      READ_COUNT: String(o.readCount),
+    });
+  }
+
+  try {
+    const effectsBefore = simulator.ledger.summary().effects;
+    const started = performance.now();
+    await client.xGroupSetId(names.stream, names.group, '0', { ENTRIESREAD: 0 });
+    const lastId = await client.xAdd(names.stream, '*', encodeBatch(last));
+    await waitDrained(client, { stream: names.stream, group: names.group }, lastId, child, 120_000);
+    const seconds = (performance.now() - started) / 1000;
+    const figures = processFigures(child.process.pid ?? -1);
+    const items = o.batches * o.itemsPerBatch;
+    return {
+      variant,
+      round,
+      seconds,
+      itemsPerSecond: items / seconds,
+      ...figures,
+      effects: simulator.ledger.summary().effects - effectsBefore,
+      deadLetters: await client.xLen(names.dead),
+    };
+  } finally {
+    await child.stop();
+    // Every run starts from an empty Redis: no earlier stream, markers or dead letters.
+    await client.flushAll();
+  }
+}
+
+const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: number): WorkerSummary => {
+  const mine = runs.filter((r) => r.variant === variant);
+  return {
+    variant,
+    itemsPerSecond: median(mine.map((r) => r.itemsPerSecond)),
+    peakRssBytes: median(mine.map((r) => r.peakRssBytes)),
+    rssBytes: median(mine.map((r) => r.rssBytes)),
+    cpuMsPer1000Items: median(mine.map((r) => (r.cpuSeconds * 1000 * 1000) / items)),
+  };
+};
+
+export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
+  const { log, ...o } = options;
+  const redis = await startLocalRedis();
+  const client = createRedisClient(redis.url, (error) => log(`redis error: ${error.message}`), {
+    maxRetries: 3,
+  });
+  await client.connect();
+  const dir = mkdtempSync(join(tmpdir(), 'inventorybot-bench-'));
+  const runs: WorkerRun[] = [];
+  try {
+    for (let round = 1; round <= o.rounds; round++) {
+      // Alternate who goes first, so neither always runs on a warmer (or more fragmented) machine.
+      const order: WorkerVariant[] =
+        round % 2 === 1 ? ['reference', 'inventorybot'] : ['inventorybot', 'reference'];
+      for (const variant of order) {
+        const run = await runOnce(variant, round, o, { client, redisUrl: redis.url, dir });
+        const items = o.batches * o.itemsPerBatch;
+        if (run.effects !== items) {
+          throw new Error(`${variant} round ${round}: ${run.effects} upstream effects, expected ${items}`);
+        }
+        if (run.deadLetters !== 0)
+          throw new Error(`${variant} round ${round}: ${run.deadLetters} dead letters`);
+        log(
+          `worker round ${round} ${variant}: ${Math.round(run.itemsPerSecond)} items/s, ` +
+            `${(run.peakRssBytes / 2 ** 20).toFixed(1)} MiB peak RSS, ${run.cpuSeconds.toFixed(2)} s CPU`,
+        );
+        runs.push(run);
+      }
+    }
+  } finally {
+    await client.close().catch(() => client.destroy());
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const items = o.batches * o.itemsPerBatch;
+  return {
+    options: o,
+    runs,
+    ours: summarize('inventorybot', runs, items),
+    reference: summarize('reference', runs, items),
+  };
+}
