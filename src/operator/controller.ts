@@ -13,7 +13,7 @@ import type { QueueStatusSource } from './external-metrics/queue-status-source.t
 import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
-import type { WatchHealth } from './kube/informer-supervisor.ts';
+import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -36,6 +36,8 @@ export interface ControllerOptions {
   workers: number;
   externalMetrics: boolean;
   resyncPeriodMs: number;
+  /** Informer supervision tuning (silence, backoff); defaults when absent. */
+  watch?: WatchSupervisionOptions;
   secretRecheckMs: number;
   /** A bot whose apply is refused (invalid object, admission) is retried this much later. */
   permanentErrorRetryMs: number;
@@ -85,6 +87,7 @@ export class Controller {
         logger,
         health: this.watchHealth(resource.resource),
         resyncPeriodMs: options.resyncPeriodMs,
+        watch: options.watch,
       });
     const bots = cache(BOTS, keyOf);
     this.pods = cache<V1Pod>(PODS, (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]));

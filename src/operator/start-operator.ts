@@ -11,6 +11,7 @@ import { RedisPool } from './external-metrics/redis-pool.ts';
 import { startExternalMetricsServer, type ExternalMetricsServer } from './external-metrics/server.ts';
 import { startHttpServer } from './http-server.ts';
 import { kubeEventRecorder } from './kube/event-recorder.ts';
+import type { WatchSupervisionOptions } from './kube/informer-supervisor.ts';
 import {
   DEFAULT_LEADER_ELECTION_TIMING,
   LeaderElector,
@@ -42,6 +43,8 @@ export interface OperatorOptions {
   /** Reconcile a bot whose queue answers again this much later, so status.queue stays fresh. */
   queueRefreshMs?: number;
   resyncPeriodMs?: number;
+  /** Informer supervision tuning (silence before a re-list, restart backoff); defaults when absent. */
+  watch?: WatchSupervisionOptions;
   secretRecheckMs?: number;
   identity?: string;
   logger?: Logger;
@@ -103,6 +106,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
       workers: options.workers ?? OPERATOR_DEFAULTS.workers,
       externalMetrics: options.externalMetrics ?? false,
       resyncPeriodMs: options.resyncPeriodMs ?? OPERATOR_DEFAULTS.resyncPeriodMs,
+      watch: options.watch,
       secretRecheckMs: options.secretRecheckMs ?? OPERATOR_DEFAULTS.secretRecheckMs,
       permanentErrorRetryMs: OPERATOR_DEFAULTS.permanentErrorRetryMs,
       events: kubeEventRecorder(kubeConfig, logger, identity),

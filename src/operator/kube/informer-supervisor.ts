@@ -1,8 +1,14 @@
 // Keeps a client-node informer alive. client-node stops an informer on any watch or list error other
 // than 410 Gone, and watches can go quiet without an error: the supervisor restarts it with
-// exponential backoff (keeping its cache, so deletions during the outage arrive as DELETE events on
-// the re-list), re-lists when a watch has been silent too long, replays the cache periodically
+// exponential backoff, re-lists when a watch has been silent too long, replays the cache periodically
 // (resync) and reports watch health.
+//
+// Every (re)start uses a fresh informer. Restarting the same one is unsafe: client-node's stop()
+// cannot abort a watch request still waiting for its response headers, and aborting a live watch is
+// reported as an error, so a second start() on one informer can leave two watch loops feeding (and
+// aborting) each other. Events and errors from a replaced informer are ignored (and it is stopped
+// again when it still delivers). The fresh informer's list is compared with what the handler was last
+// told, so changes made while the watch was down (deletions included) arrive as add/update/delete.
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from '../logger.ts';
 
@@ -15,63 +21,96 @@ export interface WatchHealth {
   lastEventAge(seconds: number): void;
 }
 
-export interface InformerSupervisorOptions<T extends KubernetesObject> {
-  /** What is watched, for logs and metric labels (e.g. `deployments`). */
-  resource: string;
-  createInformer: () => Informer<T> & ObjectCache<T>;
-  onEvent: (type: WatchEventType, object: T) => void;
-  logger: Logger;
-  health?: WatchHealth;
-  resyncPeriodMs?: number;
-  /** A watch without any event for this long is restarted with a fresh list. */
+/** Supervision tuning; the defaults suit production, tests shorten them. */
+export interface WatchSupervisionOptions {
+  /** A watch without any event or reconnect for this long is restarted with a fresh list. */
   maxSilenceMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
 }
 
+export interface InformerSupervisorOptions<T extends KubernetesObject> extends WatchSupervisionOptions {
+  /** What is watched, for logs and metric labels (e.g. `deployments`). */
+  resource: string;
+  createInformer: () => SupervisedInformer<T>;
+  onEvent: (type: WatchEventType, object: T) => void;
+  logger: Logger;
+  health?: WatchHealth;
+  resyncPeriodMs?: number;
+}
+
+export type SupervisedInformer<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+export const WATCH_SUPERVISION_DEFAULTS = {
+  resyncPeriodMs: 10 * 60_000,
+  maxSilenceMs: 15 * 60_000,
+  backoffInitialMs: 500,
+  backoffMaxMs: 60_000,
+};
+
+/** How often silence is checked: a quarter of the allowed silence, between 100 ms and a minute. */
+export function silenceCheckIntervalMs(maxSilenceMs: number): number {
+  return Math.min(60_000, Math.max(100, Math.floor(maxSilenceMs / 4)));
+}
+
+/** Full-jitter-ish exponential backoff: a delay in [exp/2, exp), exp = initial * 2^failures, capped. */
+export function backoffDelayMs(
+  failures: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
+  const exp = Math.min(maxMs, initialMs * 2 ** Math.min(failures, 30));
+  return exp / 2 + random() * (exp / 2);
+}
+
+const keyOf = (object: KubernetesObject) =>
+  `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+
 export class InformerSupervisor<T extends KubernetesObject> {
-  private readonly options: Required<Omit<InformerSupervisorOptions<T>, 'health'>> & { health?: WatchHealth };
-  private informer: (Informer<T> & ObjectCache<T>) | undefined;
+  private readonly options: InformerSupervisorOptions<T> & typeof WATCH_SUPERVISION_DEFAULTS;
+  /** The synced informer, read by get() and list(). */
+  private informer: SupervisedInformer<T> | undefined;
+  /** A (re)start in progress, not yet synced. */
+  private candidate: SupervisedInformer<T> | undefined;
+  /** What onEvent was last told, by namespace/name. */
+  private known = new Map<string, T>();
+  /** Bumped on every (re)start and on stop(): callbacks of older informers compare and bail out. */
+  private generation = 0;
   private stopped = false;
+  private synced = false;
   private failures = 0;
   private lastEventAt = Date.now();
+  /** Last event, reconnect or restart attempt: what the silence check measures. */
+  private lastActivityAt = Date.now();
   private restartTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private failedSinceStart = false;
-  private synced = false;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private resolveSynced: () => void = () => {};
 
   constructor(options: InformerSupervisorOptions<T>) {
     this.options = {
-      resyncPeriodMs: 10 * 60_000,
-      maxSilenceMs: 15 * 60_000,
-      backoffInitialMs: 500,
-      backoffMaxMs: 60_000,
       ...options,
+      resyncPeriodMs: options.resyncPeriodMs ?? WATCH_SUPERVISION_DEFAULTS.resyncPeriodMs,
+      maxSilenceMs: options.maxSilenceMs ?? WATCH_SUPERVISION_DEFAULTS.maxSilenceMs,
+      backoffInitialMs: options.backoffInitialMs ?? WATCH_SUPERVISION_DEFAULTS.backoffInitialMs,
+      backoffMaxMs: options.backoffMaxMs ?? WATCH_SUPERVISION_DEFAULTS.backoffMaxMs,
     };
   }
 
-  /** Starts watching; resolves once the first list succeeded (the cache is synced). */
+  /** Starts watching; resolves once the first list succeeded (the cache is synced), or on stop(). */
   async start(): Promise<void> {
-    const informer = this.options.createInformer();
-    this.informer = informer;
-    const seen = (type: WatchEventType) => (object: T) => {
-      this.lastEventAt = Date.now();
-      this.options.health?.event(type);
-      this.options.onEvent(type, object);
-    };
-    informer.on('add', seen('add'));
-    informer.on('update', seen('update'));
-    informer.on('delete', seen('delete'));
-    informer.on('connect', () => {
-      this.lastEventAt = Date.now();
-    });
-    informer.on('error', (error) => this.onError(error));
+    if (this.resyncTimer) throw new Error(`supervisor for ${this.options.resource} already started`);
+    const synced = new Promise<void>((resolve) => (this.resolveSynced = resolve));
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncPeriodMs);
     this.resyncTimer.unref();
-    while (!this.stopped && !(await this.attempt())) {
-      await new Promise((resolve) => setTimeout(resolve, this.backoffMs()));
-    }
-    this.synced = true;
+    this.silenceTimer = setInterval(
+      () => this.checkSilence(),
+      silenceCheckIntervalMs(this.options.maxSilenceMs),
+    );
+    this.silenceTimer.unref();
+    void this.connect();
+    await synced;
   }
 
   isSynced(): boolean {
@@ -88,78 +127,127 @@ export class InformerSupervisor<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
     clearTimeout(this.restartTimer);
     clearInterval(this.resyncTimer);
-    await this.informer?.stop();
-  }
-
-  /** One start of the informer; false when its list or watch failed. */
-  private async attempt(): Promise<boolean> {
-    this.failedSinceStart = false;
-    try {
-      await this.informer?.start();
-    } catch (error) {
-      this.failedSinceStart = true;
-      this.options.logger.warn('watch start failed', { resource: this.options.resource, error });
-    }
-    const ok = !this.failedSinceStart;
-    this.options.health?.up(ok);
-    if (ok) this.lastEventAt = Date.now();
-    return ok;
-  }
-
-  private onError(error: unknown): void {
-    this.failedSinceStart = true;
-    this.options.health?.up(false);
-    if (this.stopped || !this.synced) return; // start() retries by itself until the first sync
-    this.failures++;
-    this.options.health?.restart();
-    const delay = this.backoffMs();
-    this.options.logger.warn('watch failed, restarting', {
-      resource: this.options.resource,
-      error,
-      delayMs: delay,
-    });
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => void this.restart(), delay);
-  }
-
-  private async restart(): Promise<void> {
-    if (this.stopped) return;
-    if (await this.attempt()) {
-      this.failures = 0;
-      this.options.logger.info('watch restarted', { resource: this.options.resource });
-    }
-  }
-
-  private backoffMs(): number {
-    const { backoffInitialMs, backoffMaxMs } = this.options;
-    const exp = Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(this.failures, 20));
-    if (!this.synced) this.failures++;
-    return exp / 2 + Math.random() * (exp / 2);
-  }
-
-  /** Replays the cache to the handler, and restarts a watch that has been silent too long. */
-  private resync(): void {
-    if (this.stopped || !this.informer) return;
-    const age = Date.now() - this.lastEventAt;
-    this.options.health?.lastEventAge(age / 1000);
-    if (age > this.options.maxSilenceMs) {
-      this.options.logger.info('watch silent, reconnecting', {
-        resource: this.options.resource,
-        silentMs: age,
-      });
-      this.options.health?.restart();
-      void this.informer.stop().then(() => this.restart());
-    }
-    for (const object of this.informer.list()) {
-      this.options.health?.event('resync');
-      this.options.onEvent('resync', object);
-    }
+    clearInterval(this.silenceTimer);
+    this.resolveSynced();
+    await Promise.all([this.informer?.stop(), this.candidate?.stop()]);
   }
 
   /** Seconds since the last event or (re)list, for the health gauge. */
   lastEventAgeSeconds(): number {
     return (Date.now() - this.lastEventAt) / 1000;
+  }
+
+  /** One (re)start with a fresh informer; on failure, schedules the next with backoff. */
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    clearTimeout(this.restartTimer);
+    const generation = ++this.generation;
+    if (this.synced) this.options.health?.restart();
+    // The old informers are done: stop them (their abort errors are ignored: older generation).
+    void this.informer?.stop();
+    void this.candidate?.stop();
+    const candidate = this.options.createInformer();
+    this.candidate = candidate;
+    this.lastActivityAt = Date.now();
+    const current = () => generation === this.generation;
+    let failure: { error: unknown } | undefined;
+
+    const seen = (type: WatchEventType) => (object: T) => {
+      if (!current()) {
+        void candidate.stop(); // a replaced informer still watching: end it
+        return;
+      }
+      if (this.informer !== candidate) return; // still listing: replayDifferences() reports it
+      this.lastActivityAt = this.lastEventAt = Date.now();
+      if (type === 'delete') this.known.delete(keyOf(object));
+      else this.known.set(keyOf(object), object);
+      this.emit(type, object);
+    };
+    candidate.on('add', seen('add'));
+    candidate.on('update', seen('update'));
+    candidate.on('delete', seen('delete'));
+    candidate.on('connect', () => {
+      if (current()) this.lastActivityAt = this.lastEventAt = Date.now();
+    });
+    candidate.on('error', (error) => {
+      if (!current()) return;
+      if (this.informer !== candidate) {
+        failure = { error }; // during start(): handled below
+        return;
+      }
+      // client-node has stopped the live informer.
+      this.options.health?.up(false);
+      this.scheduleRestart('watch failed, restarting', error);
+    });
+
+    try {
+      await candidate.start();
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (!current()) return; // replaced (silence) or stopped meanwhile
+    this.candidate = undefined;
+    if (failure) {
+      void candidate.stop();
+      this.options.health?.up(false);
+      this.scheduleRestart('watch start failed', failure.error);
+      return;
+    }
+    this.informer = candidate;
+    this.failures = 0;
+    this.lastActivityAt = this.lastEventAt = Date.now();
+    this.options.health?.up(true);
+    this.replayDifferences(candidate);
+    if (this.synced) {
+      this.options.logger.info('watch restarted', { resource: this.options.resource });
+    } else {
+      this.synced = true;
+      this.resolveSynced();
+    }
+  }
+
+  private scheduleRestart(message: string, error: unknown): void {
+    const delayMs = backoffDelayMs(this.failures++, this.options.backoffInitialMs, this.options.backoffMaxMs);
+    this.options.logger.warn(message, { resource: this.options.resource, error, delayMs });
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => void this.connect(), delayMs);
+  }
+
+  /** Tells the handler how a fresh list differs from what it knew. */
+  private replayDifferences(informer: SupervisedInformer<T>): void {
+    const next = new Map(informer.list().map((object) => [keyOf(object), object]));
+    for (const [key, old] of this.known) if (!next.has(key)) this.emit('delete', old);
+    for (const [key, object] of next) {
+      const old = this.known.get(key);
+      if (!old) this.emit('add', object);
+      else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion)
+        this.emit('update', object);
+    }
+    this.known = next;
+  }
+
+  private emit(type: WatchEventType, object: T): void {
+    this.options.health?.event(type);
+    this.options.onEvent(type, object);
+  }
+
+  /** Restarts a watch (or a stuck restart) without any event or reconnect for maxSilenceMs. */
+  private checkSilence(): void {
+    if (this.stopped) return;
+    const silentMs = Date.now() - this.lastActivityAt;
+    if (silentMs <= this.options.maxSilenceMs) return;
+    this.options.logger.info('watch silent, reconnecting', { resource: this.options.resource, silentMs });
+    this.options.health?.up(false);
+    void this.connect();
+  }
+
+  /** Replays the cache to the handler. */
+  private resync(): void {
+    if (this.stopped || !this.informer) return;
+    this.options.health?.lastEventAge(this.lastEventAgeSeconds());
+    for (const object of this.informer.list()) this.emit('resync', object);
   }
 }

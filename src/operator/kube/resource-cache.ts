@@ -8,7 +8,12 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { Logger } from '../logger.ts';
-import { InformerSupervisor, type WatchEventType, type WatchHealth } from './informer-supervisor.ts';
+import {
+  InformerSupervisor,
+  type WatchEventType,
+  type WatchHealth,
+  type WatchSupervisionOptions,
+} from './informer-supervisor.ts';
 import { watchPath, type WatchedResource } from './watched-resources.ts';
 
 export interface ResourceCacheOptions<T extends KubernetesObject> {
@@ -20,6 +25,8 @@ export interface ResourceCacheOptions<T extends KubernetesObject> {
   logger: Logger;
   health: WatchHealth;
   resyncPeriodMs: number;
+  /** Silence and backoff tuning; defaults when absent. */
+  watch?: WatchSupervisionOptions;
 }
 
 export class ResourceCache<T extends KubernetesObject> {
@@ -32,6 +39,7 @@ export class ResourceCache<T extends KubernetesObject> {
     this.supervisors = scopes.map(
       (namespace) =>
         new InformerSupervisor<T>({
+          ...options.watch,
           resource: resource.resource,
           createInformer: () =>
             makeInformer<T>(
