@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { createLogger } from './logger.ts';
 import { OPERATOR_DEFAULTS, startOperator } from './start-operator.ts';
 
-const USAGE = `usage: operator [--namespaces a,b] [--workers N] [--metrics-port P] [--leader-elect]
+const USAGE = `usage: operator [--namespaces a,b] [--workers N] [--metrics-port P] [--metrics-address A] [--leader-elect]
                 [--lease-namespace NS] [--external-metrics --tls-cert-file F --tls-key-file F
                 [--external-metrics-port P] [--external-metrics-address A]]
 --external-metrics: serve external.metrics.k8s.io (queue lag) over HTTPS and add it to each bot's HPA.
-Environment: KUBECONFIG; WATCH_NAMESPACES, WORKERS, METRICS_PORT, LEADER_ELECT, POD_NAMESPACE (lease
+Environment: KUBECONFIG; WATCH_NAMESPACES, WORKERS, METRICS_PORT, METRICS_ADDRESS, LEADER_ELECT, POD_NAMESPACE (lease
 namespace), EXTERNAL_METRICS, EXTERNAL_METRICS_PORT, TLS_CERT_FILE, TLS_KEY_FILE; LEASE_DURATION_MS,
 RENEW_DEADLINE_MS, RETRY_PERIOD_MS; QUEUE_REFRESH_MS (status.queue refresh period, default 30000).`;
 
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     namespaces: { type: 'string', default: env.WATCH_NAMESPACES ?? '' },
     workers: { type: 'string', default: env.WORKERS ?? String(OPERATOR_DEFAULTS.workers) },
     'metrics-port': { type: 'string', default: env.METRICS_PORT ?? String(OPERATOR_DEFAULTS.metricsPort) },
+    'metrics-address': { type: 'string', default: env.METRICS_ADDRESS ?? '0.0.0.0' },
     'leader-elect': { type: 'boolean', default: env.LEADER_ELECT === 'true' },
     'lease-namespace': { type: 'string', default: env.POD_NAMESPACE ?? OPERATOR_DEFAULTS.leaseNamespace },
     'external-metrics': { type: 'boolean', default: env.EXTERNAL_METRICS === 'true' },
@@ -63,6 +64,7 @@ const handle = await startOperator({
     .filter(Boolean),
   workers: positiveInt('--workers', values.workers),
   metricsPort: positiveInt('--metrics-port', values['metrics-port']),
+  metricsHost: values['metrics-address'],
   leaderElect: values['leader-elect'],
   leaseNamespace: values['lease-namespace'],
   externalMetrics,

@@ -27,6 +27,8 @@ export interface OperatorOptions {
   workers?: number;
   /** 0 picks a free port. */
   metricsPort?: number;
+  /** Address of the metrics and probe server; all interfaces by default (in a pod). */
+  metricsHost?: string;
   leaderElect?: boolean;
   leaseNamespace?: string;
   leaseName?: string;
@@ -153,6 +155,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
 
   const http = await startHttpServer({
     port: options.metricsPort ?? OPERATOR_DEFAULTS.metricsPort,
+    host: options.metricsHost,
     registry: metrics.registry,
     // A standby is ready (it is doing its job: waiting); a leader once its caches are synced.
     ready: () => (controller ? controller.isSynced() : leaderElect && !stopped),

@@ -1,5 +1,6 @@
 // Worker entry point (`npm run worker`, the container's command). Exit codes: 0 after a SIGTERM/SIGINT
-// shutdown, 2 on invalid configuration, 1 on a startup failure.
+// shutdown, 2 on invalid configuration, 1 on a startup failure. INVENTORYBOT_METRICS_HOST sets the
+// address of the metrics/probe server (default all interfaces).
 import { ConfigError } from './config.ts';
 import { loadWorkerConfig } from './config-file.ts';
 import { runWorker } from './run.ts';
@@ -14,7 +15,8 @@ try {
 }
 
 try {
-  const worker = await runWorker(config);
+  // All interfaces in a pod (probes, scrapes); local runs and tests set 127.0.0.1.
+  const worker = await runWorker(config, { host: process.env.INVENTORYBOT_METRICS_HOST || '0.0.0.0' });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

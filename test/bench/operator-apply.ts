@@ -252,6 +252,7 @@ async function oursRound(
 
   const started = performance.now();
   const handle = await startOperator({
+    metricsHost: '127.0.0.1',
     kubeConfig: counting,
     namespaces: [namespace],
     workers: o.workers,

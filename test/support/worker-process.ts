@@ -41,6 +41,7 @@ export async function startWorkerProcess(options: {
       REDIS_URL: options.redisUrl,
       INVENTORYBOT_CONFIG: configPath,
       POD_NAME: options.name,
+      INVENTORYBOT_METRICS_HOST: '127.0.0.1',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

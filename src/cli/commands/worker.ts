@@ -12,6 +12,7 @@ export function workerCommand(): Command {
     .option('--primary-url <url>', 'sets INVENTORYBOT_UPSTREAM_PRIMARY_URL')
     .option('--secondary-url <url>', 'sets INVENTORYBOT_UPSTREAM_SECONDARY_URL')
     .option('--metrics-port <port>', 'sets INVENTORYBOT_MONITORING_METRICS_PORT')
+    .option('--metrics-host <address>', 'sets INVENTORYBOT_METRICS_HOST (default all interfaces)')
     .option('--name <consumer>', 'sets POD_NAME (the consumer name)')
     .addHelpText('after', `\nEnv overrides, one per config field:\n  ${envOverrideNames().join('\n  ')}`)
     .action(async (o) => {
@@ -21,13 +22,16 @@ export function workerCommand(): Command {
         INVENTORYBOT_UPSTREAM_PRIMARY_URL: o.primaryUrl,
         INVENTORYBOT_UPSTREAM_SECONDARY_URL: o.secondaryUrl,
         INVENTORYBOT_MONITORING_METRICS_PORT: o.metricsPort,
+        INVENTORYBOT_METRICS_HOST: o.metricsHost,
         POD_NAME: o.name,
       };
       const env = {
         ...process.env,
         ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
       };
-      const worker = await runWorker(loadWorkerConfig(env));
+      const worker = await runWorker(loadWorkerConfig(env), {
+        host: env.INVENTORYBOT_METRICS_HOST || '0.0.0.0',
+      });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -89,6 +89,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           INVENTORYBOT_UPSTREAM_PRIMARY_URL: simUrl,
           INVENTORYBOT_UPSTREAM_RATE_LIMIT_PER_SECOND: '5000',
           INVENTORYBOT_MONITORING_METRICS_PORT: String(port),
+          INVENTORYBOT_METRICS_HOST: '127.0.0.1',
           INVENTORYBOT_QUEUE_CLAIM_IDLE_SECONDS: '2',
           // 20% independent failures would trip a 5-in-a-row breaker every few thousand calls; that is
           // noise, not an outage, so the demo opens it only on a real run of failures.

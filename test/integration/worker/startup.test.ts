@@ -36,7 +36,7 @@ afterAll(async () => {
 function runWorker(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WORKER_MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', INVENTORYBOT_METRICS_HOST: '127.0.0.1', ...env },
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -280,6 +280,7 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
       [
         '--experimental-strip-types',
         'src/operator/main.ts',
+        '--metrics-address=127.0.0.1',
         '--leader-elect',
         `--namespaces=${BOT_NS}`,
         `--lease-namespace=${RELEASE_NS}`,

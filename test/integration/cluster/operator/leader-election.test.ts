@@ -40,6 +40,7 @@ function spawnOperator(): OperatorProcess {
     [
       '--experimental-strip-types',
       'src/operator/main.ts',
+      '--metrics-address=127.0.0.1',
       '--leader-elect',
       `--lease-namespace=${ns}`,
       `--namespaces=${ns}`,

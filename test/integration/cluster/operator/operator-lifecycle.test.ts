@@ -92,6 +92,7 @@ beforeAll(async () => {
   await ensureNamespace(admin, ns);
   operatorConfig = (await operatorKubeConfig(admin, ns)).kubeConfig;
   operator = await startOperator({
+    metricsHost: '127.0.0.1',
     kubeConfig: operatorConfig,
     namespaces: [ns],
     metricsPort: 0,
@@ -148,6 +149,7 @@ describe('operator lifecycle', () => {
     const before = await ownedResourceVersions('shop');
     await operator.stop();
     operator = await startOperator({
+      metricsHost: '127.0.0.1',
       kubeConfig: operatorConfig,
       namespaces: [ns],
       metricsPort: 0,

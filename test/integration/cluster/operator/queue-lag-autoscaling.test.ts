@@ -229,6 +229,7 @@ beforeAll(async () => {
       '--experimental-strip-types',
       '--no-warnings',
       'src/operator/main.ts',
+      '--metrics-address=127.0.0.1',
       `--namespaces=${ns}`,
       '--metrics-port=0',
       '--external-metrics',

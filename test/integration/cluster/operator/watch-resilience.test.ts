@@ -69,6 +69,7 @@ const isReady = (b: InventoryBot) =>
 
 async function startWith(options: Partial<OperatorOptions>): Promise<OperatorHandle> {
   return startOperator({
+    metricsHost: '127.0.0.1',
     kubeConfig: viaProxy,
     namespaces: [ns],
     metricsPort: 0,
