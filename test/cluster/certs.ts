@@ -2,7 +2,7 @@
 // an admin client cert in system:masters, the aggregation-layer proxy client cert, and the
 // service-account signing key pair.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ClusterCerts {
@@ -48,7 +48,7 @@ function signed(dir: string, name: string, subject: string, extensions: string):
   );
 }
 
-export function makeCerts(dir: string, extraSans: string[] = []): ClusterCerts {
+function makeCa(dir: string, commonName: string): void {
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
   openssl(
     [
@@ -58,7 +58,7 @@ export function makeCerts(dir: string, extraSans: string[] = []): ClusterCerts {
       '-key',
       'ca.key',
       '-subj',
-      '/CN=inventorybot-test-ca',
+      `/CN=${commonName}`,
       '-days',
       '3650',
       '-out',
@@ -66,6 +66,30 @@ export function makeCerts(dir: string, extraSans: string[] = []): ClusterCerts {
     ],
     dir,
   );
+}
+
+/** A CA and a server certificate signed by it, for an extension API server or webhook in tests. */
+export function makeServingCert(
+  dir: string,
+  commonName: string,
+  dnsNames: string[],
+): { caPem: string; cert: string; key: string } {
+  makeCa(dir, `${commonName}-ca`);
+  signed(
+    dir,
+    'tls',
+    `/CN=${commonName}`,
+    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}\n`,
+  );
+  return {
+    caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    cert: join(dir, 'tls.crt'),
+    key: join(dir, 'tls.key'),
+  };
+}
+
+export function makeCerts(dir: string, extraSans: string[] = []): ClusterCerts {
+  makeCa(dir, 'inventorybot-test-ca');
   const sans = [
     'DNS:localhost',
     'IP:127.0.0.1',

@@ -14,14 +14,15 @@ import {
   RbacAuthorizationV1Api,
   type V1APIService,
 } from '@kubernetes/client-node';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LABELS, PLURAL, QUEUE_LAG_METRIC, VERSION } from '../../../../src/api/names.ts';
 import type { RedisClient } from '../../../../src/worker/redis-connection.ts';
+import { makeServingCert } from '../../../cluster/certs.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { freePort } from '../../../support/free-port.ts';
 import {
@@ -93,65 +94,6 @@ function rawMetric(): { value?: string; error?: string } {
   return { value: list.items[0]?.value };
 }
 
-/** openssl CA + serving certificate for <service>.<namespace>.svc, like the chart's genCA/genSignedCert. */
-function servingCertificate(dir: string): { caPem: string; cert: string; key: string } {
-  const openssl = (args: string[]) =>
-    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=external-metrics-ca',
-  ]);
-  openssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'tls.key',
-    '-out',
-    'tls.csr',
-    '-subj',
-    `/CN=${SERVICE}.${ns}.svc`,
-  ]);
-  writeFileSync(
-    join(dir, 'san.ext'),
-    `subjectAltName=DNS:${SERVICE}.${ns}.svc,DNS:${SERVICE}.${ns}.svc.cluster.local\n`,
-  );
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    'tls.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'tls.crt',
-  ]);
-  return {
-    caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
-    cert: join(dir, 'tls.crt'),
-    key: join(dir, 'tls.key'),
-  };
-}
-
 /** A request straight to the operator's HTTPS port (not through the aggregator). */
 function direct(
   path: string,
@@ -221,7 +163,11 @@ beforeAll(async () => {
   redis = await startRedisServer();
   client = await connect(redis.url);
   certDir = mkdtempSync(join(tmpdir(), 'ib-external-metrics-'));
-  const serving = servingCertificate(certDir);
+  // A CA and serving certificate for <service>.<namespace>.svc, like the chart's genCA/genSignedCert.
+  const serving = makeServingCert(certDir, `${SERVICE}.${ns}.svc`, [
+    `${SERVICE}.${ns}.svc`,
+    `${SERVICE}.${ns}.svc.cluster.local`,
+  ]);
   metricsPort = await freePort();
   operator = spawn(
     process.execPath,
