@@ -22,7 +22,7 @@ export function createLogger(
     (msg: string, fields: LogFields = {}) => {
       if (RANK[lvl] < RANK[level]) return;
       write(
-        JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorsAsText),
+        JSON.stringify({ timestamp: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorsAsText),
       );
     };
   return {
