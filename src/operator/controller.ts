@@ -92,6 +92,7 @@ export class Controller {
     const bots = cache(BOTS, keyOf);
     this.pods = cache<V1Pod>(PODS, (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]));
     const owned = new Map(OWNED_RESOURCES.filter((r) => r !== PODS).map((r) => [r, cache(r, ownerKey)]));
+    const ownedByKind = new Map([...owned].map(([r, c]) => [`${r.apiVersion}/${r.kind}`, c]));
     this.pdbs = owned.get(POD_DISRUPTION_BUDGETS) as ResourceCache<KubernetesObject>;
     this.bots = bots;
     this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
@@ -113,6 +114,9 @@ export class Controller {
         this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),
       hasPodDisruptionBudget: (namespace, name) => this.pdbs.get(name, namespace) !== undefined,
       monitoringKinds: monitoringDiscovery(kubeConfig),
+      cachedObject: (apiVersion, kind, namespace, name) =>
+        ownedByKind.get(`${apiVersion}/${kind}`)?.get(name, namespace),
+      onApply: (kind, skipped) => (skipped ? metrics.applySkippedTotal : metrics.appliesTotal).inc({ kind }),
       events: options.events,
       externalMetrics: options.externalMetrics,
       secretRecheckMs: options.secretRecheckMs,

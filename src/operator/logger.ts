@@ -22,7 +22,10 @@ export function createLogger(
     (msg: string, fields: LogFields = {}) => {
       if (RANK[lvl] < RANK[level]) return;
       write(
-        JSON.stringify({ timestamp: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorsAsText),
+        JSON.stringify(
+          { timestamp: new Date().toISOString(), level: lvl, msg, ...base, ...fields },
+          errorsAsText,
+        ),
       );
     };
   return {

@@ -16,6 +16,8 @@ export const METRIC_NAMES = {
   watchLastEventAgeSeconds: 'inventorybot_operator_watch_last_event_age_seconds',
   watchUp: 'inventorybot_operator_watch_up',
   watchEventsTotal: 'inventorybot_operator_watch_events_total',
+  appliesTotal: 'inventorybot_operator_applies_total',
+  applySkippedTotal: 'inventorybot_operator_apply_skipped_total',
 } as const;
 
 /** Values of the `result` label of controller_runtime_reconcile_total. */

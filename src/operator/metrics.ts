@@ -106,6 +106,18 @@ export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}
       labelNames: ['resource', 'type'],
       registers,
     }),
+    appliesTotal: new Counter({
+      name: METRIC_NAMES.appliesTotal,
+      help: 'Server-side apply requests sent for owned objects, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    applySkippedTotal: new Counter({
+      name: METRIC_NAMES.applySkippedTotal,
+      help: 'Applies of owned objects skipped because the cached object already matched, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
   };
 }
 

@@ -3,7 +3,8 @@
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { ZodError } from 'zod';
 import { parseSpec, type InventoryBot, type InventoryBotStatus } from '../api/inventory-bot.ts';
-import { CONDITION_TYPES, EVENT_REASONS, LABELS, REASONS } from '../api/names.ts';
+import { CONDITION_TYPES, EVENT_REASONS, FIELD_MANAGER, LABELS, REASONS } from '../api/names.ts';
+import { applyReason } from './apply-decision.ts';
 import { findCondition } from './conditions.ts';
 import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
 import { MONITORING_API_VERSION } from './desired/monitoring-object.ts';
@@ -29,6 +30,18 @@ export interface ReconcilerDeps {
   /** Whether the cache holds the bot's PodDisruptionBudget. */
   hasPodDisruptionBudget(namespace: string, name: string): boolean;
   monitoringKinds(): Promise<MonitoringKinds>;
+  /**
+   * The informer cache's copy of an owned object (undefined: absent or a kind not cached). An object
+   * whose cached copy already holds everything the apply would write is not applied again.
+   */
+  cachedObject?(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): KubernetesObject | undefined;
+  /** Told about every desired object: applied, or skipped because the apply would change nothing. */
+  onApply?(kind: string, skipped: boolean): void;
   events: EventRecorder;
   externalMetrics: boolean;
   /** Recheck interval while a referenced Secret is missing (Secrets are not watched). */
@@ -189,9 +202,16 @@ export class Reconciler {
     });
   }
 
-  private apply<T extends KubernetesObject>(object: T): Promise<T> {
-    const what = `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
-    return this.call(what, () => this.deps.applier.apply(object));
+  /** Applies an object, unless its cached copy shows the apply would change nothing (then returns that). */
+  private async apply<T extends KubernetesObject>(object: T): Promise<T> {
+    const { apiVersion = '', kind = '', metadata } = object;
+    const [namespace, name] = [metadata?.namespace ?? '', metadata?.name ?? ''];
+    const live = this.deps.cachedObject?.(apiVersion, kind, namespace, name);
+    const reason = applyReason(object, live, FIELD_MANAGER);
+    this.deps.onApply?.(kind, reason === undefined);
+    if (reason === undefined) return live as T;
+    this.deps.logger.debug('applying', { object: `${kind} ${namespace}/${name}`, reason });
+    return this.call(`apply ${kind} ${namespace}/${name}`, () => this.deps.applier.apply(object));
   }
 
   private remove(apiVersion: string, kind: string, namespace: string, name: string): Promise<void> {

@@ -166,6 +166,14 @@ describe('operator lifecycle', () => {
     );
     expect(reconciles).toBeGreaterThanOrEqual(3);
     expect(await ownedResourceVersions('shop')).toEqual(before);
+    // Not even a no-op PATCH: every owned object was found up to date in the cache and skipped.
+    const total = (name: string) =>
+      [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    expect(total('inventorybot_operator_applies_total')).toBe(0);
+    expect(total('inventorybot_operator_apply_skipped_total')).toBeGreaterThanOrEqual(5 * reconciles);
   });
 
   it('updates the children on a spec change and rolls the pods on a config change', async () => {
@@ -183,6 +191,18 @@ describe('operator lifecycle', () => {
     ).toBe(6);
     const config = await api().core.readNamespacedConfigMap({ namespace: ns, name: 'shop-config' });
     expect(JSON.parse(config.data?.['config.json'] as string).concurrency.batches).toBe(7);
+  });
+
+  it('removes a field from the children when the spec stops asking for it', async () => {
+    const { apps } = api();
+    const cpuLimit = async () =>
+      (await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).spec?.template.spec
+        ?.containers[0]?.resources?.limits?.cpu;
+    await patchBotSpec('shop', { resources: { limits: { cpu: '700m' } } });
+    await waitFor(cpuLimit, (cpu) => cpu === '700m', { timeoutMs: 20_000, what: 'CPU limit set' });
+    // Nothing else of the Deployment changes: only the ownership of the field tells it must go.
+    await patchBotSpec('shop', { resources: { limits: { cpu: null } } });
+    await waitFor(cpuLimit, (cpu) => cpu === undefined, { timeoutMs: 20_000, what: 'CPU limit removed' });
   });
 
   it('repairs an owned object deleted or edited by hand', async () => {
