@@ -12,6 +12,7 @@ import { startExternalMetricsServer, type ExternalMetricsServer } from './extern
 import { startHttpServer } from './http-server.ts';
 import { kubeEventRecorder } from './kube/event-recorder.ts';
 import type { WatchSupervisionOptions } from './kube/informer-supervisor.ts';
+import { withRequestTimeout } from './kube/request-timeout.ts';
 import {
   DEFAULT_LEADER_ELECTION_TIMING,
   LeaderElector,
@@ -22,6 +23,11 @@ import { createOperatorMetrics } from './metrics.ts';
 
 export interface OperatorOptions {
   kubeConfig?: KubeConfig;
+  /**
+   * Bound on every non-watch API request (headers and body), so a half-dead connection fails the
+   * request instead of holding a bot's key for minutes; 0 disables it. Watches are not bounded.
+   */
+  requestTimeoutMs?: number;
   /** Namespaces to watch; undefined or empty: all. */
   namespaces?: string[];
   workers?: number;
@@ -74,10 +80,14 @@ export const OPERATOR_DEFAULTS = {
   externalMetricsPort: 6443,
   queueReadTimeoutMs: 1000,
   queueRefreshMs: 30_000,
+  requestTimeoutMs: 30_000,
 };
 
 export async function startOperator(options: OperatorOptions = {}): Promise<OperatorHandle> {
-  const kubeConfig = options.kubeConfig ?? defaultKubeConfig();
+  const requestTimeoutMs = options.requestTimeoutMs ?? OPERATOR_DEFAULTS.requestTimeoutMs;
+  const givenKubeConfig = options.kubeConfig ?? defaultKubeConfig();
+  const kubeConfig =
+    requestTimeoutMs > 0 ? withRequestTimeout(givenKubeConfig, requestTimeoutMs) : givenKubeConfig;
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
   const logger = options.logger ?? createLogger('info', { component: CONTROLLER_NAME });
   const metrics = createOperatorMetrics();
