@@ -184,12 +184,13 @@ const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 /** The commit measured, and the source files that differed from it (a shared working tree). */
 function revision(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' });
+    // Porcelain lines are "XY path": trimming the output would eat a leading status space.
     const dirty = git('status', '--porcelain', '--', 'src', 'package.json')
       .split('\n')
       .filter(Boolean)
       .map((line) => line.slice(3));
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty.length ? ` + uncommitted changes in ${dirty.join(', ')}` : ''}`;
+    return `${git('rev-parse', '--short', 'HEAD').trim()}${dirty.length ? ` + uncommitted changes in ${dirty.join(', ')}` : ''}`;
   } catch {
     return 'unknown';
   }

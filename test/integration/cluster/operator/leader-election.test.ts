@@ -104,7 +104,12 @@ it('one of two operators leads and reconciles; killing it hands over within 20 s
     (bot) => bot.status?.observedGeneration === 1,
     { timeoutMs: 60_000, what: 'bot reconciled by the leader' },
   );
-  expect(logged(leader, 'status updated')).toBeDefined();
+  // The leader logs the status write after recording its events, so the line can trail the status.
+  await waitFor(
+    () => logged(leader, 'status updated'),
+    (line) => line !== undefined,
+    { timeoutMs: 10_000, what: "the leader's status log line" },
+  );
   expect(logged(standby, 'became leader')).toBeUndefined();
   expect(logged(standby, 'status updated')).toBeUndefined();
 
