@@ -10,6 +10,7 @@ export const KUBE_VERSION = '1.37.2';
 export const DEPLOY_FILES = {
   namespace: 'deploy/00-namespace.yaml',
   operator: 'deploy/inventorybot-operator.yaml',
+  dashboard: 'deploy/grafana-dashboard.yaml',
 } as const;
 
 const HEADER = '# Generated from charts/inventorybot-operator by `npm run deploy:render`. Do not edit.\n';
@@ -42,6 +43,28 @@ export function renderOperator(helm: string): string {
   return HEADER + out;
 }
 
+/** The Grafana dashboard ConfigMap alone (off in the chart's defaults), for Grafana's sidecar. */
+export function renderDashboard(helm: string): string {
+  const out = execFileSync(
+    helm,
+    [
+      'template',
+      DEPLOY_RELEASE,
+      'charts/inventorybot-operator',
+      '--namespace',
+      DEPLOY_NAMESPACE,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'grafanaDashboard.enabled=true',
+      '--show-only',
+      'templates/grafana-dashboard.yaml',
+    ],
+    { encoding: 'utf8' },
+  );
+  return HEADER + out;
+}
+
 export function helmBinary(): string {
   const bin = execFileSync('test/cluster/build-binaries.sh', {
     encoding: 'utf8',
@@ -57,5 +80,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const helm = helmBinary();
   writeFileSync(DEPLOY_FILES.namespace, renderNamespace());
   writeFileSync(DEPLOY_FILES.operator, renderOperator(helm));
-  console.log(`wrote ${DEPLOY_FILES.namespace} ${DEPLOY_FILES.operator}`);
+  writeFileSync(DEPLOY_FILES.dashboard, renderDashboard(helm));
+  console.log(`wrote ${Object.values(DEPLOY_FILES).join(' ')}`);
 }

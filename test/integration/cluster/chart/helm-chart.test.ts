@@ -10,7 +10,12 @@ import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
 import { adminKubeConfig, ensureNamespace, waitFor } from '../../../support/kube.ts';
-import { DEPLOY_FILES, renderNamespace, renderOperator } from '../../../tools/render-deploy.ts';
+import {
+  DEPLOY_FILES,
+  renderDashboard,
+  renderNamespace,
+  renderOperator,
+} from '../../../tools/render-deploy.ts';
 
 jest.setTimeout(240_000);
 
@@ -92,6 +97,7 @@ describe('chart static checks', () => {
   it('keeps deploy/ in step with the chart (npm run deploy:render)', () => {
     expect(readFileSync(DEPLOY_FILES.operator, 'utf8')).toBe(renderOperator(helm()));
     expect(readFileSync(DEPLOY_FILES.namespace, 'utf8')).toBe(renderNamespace());
+    expect(readFileSync(DEPLOY_FILES.dashboard, 'utf8')).toBe(renderDashboard(helm()));
   });
 
   it('rejects values that break the schema, naming the value', () => {
