@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCerts, type ClusterCerts } from './certs.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../support/free-port.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { kubeconfigYaml } from './kubeconfig.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -106,8 +107,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
 
     log('starting kube-apiserver');
     run('kube-apiserver', apiserverArgs(certs, etcdPort as number, apiPort as number));
-    await waitFor('kube-apiserver /readyz', 120_000, () =>
-      httpsGet(apiPort as number, '/readyz', certs).then((r) => r.status === 200),
+    await waitFor(
+      () => httpsGet(apiPort as number, '/readyz', certs),
+      (r) => r.status === 200,
+      { timeoutMs: 120_000, intervalMs: 250, what: 'kube-apiserver /readyz' },
     );
 
     log('starting kube-controller-manager, kube-scheduler, kwok');
@@ -142,9 +145,15 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       '--node-ip=10.0.2.1',
     ]);
     await createFakeNode(binDir, kubeconfigPath);
-    await waitFor('fake node Ready', 60_000, async () => nodeReady(binDir, kubeconfigPath));
-    await waitFor('default ServiceAccount', 60_000, async () =>
-      kubectlOk(binDir, kubeconfigPath, ['get', 'serviceaccount', 'default', '-n', 'default']),
+    await waitFor(
+      () => nodeReady(binDir, kubeconfigPath),
+      (ready) => ready,
+      { timeoutMs: 60_000, intervalMs: 250, what: 'fake node Ready' },
+    );
+    await waitFor(
+      () => kubectlOk(binDir, kubeconfigPath, ['get', 'serviceaccount', 'default', '-n', 'default']),
+      (found) => found,
+      { timeoutMs: 60_000, intervalMs: 250, what: 'default ServiceAccount' },
     );
     log(`control plane ready at ${server}`);
 
@@ -266,15 +275,6 @@ function httpsGet(
     req.on('timeout', () => req.destroy());
     req.end();
   });
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
