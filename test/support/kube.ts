@@ -7,6 +7,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   RbacAuthorizationV1Api,
+  setHeaderOptions,
   type KubernetesObject,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
@@ -24,6 +25,9 @@ export { waitFor };
 export const OPERATOR_RULES_FILE = 'charts/inventorybot-operator/files/operator-rules.yaml';
 export const LEADER_ELECTION_RULES_FILE = 'charts/inventorybot-operator/files/leader-election-rules.yaml';
 const TEST_FIELD_MANAGER = 'inventorybot-test';
+
+/** Header options for a JSON merge patch (client-node's patch methods default to JSON patch). */
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function adminKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();

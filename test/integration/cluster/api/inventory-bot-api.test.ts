@@ -1,29 +1,12 @@
 // The InventoryBot API on a real kube-apiserver, driven the way a user does: with kubectl.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { CRD_FILE } from '../../../../src/api/crd-yaml.ts';
 import { CRD_NAME } from '../../../../src/api/names.ts';
-import { clusterInfo } from '../../../cluster/cluster-info.ts';
+import { kubectl, kubectlOk } from '../../../support/command-line.ts';
 import { FAKE_NODE_NAME } from '../../../cluster/control-plane.ts';
 
 const ns = 'api-test';
-const kubeconfig = () => clusterInfo().kubeconfigPath;
-
-function kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
-  const res = spawnSync('kubectl', ['--kubeconfig', kubeconfig(), ...args], {
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
-}
-
-function kubectlOk(args: string[], input?: string): string {
-  const res = kubectl(args, input);
-  if (res.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr}`);
-  return res.stdout;
-}
 
 const sample = parse(readFileSync('deploy/samples/inventorybot.yaml', 'utf8')) as {
   metadata: { name: string };
@@ -245,7 +228,5 @@ describe('the local control plane', () => {
 });
 
 afterAll(() => {
-  execFileSync('kubectl', ['--kubeconfig', kubeconfig(), 'delete', 'namespace', ns, '--wait=false'], {
-    stdio: 'ignore',
-  });
+  kubectl(['delete', 'namespace', ns, '--wait=false']);
 });

@@ -2,13 +2,14 @@
 // deploy/ freshness, and a real install whose ServiceAccount and RBAC run the operator (not admin).
 import { jest } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
+import { helm, helmOk, kubectl, kubectlOk } from '../../../support/command-line.ts';
 import { adminKubeConfig, ensureNamespace, waitFor } from '../../../support/kube.ts';
 import {
   DEPLOY_FILES,
@@ -23,31 +24,7 @@ const CHART = 'charts/inventorybot-operator';
 const RELEASE = 'inventorybot';
 const RELEASE_NS = 'inventorybot-system';
 const BOT_NS = 'chart-bots';
-const helm = () => join(clusterInfo().binDir, 'helm');
-const kubectlBin = () => join(clusterInfo().binDir, 'kubectl');
-
-function run(cmd: string, args: string[], input?: string) {
-  const res = spawnSync(cmd, args, {
-    input,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: {
-      ...process.env,
-      KUBECONFIG: clusterInfo().kubeconfigPath,
-      HELM_CACHE_HOME: join(clusterInfo().workDir, 'helm-cache'),
-      HELM_CONFIG_HOME: join(clusterInfo().workDir, 'helm-config'),
-      HELM_DATA_HOME: join(clusterInfo().workDir, 'helm-data'),
-    },
-  });
-  return { status: res.status ?? -1, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
-}
-
-function ok(cmd: string, args: string[], input?: string): string {
-  const res = run(cmd, args, input);
-  if (res.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${res.status}): ${res.stderr}${res.stdout}`);
-  return res.stdout;
-}
+const helmPath = () => join(clusterInfo().binDir, 'helm');
 
 function valuesFile(name: string, values: object): string {
   const path = join(clusterInfo().workDir, `values-${name}.yaml`);
@@ -89,19 +66,19 @@ afterAll(() => {
 
 describe('chart static checks', () => {
   it('passes helm lint', () => {
-    const out = ok(helm(), ['lint', CHART, '--strict', '--kube-version', '1.37.2']);
+    const out = helmOk(['lint', CHART, '--strict', '--kube-version', '1.37.2']);
     expect(out).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     expect(out).not.toMatch(/\[(ERROR|WARNING)\]/);
   });
 
   it('keeps deploy/ in step with the chart (npm run deploy:render)', () => {
-    expect(readFileSync(DEPLOY_FILES.operator, 'utf8')).toBe(renderOperator(helm()));
+    expect(readFileSync(DEPLOY_FILES.operator, 'utf8')).toBe(renderOperator(helmPath()));
     expect(readFileSync(DEPLOY_FILES.namespace, 'utf8')).toBe(renderNamespace());
-    expect(readFileSync(DEPLOY_FILES.dashboard, 'utf8')).toBe(renderDashboard(helm()));
+    expect(readFileSync(DEPLOY_FILES.dashboard, 'utf8')).toBe(renderDashboard(helmPath()));
   });
 
   it('rejects values that break the schema, naming the value', () => {
-    const res = run(helm(), ['template', RELEASE, CHART, '--set', 'replicaCount=many']);
+    const res = helm(['template', RELEASE, CHART, '--set', 'replicaCount=many']);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/replicaCount/);
   });
@@ -144,7 +121,7 @@ describe('server-side dry runs', () => {
   ];
 
   it.each(valueSets)('accepts the %s values', (name, values, extra) => {
-    const rendered = ok(helm(), [
+    const rendered = helmOk([
       'template',
       RELEASE,
       CHART,
@@ -161,17 +138,15 @@ describe('server-side dry runs', () => {
       expect(kinds).toEqual(
         expect.arrayContaining(['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'NetworkPolicy']),
       );
-      ok(
-        kubectlBin(),
+      kubectlOk(
         ['apply', '--server-side', '-f', '-'],
         JSON.stringify(monitoringCrd('ServiceMonitor', 'servicemonitors')),
       );
-      ok(
-        kubectlBin(),
+      kubectlOk(
         ['apply', '--server-side', '-f', '-'],
         JSON.stringify(monitoringCrd('PrometheusRule', 'prometheusrules')),
       );
-      ok(kubectlBin(), [
+      kubectlOk([
         'wait',
         '--for=condition=Established',
         'crd/servicemonitors.monitoring.coreos.com',
@@ -194,11 +169,11 @@ describe('server-side dry runs', () => {
       expect(kinds).not.toContain('ClusterRole');
     }
     try {
-      const out = ok(kubectlBin(), ['apply', '--dry-run=server', '-f', '-'], rendered);
+      const out = kubectlOk(['apply', '--dry-run=server', '-f', '-'], rendered);
       expect(out).toMatch(/deployment\.apps\/\S+ (created|configured|unchanged) \(server dry run\)/);
     } finally {
       if (name === 'monitoring') {
-        ok(kubectlBin(), [
+        kubectlOk([
           'delete',
           'crd',
           'servicemonitors.monitoring.coreos.com',
@@ -234,9 +209,9 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
 
   it('installs (namespaced mode), and the operator on the chart ServiceAccount reconciles a sample to Ready', async () => {
     // Other suites applied crds/ by hand; adopt it into the release as README tells users to.
-    if (run(kubectlBin(), ['get', 'crd', CRD_NAME]).status === 0) {
-      ok(kubectlBin(), ['label', '--overwrite', 'crd', CRD_NAME, 'app.kubernetes.io/managed-by=Helm']);
-      ok(kubectlBin(), [
+    if (kubectl(['get', 'crd', CRD_NAME]).status === 0) {
+      kubectlOk(['label', '--overwrite', 'crd', CRD_NAME, 'app.kubernetes.io/managed-by=Helm']);
+      kubectlOk([
         'annotate',
         '--overwrite',
         'crd',
@@ -246,7 +221,7 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
       ]);
     }
     // Namespaced mode keeps this operator away from the bots of the other suites sharing the cluster.
-    const out = ok(helm(), [
+    const out = helmOk([
       'install',
       RELEASE,
       CHART,
@@ -261,11 +236,11 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
     expect(out).toMatch(/STATUS: deployed/);
     expect(out).toMatch(/Next steps/);
     const deployment = JSON.parse(
-      ok(kubectlBin(), ['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
+      kubectlOk(['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
     );
     expect(deployment.status.readyReplicas).toBe(2);
     const canI = (verb: string, resource: string, where: string[]) =>
-      run(kubectlBin(), [
+      kubectl([
         'auth',
         'can-i',
         verb,
@@ -297,7 +272,7 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
-    ok(kubectlBin(), ['apply', '-n', BOT_NS, '-f', 'deploy/samples/inventorybot.yaml']);
+    kubectlOk(['apply', '-n', BOT_NS, '-f', 'deploy/samples/inventorybot.yaml']);
     const custom = admin.makeApiClient(CustomObjectsApi);
     const bot = await waitFor(
       () =>
@@ -312,12 +287,12 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
       { timeoutMs: 120_000, what: 'sample InventoryBot Ready' },
     );
     expect((bot as any).status.readyReplicas).toBeGreaterThanOrEqual(1);
-    const table = ok(kubectlBin(), ['get', 'ib', '-n', BOT_NS]);
+    const table = kubectlOk(['get', 'ib', '-n', BOT_NS]);
     expect(table).toMatch(/warehouse-sync\s+1\s+1\s+1\s+10\s+WorkersReady\s/);
   });
 
   it('upgrades with changed values', () => {
-    ok(helm(), [
+    helmOk([
       'upgrade',
       RELEASE,
       CHART,
@@ -333,25 +308,21 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
       '120s',
     ]);
     const deployment = JSON.parse(
-      ok(kubectlBin(), ['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
+      kubectlOk(['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
     );
     expect(deployment.spec.replicas).toBe(3);
     expect(deployment.spec.template.spec.containers[0].env).toEqual(
       expect.arrayContaining([{ name: 'LOG_LEVEL', value: 'debug' }]),
     );
-    expect(ok(helm(), ['history', RELEASE, '-n', RELEASE_NS])).toMatch(/2\s+.*deployed/);
+    expect(helmOk(['history', RELEASE, '-n', RELEASE_NS])).toMatch(/2\s+.*deployed/);
   });
 
   it('uninstalls the operator but keeps the CRD and the bots', () => {
     operator?.kill('SIGTERM');
-    ok(helm(), ['uninstall', RELEASE, '-n', RELEASE_NS, '--wait', '--timeout', '120s']);
-    expect(run(kubectlBin(), ['get', 'deployment', deploymentName, '-n', RELEASE_NS]).status).not.toBe(0);
-    expect(run(kubectlBin(), ['get', 'clusterrole', RELEASE]).status).not.toBe(0);
-    expect(ok(kubectlBin(), ['get', 'crd', 'inventorybots.inventorybot.io', '-o', 'name'])).toMatch(
-      /inventorybots/,
-    );
-    expect(ok(kubectlBin(), ['get', 'ib', 'warehouse-sync', '-n', BOT_NS, '-o', 'name'])).toMatch(
-      /warehouse-sync/,
-    );
+    helmOk(['uninstall', RELEASE, '-n', RELEASE_NS, '--wait', '--timeout', '120s']);
+    expect(kubectl(['get', 'deployment', deploymentName, '-n', RELEASE_NS]).status).not.toBe(0);
+    expect(kubectl(['get', 'clusterrole', RELEASE]).status).not.toBe(0);
+    expect(kubectlOk(['get', 'crd', 'inventorybots.inventorybot.io', '-o', 'name'])).toMatch(/inventorybots/);
+    expect(kubectlOk(['get', 'ib', 'warehouse-sync', '-n', BOT_NS, '-o', 'name'])).toMatch(/warehouse-sync/);
   });
 });

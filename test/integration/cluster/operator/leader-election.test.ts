@@ -1,25 +1,18 @@
 // Two operator processes with leader election: exactly one reconciles; SIGKILL of the leader hands
 // over to the other within 20 s with the default 15 s / 10 s / 2 s timing.
 import { jest } from '@jest/globals';
-import {
-  CoordinationV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import {
+  MERGE_PATCH,
   adminKubeConfig,
   ensureNamespace,
   installCrd,
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
-
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);

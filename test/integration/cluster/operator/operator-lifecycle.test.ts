@@ -7,25 +7,21 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
   PolicyV1Api,
 } from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { ANNOTATIONS, GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/operator/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
-import { clusterInfo } from '../../../cluster/cluster-info.ts';
+import { kubectl } from '../../../support/command-line.ts';
 import {
+  MERGE_PATCH,
   adminKubeConfig,
   ensureNamespace,
   installCrd,
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
-
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);
@@ -132,17 +128,10 @@ describe('operator lifecycle', () => {
     expect(bot.status?.readyReplicas).toBeGreaterThanOrEqual(2);
     expect(bot.status?.desiredReplicas).toBe(2);
 
-    const kubectl = spawnSync(
-      'kubectl',
-      ['--kubeconfig', clusterInfo().kubeconfigPath, 'get', 'ib', '-n', ns],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
-    expect(kubectl.status).toBe(0);
-    expect(kubectl.stdout).toMatch(/^NAME\s+READY\s+DESIRED/);
-    expect(kubectl.stdout).toMatch(/shop\s+2\s+2\s+2\s+4\s+.*WorkersReady/);
+    const table = kubectl(['get', 'ib', '-n', ns]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+READY\s+DESIRED/);
+    expect(table.stdout).toMatch(/shop\s+2\s+2\s+2\s+4\s+.*WorkersReady/);
   });
 
   it('writes nothing once converged, across resyncs and an operator restart', async () => {

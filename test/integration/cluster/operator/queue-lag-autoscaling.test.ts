@@ -14,7 +14,7 @@ import {
   RbacAuthorizationV1Api,
   type V1APIService,
 } from '@kubernetes/client-node';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { GROUP, LABELS, PLURAL, QUEUE_LAG_METRIC, VERSION } from '../../../../sr
 import type { RedisClient } from '../../../../src/worker/redis-connection.ts';
 import { makeServingCert } from '../../../cluster/certs.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
+import { kubectl } from '../../../support/command-line.ts';
 import { freePort } from '../../../support/free-port.ts';
 import {
   adminKubeConfig,
@@ -61,11 +62,6 @@ let apiServiceCreated = false;
 const started = Date.now();
 const timings: Record<string, number> = {};
 
-const kubectl = (args: string[]) =>
-  spawnSync(join(clusterInfo().binDir, 'kubectl'), ['--kubeconfig', clusterInfo().kubeconfigPath, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
 const api = () => ({
   core: admin.makeApiClient(CoreV1Api),
   apps: admin.makeApiClient(AppsV1Api),

@@ -1,13 +1,7 @@
 // A reconcile that fails (here: a real 409 from a competing write to the bot between our read and our
 // status write) is retried by the work queue with backoff and converges.
 import { jest } from '@jest/globals';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { isConflict, TransientError } from '../../../../src/operator/errors.ts';
@@ -17,14 +11,13 @@ import { Reconciler } from '../../../../src/operator/reconciler.ts';
 import { itemExponentialRateLimiter } from '../../../../src/operator/rate-limiter.ts';
 import { runWorkers, WorkQueue } from '../../../../src/operator/work-queue.ts';
 import {
+  MERGE_PATCH,
   adminKubeConfig,
   ensureNamespace,
   installCrd,
   operatorKubeConfig,
   waitFor,
 } from '../../../support/kube.ts';
-
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(120_000);

@@ -4,14 +4,7 @@
 // stay open but carry nothing, for longer than maxSilenceMs): the supervisor notices the silence and
 // re-lists, long before client-node's own 30 s watch inactivity timeout would.
 import { jest } from '@jest/globals';
-import {
-  AutoscalingV2Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +20,7 @@ import {
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
 import {
+  MERGE_PATCH,
   adminKubeConfig,
   ensureNamespace,
   installCrd,
@@ -40,7 +34,6 @@ jest.setTimeout(180_000);
 
 const ns = 'watch-resilience';
 const BOT = 'shop';
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const WATCHED = [
   'inventorybots',
   'services',
