@@ -1,16 +1,14 @@
 // SIGKILL mid-batch (another worker reclaims, exactly once) and SIGTERM (drain, exit 0, nothing pending).
 import { jest } from '@jest/globals';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
+import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/cli/prom-text.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 import { itemKey } from '../../../src/worker/message.ts';
 import { readQueueStats } from '../../../src/worker/queue-stats.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
-import { killAll, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
+import { useQueueHarness } from '../../support/queue-harness.ts';
+import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import {
-  connect,
   enqueueSynthetic,
   exactlyOnceViolations,
   testConfig,
@@ -20,32 +18,14 @@ import {
 
 jest.setTimeout(60_000);
 
-let redis: RedisServer;
-let client: RedisClient;
-const simulators: SimulatorHandle[] = [];
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await connect(redis.url);
-});
-
-afterEach(async () => {
-  await killAll(workers.splice(0));
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+const h = useQueueHarness();
 
 test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing lost, nothing applied twice', async () => {
   // Slow upstream so that the victim certainly has batches half done when it dies.
   const sim = await startSimulator({ faults: { failureRate: 0.1 }, latency: { medianMs: 25, p95Ms: 60 } });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('sigkill');
-  const { keys } = await enqueueSynthetic(client, names.stream, {
+  const { keys } = await enqueueSynthetic(h.client, names.stream, {
     batches: 40,
     warehouses: 3,
     minItems: 4,
@@ -56,8 +36,8 @@ test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing l
     { primaryUrl: sim.url },
     { concurrency: { batches: 4, itemsPerBatch: 2 } },
   );
-  const victim = await startWorkerProcess({ name: 'victim', redisUrl: redis.url, config });
-  workers.push(victim);
+  const victim = await startWorkerProcess({ name: 'victim', redisUrl: h.redis.url, config });
+  h.workers.push(victim);
 
   await waitFor(
     () => sim.ledger.summary().applied,
@@ -66,13 +46,13 @@ test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing l
   );
   victim.kill('SIGKILL');
   expect((await victim.exited).signal).toBe('SIGKILL');
-  const before = await readQueueStats(client, names);
+  const before = await readQueueStats(h.client, names);
   expect(before.pending).toBeGreaterThan(0);
   expect(sim.ledger.summary().applied).toBeLessThan(keys.length);
 
-  const rescuer = await startWorkerProcess({ name: 'rescuer', redisUrl: redis.url, config });
-  workers.push(rescuer);
-  await waitUntilDone(client, names, [sim.ledger], keys, 45_000);
+  const rescuer = await startWorkerProcess({ name: 'rescuer', redisUrl: h.redis.url, config });
+  h.workers.push(rescuer);
+  await waitUntilDone(h.client, names, [sim.ledger], keys, 45_000);
 
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
   expect(sim.ledger.summary().duplicates).toBe(0);
@@ -85,9 +65,9 @@ test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing l
 
 test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing left pending', async () => {
   const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 60, p95Ms: 120 } });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('sigterm');
-  const { batches } = await enqueueSynthetic(client, names.stream, {
+  const { batches } = await enqueueSynthetic(h.client, names.stream, {
     batches: 30,
     warehouses: 2,
     minItems: 6,
@@ -101,11 +81,11 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
   const graceSeconds = 8;
   const worker = await startWorkerProcess({
     name: 'graceful',
-    redisUrl: redis.url,
+    redisUrl: h.redis.url,
     config,
     env: { INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: String(graceSeconds) },
   });
-  workers.push(worker);
+  h.workers.push(worker);
 
   await waitFor(
     async () => sumOf(await worker.metrics(), METRICS.batchesInFlight),
@@ -122,7 +102,7 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
 
   expect(exit).toEqual({ code: 0, signal: null });
   expect(seconds).toBeLessThan(graceSeconds);
-  const stats = await readQueueStats(client, names);
+  const stats = await readQueueStats(h.client, names);
   expect(stats.pending).toBe(0);
   expect(stats.lag).toBeGreaterThan(0); // it stopped reading: the rest waits for another worker
   // Every batch it started was finished: all or none of a batch's items are in the ledger.

@@ -1,16 +1,14 @@
 // Primary upstream down: the breaker opens and the secondary takes the traffic. DLQ replay: batches
 // dead-lettered during an outage go back on the stream and get processed, exactly once.
 import { jest } from '@jest/globals';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
+import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/cli/prom-text.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 import { listDeadLetters, replayDeadLetters } from '../../../src/worker/dead-letter-store.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
-import { killAll, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
+import { useQueueHarness } from '../../support/queue-harness.ts';
+import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import {
-  connect,
   enqueueSynthetic,
   exactlyOnceViolations,
   testConfig,
@@ -20,33 +18,15 @@ import {
 
 jest.setTimeout(60_000);
 
-let redis: RedisServer;
-let client: RedisClient;
-const simulators: SimulatorHandle[] = [];
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await connect(redis.url);
-});
-
-afterEach(async () => {
-  await killAll(workers.splice(0));
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+const h = useQueueHarness();
 
 test('primary down: the breaker opens, the secondary takes the traffic, every item applied once', async () => {
   const primary = await startSimulator({ faults: { failureRate: 0 } });
   const secondary = await startSimulator({ faults: { failureRate: 0 } });
-  simulators.push(primary, secondary);
+  h.simulators.push(primary, secondary);
   primary.setOutage(true, 'reset');
   const names = uniqueNames('failover');
-  const { keys } = await enqueueSynthetic(client, names.stream, {
+  const { keys } = await enqueueSynthetic(h.client, names.stream, {
     batches: 30,
     warehouses: 2,
     minItems: 2,
@@ -57,10 +37,10 @@ test('primary down: the breaker opens, the secondary takes the traffic, every it
     { primaryUrl: primary.url, secondaryUrl: secondary.url },
     { circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 } },
   );
-  const worker = await startWorkerProcess({ name: 'failover-1', redisUrl: redis.url, config });
-  workers.push(worker);
+  const worker = await startWorkerProcess({ name: 'failover-1', redisUrl: h.redis.url, config });
+  h.workers.push(worker);
 
-  await waitUntilDone(client, names, [primary.ledger, secondary.ledger], keys, 30_000);
+  await waitUntilDone(h.client, names, [primary.ledger, secondary.ledger], keys, 30_000);
 
   expect(exactlyOnceViolations([primary.ledger, secondary.ledger], keys)).toEqual({
     missing: [],
@@ -84,7 +64,7 @@ test('primary down: the breaker opens, the secondary takes the traffic, every it
 
 test('DLQ replay: batches dead-lettered after max deliveries go back on the stream and get processed once', async () => {
   const sim = await startSimulator({ faults: { failureRate: 0 } });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('replay');
   const config = testConfig(
     names,
@@ -95,11 +75,11 @@ test('DLQ replay: batches dead-lettered after max deliveries go back on the stre
       circuitBreaker: { consecutiveFailures: 100, halfOpenAfterMs: 1000 },
     },
   );
-  const worker = await startWorkerProcess({ name: 'replay-1', redisUrl: redis.url, config });
-  workers.push(worker);
+  const worker = await startWorkerProcess({ name: 'replay-1', redisUrl: h.redis.url, config });
+  h.workers.push(worker);
 
   // Half the batches go through, then an outage outlasts every delivery of the other half.
-  const first = await enqueueSynthetic(client, names.stream, {
+  const first = await enqueueSynthetic(h.client, names.stream, {
     batches: 8,
     warehouses: 2,
     minItems: 2,
@@ -111,14 +91,14 @@ test('DLQ replay: batches dead-lettered after max deliveries go back on the stre
     { timeoutMs: 15_000, what: 'first half' },
   );
   sim.setOutage(true);
-  const second = await enqueueSynthetic(client, names.stream, {
+  const second = await enqueueSynthetic(h.client, names.stream, {
     batches: 8,
     warehouses: 2,
     minItems: 2,
     maxItems: 5,
   });
   const dead = await waitFor(
-    () => listDeadLetters(client, names.deadLetterStream),
+    () => listDeadLetters(h.client, names.deadLetterStream),
     (entries) => entries.length === 8,
     { timeoutMs: 30_000, what: 'the outage batches dead-lettered' },
   );
@@ -127,12 +107,12 @@ test('DLQ replay: batches dead-lettered after max deliveries go back on the stre
   expect(sumOf(await worker.metrics(), METRICS.batchesTotal, { outcome: 'dead_lettered' })).toBe(8);
 
   sim.setOutage(false);
-  const result = await replayDeadLetters(client, names, { errorCode: 'MAX_DELIVERIES_EXCEEDED' });
+  const result = await replayDeadLetters(h.client, names, { errorCode: 'MAX_DELIVERIES_EXCEEDED' });
   expect(result).toEqual({ replayed: 8, skipped: 0 });
-  expect(await client.xLen(names.deadLetterStream)).toBe(0);
+  expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
 
   const keys = [...first.keys, ...second.keys];
-  await waitUntilDone(client, names, [sim.ledger], keys, 30_000);
+  await waitUntilDone(h.client, names, [sim.ledger], keys, 30_000);
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
-  expect(await client.xLen(names.deadLetterStream)).toBe(0);
+  expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
 });

@@ -1,16 +1,14 @@
 // Happy path, transient upstream failures, permanent item errors and malformed messages, against a real
 // redis-server, the real simulator over HTTP and real worker processes.
 import { jest } from '@jest/globals';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
+import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf, type Sample } from '../../../src/cli/prom-text.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeBatch } from '../../../src/worker/message.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
-import { killAll, startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
+import { useQueueHarness } from '../../support/queue-harness.ts';
+import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
 import {
-  connect,
   enqueueSynthetic,
   exactlyOnceViolations,
   testConfig,
@@ -20,52 +18,34 @@ import {
 
 jest.setTimeout(60_000);
 
-let redis: RedisServer;
-let client: RedisClient;
-const simulators: SimulatorHandle[] = [];
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await connect(redis.url);
-});
-
-afterEach(async () => {
-  await killAll(workers.splice(0));
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await redis?.stop();
-});
+const h = useQueueHarness();
 
 const total = (samples: Sample[][], name: string, labels: Record<string, string> = {}) =>
   samples.reduce((sum, s) => sum + sumOf(s, name, labels), 0);
 
 test('happy path: every item applied exactly once, metrics agree with the ledger', async () => {
   const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 2, p95Ms: 5 } });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('happy');
-  const { batches, keys } = await enqueueSynthetic(client, names.stream, {
+  const { batches, keys } = await enqueueSynthetic(h.client, names.stream, {
     batches: 40,
     warehouses: 3,
     minItems: 1,
     maxItems: 12,
   });
-  workers.push(
+  h.workers.push(
     await startWorkerProcess({
       name: 'happy-1',
-      redisUrl: redis.url,
+      redisUrl: h.redis.url,
       config: testConfig(names, { primaryUrl: sim.url }),
     }),
   );
 
-  await waitUntilDone(client, names, [sim.ledger], keys, 30_000);
+  await waitUntilDone(h.client, names, [sim.ledger], keys, 30_000);
 
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
   expect(sim.ledger.summary()).toMatchObject({ applied: keys.length, duplicates: 0, replays: 0 });
-  const m = await (workers[0] as WorkerProcess).metrics();
+  const m = await (h.workers[0] as WorkerProcess).metrics();
   expect(sumOf(m, METRICS.batchesTotal, { outcome: 'success' })).toBe(batches.length);
   expect(sumOf(m, METRICS.batchesTotal)).toBe(batches.length);
   expect(sumOf(m, METRICS.itemsTotal, { outcome: 'applied' })).toBe(keys.length);
@@ -75,7 +55,7 @@ test('happy path: every item applied exactly once, metrics agree with the ledger
   expect(sumOf(m, METRICS.retriesTotal)).toBe(0);
   expect(sumOf(m, METRICS.deadLettersTotal)).toBe(0);
   expect(sumOf(m, 'inventorybot_process_cpu_seconds_total')).toBeGreaterThan(0);
-  const logs = (workers[0] as WorkerProcess).logs;
+  const logs = (h.workers[0] as WorkerProcess).logs;
   expect(logs.find((l) => l.event === 'bot_start')).toBeDefined();
   const complete = logs.filter((l) => l.event === 'batch_complete');
   expect(complete).toHaveLength(batches.length);
@@ -97,9 +77,9 @@ test('20% transient upstream failures: every item applied exactly once, each fai
     faults: { failureRate: 0.2, lostResponseShare: 0.25 },
     latency: { medianMs: 2, p95Ms: 5 },
   });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('transient');
-  const { keys } = await enqueueSynthetic(client, names.stream, {
+  const { keys } = await enqueueSynthetic(h.client, names.stream, {
     batches: 50,
     warehouses: 4,
     minItems: 2,
@@ -110,21 +90,21 @@ test('20% transient upstream failures: every item applied exactly once, each fai
     { primaryUrl: sim.url },
     { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
   );
-  workers.push(
+  h.workers.push(
     ...(await Promise.all([
-      startWorkerProcess({ name: 'transient-1', redisUrl: redis.url, config }),
-      startWorkerProcess({ name: 'transient-2', redisUrl: redis.url, config }),
+      startWorkerProcess({ name: 'transient-1', redisUrl: h.redis.url, config }),
+      startWorkerProcess({ name: 'transient-2', redisUrl: h.redis.url, config }),
     ])),
   );
 
-  await waitUntilDone(client, names, [sim.ledger], keys, 45_000);
+  await waitUntilDone(h.client, names, [sim.ledger], keys, 45_000);
 
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
   const summary = sim.ledger.summary();
   expect(summary.duplicates).toBe(0);
   // Lost responses (failure after the effect) came back as retries and were deduplicated, not re-applied.
   expect(summary.replays).toBeGreaterThan(0);
-  const samples = await Promise.all(workers.map((w) => w.metrics()));
+  const samples = await Promise.all(h.workers.map((w) => w.metrics()));
   const failedCalls =
     total(samples, METRICS.upstreamRequestsTotal) -
     total(samples, METRICS.upstreamRequestsTotal, { result: 'ok' });
@@ -144,9 +124,9 @@ test('20% transient upstream failures: every item applied exactly once, each fai
 
 test('permanent item errors and malformed messages go to the dead-letter stream with error codes; the rest is done', async () => {
   const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 1, p95Ms: 3 } });
-  simulators.push(sim);
+  h.simulators.push(sim);
   const names = uniqueNames('dlq');
-  const { keys: goodKeys } = await enqueueSynthetic(client, names.stream, {
+  const { keys: goodKeys } = await enqueueSynthetic(h.client, names.stream, {
     batches: 20,
     warehouses: 2,
     minItems: 1,
@@ -163,29 +143,29 @@ test('permanent item errors and malformed messages go to the dead-letter stream 
     ],
     enqueuedAt: new Date().toISOString(),
   };
-  await client.xAdd(names.stream, '*', encodeBatch(mixed));
-  await client.xAdd(names.stream, '*', { batch: '{not json' });
-  await client.xAdd(names.stream, '*', {
+  await h.client.xAdd(names.stream, '*', encodeBatch(mixed));
+  await h.client.xAdd(names.stream, '*', { batch: '{not json' });
+  await h.client.xAdd(names.stream, '*', {
     batch: JSON.stringify({ batchId: 'no-items', warehouse: 'WH-01', items: [] }),
   });
-  await client.xAdd(names.stream, '*', { something: 'else' });
+  await h.client.xAdd(names.stream, '*', { something: 'else' });
   const expected = [...goodKeys, 'mixed-1:0', 'mixed-1:2'];
-  workers.push(
+  h.workers.push(
     await startWorkerProcess({
       name: 'dlq-1',
-      redisUrl: redis.url,
+      redisUrl: h.redis.url,
       config: testConfig(names, { primaryUrl: sim.url }),
     }),
   );
 
-  await waitUntilDone(client, names, [sim.ledger], expected, 30_000);
+  await waitUntilDone(h.client, names, [sim.ledger], expected, 30_000);
 
   expect(exactlyOnceViolations([sim.ledger], expected)).toEqual({
     missing: [],
     duplicated: [],
     unexpected: [],
   });
-  const dead = await listDeadLetters(client, names.deadLetterStream);
+  const dead = await listDeadLetters(h.client, names.deadLetterStream);
   const byCode = (code: string) => dead.filter((d) => d.errorCode === code);
   expect(
     byCode('UNKNOWN_SKU')
@@ -205,14 +185,14 @@ test('permanent item errors and malformed messages go to the dead-letter stream 
   expect(byCode('INVALID_MESSAGE')).toHaveLength(3);
   expect(dead).toHaveLength(5);
 
-  const m = await (workers[0] as WorkerProcess).metrics();
+  const m = await (h.workers[0] as WorkerProcess).metrics();
   expect(sumOf(m, METRICS.deadLettersTotal, { error_code: 'UNKNOWN_SKU' })).toBe(2);
   expect(sumOf(m, METRICS.deadLettersTotal, { error_code: 'INVALID_MESSAGE' })).toBe(3);
   expect(sumOf(m, METRICS.batchesTotal, { outcome: 'partial' })).toBe(1);
   expect(sumOf(m, METRICS.batchesTotal, { outcome: 'invalid' })).toBe(3);
   expect(sumOf(m, METRICS.errorsTotal, { error_code: 'UNKNOWN_SKU' })).toBe(2);
   expect(sumOf(m, METRICS.consecutiveFailedBatches)).toBe(0);
-  const errors = (workers[0] as WorkerProcess).logs.filter((l) => l.event === 'batch_error');
+  const errors = (h.workers[0] as WorkerProcess).logs.filter((l) => l.event === 'batch_error');
   expect(errors.map((l) => l.error_code)).toEqual(['INVALID_MESSAGE', 'INVALID_MESSAGE', 'INVALID_MESSAGE']);
-  expect((workers[0] as WorkerProcess).child.exitCode).toBeNull();
+  expect((h.workers[0] as WorkerProcess).child.exitCode).toBeNull();
 });
