@@ -101,6 +101,24 @@ export function dashboardQueries(dashboard: Dashboard): Array<{ panel: string; e
   return walk(dashboard.panels);
 }
 
+/** A multi-select template variable filled from a label_values() query. */
+function labelVariable(name: string, label: string, query: string) {
+  return {
+    name,
+    label,
+    type: 'query',
+    datasource: DS,
+    query: { query, refId: name },
+    definition: query,
+    refresh: 2,
+    includeAll: true,
+    multi: true,
+    sort: 1,
+    current: {},
+    hide: 0,
+  };
+}
+
 export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): Dashboard {
   const slo: SloThresholds = { ...DEFAULT_SLO, ...options.slo };
   const m = (metric: string, matcher?: string) => series(metric, SEL, matcher);
@@ -399,34 +417,8 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
           current: {},
           hide: 0,
         },
-        {
-          name: 'namespace',
-          label: 'Namespace',
-          type: 'query',
-          datasource: DS,
-          query: { query: `label_values(${METRICS.info}, namespace)`, refId: 'namespace' },
-          definition: `label_values(${METRICS.info}, namespace)`,
-          refresh: 2,
-          includeAll: true,
-          multi: true,
-          sort: 1,
-          current: {},
-          hide: 0,
-        },
-        {
-          name: 'bot',
-          label: 'InventoryBot',
-          type: 'query',
-          datasource: DS,
-          query: { query: `label_values(${METRICS.info}{namespace=~"$namespace"}, job)`, refId: 'bot' },
-          definition: `label_values(${METRICS.info}{namespace=~"$namespace"}, job)`,
-          refresh: 2,
-          includeAll: true,
-          multi: true,
-          sort: 1,
-          current: {},
-          hide: 0,
-        },
+        labelVariable('namespace', 'Namespace', `label_values(${METRICS.info}, namespace)`),
+        labelVariable('bot', 'InventoryBot', `label_values(${METRICS.info}{namespace=~"$namespace"}, job)`),
       ],
     },
     annotations: {
