@@ -52,6 +52,8 @@ const runtimeSchema = z.object({
     .min(60)
     .default(7 * 24 * 3600),
   logFile: z.string().min(1).optional(),
+  /** Address of the metrics and probe server: all interfaces in a pod, 127.0.0.1 for local runs. */
+  metricsHost: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('0.0.0.0'),
 });
 
 export type WorkerConfig = WorkerFileConfig & z.output<typeof runtimeSchema>;
@@ -165,6 +167,7 @@ export function buildWorkerConfig(
     shutdownGraceSeconds: env.INVENTORYBOT_SHUTDOWN_GRACE_SECONDS || undefined,
     markerTtlSeconds: env.INVENTORYBOT_MARKER_TTL_SECONDS || undefined,
     logFile: env.INVENTORYBOT_LOG_FILE || undefined,
+    metricsHost: env.INVENTORYBOT_METRICS_HOST || undefined,
   });
   if (!runtime.success) {
     const names: Record<string, string> = {
@@ -174,6 +177,7 @@ export function buildWorkerConfig(
       shutdownGraceSeconds: 'INVENTORYBOT_SHUTDOWN_GRACE_SECONDS',
       markerTtlSeconds: 'INVENTORYBOT_MARKER_TTL_SECONDS',
       logFile: 'INVENTORYBOT_LOG_FILE',
+      metricsHost: 'INVENTORYBOT_METRICS_HOST',
     };
     const message = runtime.error.issues
       .map((issue) => `${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`)

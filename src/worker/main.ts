@@ -1,6 +1,5 @@
 // Worker entry point (`npm run worker`, the container's command). Exit codes: 0 after a SIGTERM/SIGINT
-// shutdown, 2 on invalid configuration, 1 on a startup failure. INVENTORYBOT_METRICS_HOST sets the
-// address of the metrics/probe server (default all interfaces).
+// shutdown, 2 on invalid configuration, 1 on a startup failure.
 import { ConfigError } from './config.ts';
 import { loadWorkerConfig } from './config-file.ts';
 import { runWorker } from './run.ts';
@@ -15,8 +14,7 @@ try {
 }
 
 try {
-  // All interfaces in a pod (probes, scrapes); local runs and tests set 127.0.0.1.
-  const worker = await runWorker(config, { host: process.env.INVENTORYBOT_METRICS_HOST || '0.0.0.0' });
+  const worker = await runWorker(config);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

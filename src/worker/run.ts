@@ -33,10 +33,7 @@ const circuitValue = (state: CircuitState) =>
       ? CIRCUIT_STATE_VALUES.closed
       : CIRCUIT_STATE_VALUES.open;
 
-export async function runWorker(
-  config: WorkerConfig,
-  options: { host?: string } = {},
-): Promise<RunningWorker> {
+export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   const file = config.logFile ? new DailyRotatingFile(config.logFile) : undefined;
   const sinks: LogSink[] = [stdoutSink, ...(file ? [(line: string) => file.write(line)] : [])];
   const logger = createLogger({ level: config.monitoring.logLevel, sinks });
@@ -135,7 +132,7 @@ export async function runWorker(
       return false;
     }
   };
-  const server: Server = await startHttpServer(config.monitoring.metricsPort, options.host ?? '0.0.0.0', {
+  const server: Server = await startHttpServer(config.monitoring.metricsPort, config.metricsHost, {
     registry: metrics.registry,
     ready: async () => !consumer.stopping && (await ping()),
   });

@@ -4,7 +4,7 @@
 import { loadWorkerConfig } from '../../src/worker/config-file.ts';
 import { runWorker } from '../../src/worker/run.ts';
 
-const worker = await runWorker(loadWorkerConfig(process.env), { host: '127.0.0.1' });
+const worker = await runWorker(loadWorkerConfig({ ...process.env, INVENTORYBOT_METRICS_HOST: '127.0.0.1' }));
 process.send?.('ready');
 process.once('SIGTERM', () => {
   process.disconnect?.();

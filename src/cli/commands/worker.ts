@@ -29,9 +29,7 @@ export function workerCommand(): Command {
         ...process.env,
         ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
       };
-      const worker = await runWorker(loadWorkerConfig(env), {
-        host: env.INVENTORYBOT_METRICS_HOST || '0.0.0.0',
-      });
+      const worker = await runWorker(loadWorkerConfig(env));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

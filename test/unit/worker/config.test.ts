@@ -54,6 +54,16 @@ describe('buildWorkerConfig', () => {
     expect(() => buildWorkerConfig(file, { ...env, INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow(
       /INVENTORYBOT_SHUTDOWN_GRACE_SECONDS/,
     );
+    expect(() => buildWorkerConfig(file, { ...env, INVENTORYBOT_METRICS_HOST: 'everywhere' })).toThrow(
+      /INVENTORYBOT_METRICS_HOST/,
+    );
+  });
+
+  it('serves metrics on all interfaces unless told otherwise', () => {
+    expect(buildWorkerConfig(file, env).metricsHost).toBe('0.0.0.0');
+    expect(buildWorkerConfig(file, { ...env, INVENTORYBOT_METRICS_HOST: '127.0.0.1' }).metricsHost).toBe(
+      '127.0.0.1',
+    );
   });
 
   it('lets env variables override file values, coercing numbers', () => {
