@@ -144,3 +144,13 @@ export async function operatorKubeConfig(
   kubeConfig.loadFromFile(path);
   return { kubeConfig, path };
 }
+
+/** What every operator suite starts from: the CRD, its namespace, and the operator's ServiceAccount there. */
+export async function prepareOperatorNamespace(
+  namespace: string,
+): Promise<{ admin: KubeConfig; kubeConfig: KubeConfig; path: string }> {
+  const admin = adminKubeConfig();
+  await installCrd(admin);
+  await ensureNamespace(admin, namespace);
+  return { admin, ...(await operatorKubeConfig(admin, namespace)) };
+}

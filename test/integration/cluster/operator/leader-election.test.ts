@@ -5,14 +5,7 @@ import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/cli
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
-import {
-  MERGE_PATCH,
-  adminKubeConfig,
-  ensureNamespace,
-  installCrd,
-  operatorKubeConfig,
-  waitFor,
-} from '../../../support/kube.ts';
+import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);
@@ -63,10 +56,7 @@ const logged = (p: OperatorProcess, msg: string) => p.lines.find((l) => l.msg ==
 const botRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'elected' };
 
 beforeAll(async () => {
-  admin = adminKubeConfig();
-  await installCrd(admin);
-  await ensureNamespace(admin, ns);
-  kubeconfigPath = (await operatorKubeConfig(admin, ns)).path;
+  ({ admin, path: kubeconfigPath } = await prepareOperatorNamespace(ns));
 });
 
 afterAll(() => {

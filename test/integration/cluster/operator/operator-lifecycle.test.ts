@@ -14,14 +14,7 @@ import { ANNOTATIONS, GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../.
 import { createLogger } from '../../../../src/operator/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
 import { kubectl } from '../../../support/command-line.ts';
-import {
-  MERGE_PATCH,
-  adminKubeConfig,
-  ensureNamespace,
-  installCrd,
-  operatorKubeConfig,
-  waitFor,
-} from '../../../support/kube.ts';
+import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(180_000);
@@ -83,10 +76,7 @@ async function ownedResourceVersions(name: string): Promise<Record<string, strin
 }
 
 beforeAll(async () => {
-  admin = adminKubeConfig();
-  await installCrd(admin);
-  await ensureNamespace(admin, ns);
-  operatorConfig = (await operatorKubeConfig(admin, ns)).kubeConfig;
+  ({ admin, kubeConfig: operatorConfig } = await prepareOperatorNamespace(ns));
   operator = await startOperator({
     metricsHost: '127.0.0.1',
     kubeConfig: operatorConfig,

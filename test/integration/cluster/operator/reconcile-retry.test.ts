@@ -10,14 +10,7 @@ import { createLogger } from '../../../../src/operator/logger.ts';
 import { Reconciler } from '../../../../src/operator/reconciler.ts';
 import { itemExponentialRateLimiter } from '../../../../src/operator/rate-limiter.ts';
 import { runWorkers, WorkQueue } from '../../../../src/operator/work-queue.ts';
-import {
-  MERGE_PATCH,
-  adminKubeConfig,
-  ensureNamespace,
-  installCrd,
-  operatorKubeConfig,
-  waitFor,
-} from '../../../support/kube.ts';
+import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
 jest.setTimeout(120_000);
@@ -27,10 +20,7 @@ let admin: KubeConfig;
 let operatorConfig: KubeConfig;
 
 beforeAll(async () => {
-  admin = adminKubeConfig();
-  await installCrd(admin);
-  await ensureNamespace(admin, ns);
-  operatorConfig = (await operatorKubeConfig(admin, ns)).kubeConfig;
+  ({ admin, kubeConfig: operatorConfig } = await prepareOperatorNamespace(ns));
 });
 
 it('retries a reconcile that hit a 409 from a competing write, with backoff, and converges', async () => {

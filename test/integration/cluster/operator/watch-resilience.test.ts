@@ -19,14 +19,7 @@ import {
 } from '../../../../src/operator/start-operator.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
-import {
-  MERGE_PATCH,
-  adminKubeConfig,
-  ensureNamespace,
-  installCrd,
-  operatorKubeConfig,
-  waitFor,
-} from '../../../support/kube.ts';
+import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
 import { startTcpProxy, type TcpProxy } from '../../../support/tcp-proxy.ts';
 
@@ -136,10 +129,9 @@ async function setMaxReplicas(maxReplicas: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  admin = adminKubeConfig();
-  await installCrd(admin);
-  await ensureNamespace(admin, ns);
-  const token = (await operatorKubeConfig(admin, ns)).kubeConfig.getCurrentUser()?.token;
+  const prepared = await prepareOperatorNamespace(ns);
+  admin = prepared.admin;
+  const token = prepared.kubeConfig.getCurrentUser()?.token;
   if (!token) throw new Error('operator kubeconfig has no token');
   const info = clusterInfo();
   const apiserver = new URL(info.server);
