@@ -26,7 +26,7 @@ metadata:
 `;
 }
 
-export function renderOperator(helm: string): string {
+function helmTemplate(helm: string, extraArgs: string[] = []): string {
   const out = execFileSync(
     helm,
     [
@@ -37,32 +37,25 @@ export function renderOperator(helm: string): string {
       DEPLOY_NAMESPACE,
       '--kube-version',
       KUBE_VERSION,
+      ...extraArgs,
     ],
     { encoding: 'utf8' },
   );
   return HEADER + out;
 }
 
+export function renderOperator(helm: string): string {
+  return helmTemplate(helm);
+}
+
 /** The Grafana dashboard ConfigMap alone (off in the chart's defaults), for Grafana's sidecar. */
 export function renderDashboard(helm: string): string {
-  const out = execFileSync(
-    helm,
-    [
-      'template',
-      DEPLOY_RELEASE,
-      'charts/inventorybot-operator',
-      '--namespace',
-      DEPLOY_NAMESPACE,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      'grafanaDashboard.enabled=true',
-      '--show-only',
-      'templates/grafana-dashboard.yaml',
-    ],
-    { encoding: 'utf8' },
-  );
-  return HEADER + out;
+  return helmTemplate(helm, [
+    '--set',
+    'grafanaDashboard.enabled=true',
+    '--show-only',
+    'templates/grafana-dashboard.yaml',
+  ]);
 }
 
 export function helmBinary(): string {
