@@ -22,15 +22,12 @@ ENV npm_config_update_notifier=false \
     npm_config_fund=false \
     npm_config_audit=false
 COPY package.json package-lock.json ./
-# Install the versions package-lock.json pins. Not `npm ci`: it refuses this lock file, which lacks other
-# platforms' optional binaries (@swc/core-darwin-*, ...) that the registry reachable on our machines does
-# not serve (see .ci/run, which also checks the lock is in sync); `npm install` installs from the lock
-# (where the public registry is reachable it may add those platform entries, which is harmless).
+# Exactly the versions package-lock.json pins (`npm ci` never rewrites the lock).
 # allowScripts in package.json lets the `node` devDependency fetch its binary (npm scripts, tsc
 # included, then run on that Node 24) and @swc/core check its prebuilt binary.
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
- && npm install --no-progress
+ && npm ci --no-progress
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \
@@ -47,11 +44,10 @@ ENV npm_config_update_notifier=false \
 COPY package.json package-lock.json ./
 # --omit=dev drops the `node` devDependency (the base image provides Node 24) and all build/test
 # tools; no production dependency has an install script (resvg ships prebuilt optional packages).
-# `npm install` rather than `npm ci` for the reason given in the build stage.
 # Source maps and type declarations are not needed at run time: dropping them saves ~50 MB of ~120 MB.
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
- && npm install --omit=dev --ignore-scripts --no-progress \
+ && npm ci --omit=dev --ignore-scripts --no-progress \
  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete \
  && rm -rf /root/.npm /tmp/*
 

@@ -9,9 +9,9 @@ IMAGE ?= ghcr.io/inventorybot/inventorybot:dev
 
 all: lint typecheck test
 
-# `npm install` from the lock: `npm ci` rejects a lock without other platforms' optional binaries.
+# Installs exactly what package-lock.json records (never rewrites it).
 node_modules: package.json package-lock.json
-	$(NPM) install --no-audit --no-fund
+	$(NPM) ci --no-audit --no-fund
 	@touch node_modules
 
 install: node_modules

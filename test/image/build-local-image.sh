@@ -96,7 +96,7 @@ docker info --format 'storage driver {{.Driver}}, cgroup driver {{.CgroupDriver}
 
 # ---- 3. base image --------------------------------------------------------------------------------
 NODE_BIN="$(readlink -f "$REPO/node_modules/node/bin/node" 2>/dev/null || true)"
-[ -f "$NODE_BIN" ] || die "no $REPO/node_modules/node/bin/node: install the npm dependencies first (npm install, as .ci/run does)"
+[ -f "$NODE_BIN" ] || die "no $REPO/node_modules/node/bin/node: install the npm dependencies first (npm ci, as .ci/run does)"
 NODE_VERSION="$("$NODE_BIN" --version)"
 case "$NODE_VERSION" in v24.*) ;; *) die "node_modules/node is $NODE_VERSION, want v24" ;; esac
 NPM_DIR="${NPM_DIR:-/usr/lib/node_modules/npm}"
