@@ -4,10 +4,14 @@ NPM ?= npm
 KIND_CLUSTER ?= inventorybot
 IMAGE ?= ghcr.io/inventorybot/inventorybot:dev
 
-.PHONY: all install build lint typecheck test test-unit test-integration crds deploy-render \
+.PHONY: all prerequisites install build lint typecheck test test-unit test-integration crds generate deploy-render \
 	binaries cluster-up cluster-down demo run kind-up kind-load kind-down image bench image-local
 
 all: lint typecheck test
+
+## Debian packages the demo and the tests run (test/tools/prerequisites.tsv); apt-get as root, else prints the command.
+prerequisites:
+	test/tools/prerequisites.sh demo test
 
 # Installs exactly what package-lock.json records (never rewrites it).
 node_modules: package.json package-lock.json
@@ -26,17 +30,21 @@ typecheck: node_modules
 	$(NPM) run typecheck
 
 ## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
-test: node_modules binaries
+test: prerequisites node_modules binaries
 	$(NPM) test -- $(JEST_ARGS)
 
 test-unit: node_modules
 	$(NPM) run test:unit
 
-test-integration: node_modules binaries
+test-integration: prerequisites node_modules binaries
 	$(NPM) run test:integration
 
 crds: node_modules
 	$(NPM) run crds
+
+## After changing package.json's version (the one version source): rewrites every copy, the CRD and deploy/.
+generate: node_modules binaries
+	$(NPM) run generate
 
 ## Renders the chart with default values into deploy/ (a test fails when deploy/ is stale).
 deploy-render: node_modules binaries
@@ -55,6 +63,7 @@ cluster-down:
 
 ## Redis, the upstream simulator and a few workers locally, a synthetic workload, and a summary.
 demo: node_modules
+	@test/tools/prerequisites.sh demo
 	$(NPM) run demo
 
 ## The operator against the current kubeconfig.

@@ -2,6 +2,7 @@
 // worker parse with it, and crds/ is generated from it (src/api/crd.ts). Nested objects use
 // `.prefault({})` so an omitted section gets its inner defaults, both here and in the API server.
 import { z } from 'zod';
+import { PRODUCT_VERSION } from '../contracts/version.ts';
 
 const cel = (rule: string, message: string, fieldPath?: string) => ({
   rule,
@@ -34,7 +35,7 @@ export const imageSchema = z
       .min(1)
       .default('ghcr.io/inventorybot/inventorybot')
       .describe('Worker image repository.'),
-    tag: z.string().min(1).max(128).default('0.1.0').describe('Worker image tag (the bot version).'),
+    tag: z.string().min(1).max(128).default(PRODUCT_VERSION).describe('Worker image tag (the bot version).'),
     pullPolicy: z
       .enum(['Always', 'IfNotPresent', 'Never'])
       .default('IfNotPresent')

@@ -1,6 +1,7 @@
 // `inventorybot`: one file per subcommand under commands/, registered here with one line each.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../worker/config.ts';
+import { PRODUCT_VERSION } from '../contracts/version.ts';
+import { InputError } from '../contracts/input-error.ts';
 import { alertsCommand } from './commands/alerts.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dlqCommand } from './commands/dlq.ts';
@@ -13,7 +14,7 @@ import { workerCommand } from './commands/worker.ts';
 
 const program = new Command('inventorybot')
   .description('InventoryBot: enqueue batches, inspect the queue and the dead-letter stream, run workers')
-  .version('0.1.0')
+  .version(PRODUCT_VERSION)
   .exitOverride();
 
 program.addCommand(enqueueCommand());
@@ -26,10 +27,18 @@ program.addCommand(alertsCommand());
 program.addCommand(simulateLogsCommand());
 program.addCommand(roiCommand());
 
+// addCommand() does not pass exitOverride down: without this a subcommand's usage error exits 1 on its own.
+const overrideExits = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(overrideExits);
+};
+overrideExits(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
+  // Usage errors (bad flag value, unknown option, missing argument) exit 2, like a bad config (#9).
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   console.error(`inventorybot: ${(error as Error).message}`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  process.exit(error instanceof InputError ? 2 : 1);
 }

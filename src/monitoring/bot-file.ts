@@ -2,6 +2,8 @@
 // partial manifest is fine). The sections take the schema defaults for what they leave out.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../contracts/input-error.ts';
 import { KIND } from '../api/names.ts';
 import { roiSchema, sloSchema, type InventoryBotSpec } from '../api/inventory-bot.ts';
 
@@ -23,15 +25,24 @@ export function botSectionsFromYaml(text: string): BotSections {
   return {
     ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
     ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
-    slo: sloSchema.parse(spec.slo ?? {}),
-    roi: roiSchema.parse(spec.roi ?? {}),
+    slo: parseSection(sloSchema, spec.slo, 'spec.slo'),
+    roi: parseSection(roiSchema, spec.roi, 'spec.roi'),
   };
+}
+
+/** Every problem of a section named by its field path (`spec.slo.batchP95Seconds: ...`), not a zod dump (#9). */
+function parseSection<S extends z.ZodType>(schema: S, value: unknown, at: string): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new InputError(
+    result.error.issues.map((i) => `${[at, ...i.path.map(String)].join('.')}: ${i.message}`).join('; '),
+  );
 }
 
 export function readBotSections(path: string): BotSections {
   try {
     return botSectionsFromYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+    throw new InputError(`${path}: ${(error as Error).message}`, { cause: error });
   }
 }

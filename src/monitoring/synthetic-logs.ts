@@ -2,6 +2,7 @@
 // fields of src/worker/batch-processor.ts): a bot_start line, then batch_complete / batch_error events.
 // Pure: same options, same lines. For demos, for `inventorybot alerts` and for the ROI report.
 import { seededRandom } from '../simulator/faults.ts';
+import { PRODUCT_VERSION } from '../contracts/version.ts';
 import type { ErrorCode } from '../worker/errors.ts';
 import { formatLogLine } from '../worker/logger.ts';
 import type { BatchOutcome } from '../worker/metric-names.ts';
@@ -83,7 +84,7 @@ export function* syntheticLogLines(input: Partial<SyntheticLogOptions> & { start
     'info',
     'bot_start',
     {
-      version: '0.1.0',
+      version: PRODUCT_VERSION,
       consumer: o.consumer,
       stream: 'inventory:batches',
       consumer_group: 'inventorybot',

@@ -1,4 +1,6 @@
 // `npm run operator` / `make run`: the operator against the current kubeconfig (or in-cluster).
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from './logger.ts';
 import { OPERATOR_DEFAULTS, startOperator } from './start-operator.ts';
@@ -48,6 +50,13 @@ const positiveInt = (name: string, raw: string | undefined): number | undefined 
   }
   return n;
 };
+
+// A KUBECONFIG naming no existing file: one clear line instead of client-node's ENOENT stack trace (#9).
+const kubeconfigFiles = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+if (kubeconfigFiles.length > 0 && !kubeconfigFiles.some((file) => existsSync(file))) {
+  logger.error(`KUBECONFIG names no existing file: ${kubeconfigFiles.join(delimiter)}`);
+  process.exit(2);
+}
 
 const externalMetrics = values['external-metrics'];
 if (externalMetrics && (!values['tls-cert-file'] || !values['tls-key-file'])) {

@@ -1,6 +1,7 @@
 // Worker configuration: the config.json the operator writes (same section and field names and
 // defaults as the InventoryBot spec), overlaid by environment variables, validated with zod.
 import { z } from 'zod';
+import { InputError } from '../contracts/input-error.ts';
 import {
   circuitBreakerSchema,
   concurrencySchema,
@@ -141,12 +142,30 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends InputError {
+  override name = 'ConfigError';
+}
 
 /** `queue.maxDeliveries: Too big: expected number to be <=100`, issues joined with `; `. */
 function formatZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+  return error.issues.map(describeIssue).join('; ');
+}
+
+/** A missing value names where to set it: the env variable (and so the `inventorybot worker` flag) (#9). */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  const section = path[0] as (typeof SECTIONS)[number] | undefined;
+  if (!missing || section === undefined || !SECTIONS.includes(section))
+    return `${path.join('.') || '(root)'}: ${issue.message}`;
+  const fields =
+    path.length > 1
+      ? [path[1] as string]
+      : Object.entries(unwrapObject(workerFileConfigSchema.shape[section]))
+          .filter(([, schema]) => !schema.safeParse(undefined).success)
+          .map(([field]) => field);
+  return fields
+    .map((field) => `${section}.${field}: required (set ${envNameFor(section, field)} or the config file)`)
     .join('; ');
 }
 

@@ -15,8 +15,9 @@ import { StreamQueue } from './stream-queue.ts';
 import { UpstreamEndpoint } from './upstream-endpoint.ts';
 import { retryPolicyFor, UpstreamRouter } from './upstream-router.ts';
 import { CircuitState } from 'cockatiel';
+import { PRODUCT_VERSION } from '../contracts/version.ts';
 
-export const WORKER_VERSION = '0.1.0';
+export const WORKER_VERSION = PRODUCT_VERSION;
 const STATS_INTERVAL_MS = 5000;
 
 export interface RunningWorker {

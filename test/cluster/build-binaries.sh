@@ -16,6 +16,9 @@ TOOLS_DIR="$(cd "$(dirname "$0")/../tools" && pwd)"
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local
 mkdir -p "$BIN"
+# One build at a time per cache: concurrent callers (a test run, `make deploy-render`) wait for the first.
+exec 9>"$CACHE/.build-binaries.lock"
+flock 9
 
 log() { echo "[build-binaries] $*" >&2; }
 
@@ -35,8 +38,8 @@ for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
     continue
   fi
   log "building $cmd $K8S_VERSION (several minutes on a cold cache)"
-  (cd "$TOOLS_DIR" && go build -trimpath -ldflags "$k8s_ldflags" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
-  mv "$BIN/$cmd.tmp" "$BIN/$cmd"
+  (cd "$TOOLS_DIR" && go build -trimpath -ldflags "$k8s_ldflags" -o "$BIN/$cmd.tmp.$$" "k8s.io/kubernetes/cmd/$cmd")
+  mv "$BIN/$cmd.tmp.$$" "$BIN/$cmd"
   echo "$K8S_VERSION" > "$BIN/$cmd.version"
 done
 

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireBinary } from '../support/required-binary.ts';
 
 export interface ClusterCerts {
   caCert: string;
@@ -19,7 +20,7 @@ export interface ClusterCerts {
 }
 
 function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(requireBinary('/usr/bin/openssl'), args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 function signed(dir: string, name: string, subject: string, extensions: string): void {

@@ -14,6 +14,7 @@ writeFileSync(join(stateDir, 'current'), workDir + '\n');
 console.log(`
 Local control plane is up (${cp.server}). Logs: ${workDir}/logs
   export KUBECONFIG=${cp.kubeconfigPath}
+  export PATH=${cp.binDir}:$PATH    # kubectl and helm built with the control plane
   kubectl get nodes
 Stop it with: make cluster-down`);
 process.exit(0);

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait-for.ts';
+import { requireBinary } from './required-binary.ts';
 
 const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'tcp-forwarder.ts');
 
 const ip = (...args: string[]) =>
-  execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(requireBinary('/usr/sbin/ip'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 export interface NetworkNamespace {
   name: string;

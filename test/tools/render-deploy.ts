@@ -58,7 +58,9 @@ export function renderDashboard(helm: string): string {
   ]);
 }
 
+/** HELM names a helm binary to use (the release workflow's); otherwise the one built from Go modules. */
 export function helmBinary(): string {
+  if (process.env.HELM) return process.env.HELM;
   const bin = execFileSync('test/cluster/build-binaries.sh', {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import type { DeadLetterFilter } from '../../worker/dead-letter.ts';
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from '../../worker/dead-letter-store.ts';
+import { integer } from '../numeric-options.ts';
 import { addQueueOptions, withRedis, type QueueCliOptions } from '../queue-options.ts';
 
 interface FilterOptions {
@@ -34,11 +35,11 @@ export function dlqCommand(): Command {
 
   withFilters(dlq.command('list'))
     .description('list dead letters, oldest first')
-    .option('--limit <n>', 'at most this many', '50')
+    .option('--limit <n>', 'at most this many', integer(1), 50)
     .option('--json', 'print JSON lines')
-    .action(async (o: QueueCliOptions & FilterOptions & { limit: string; json?: boolean }) => {
+    .action(async (o: QueueCliOptions & FilterOptions & { limit: number; json?: boolean }) => {
       const entries = await withRedis(o.redisUrl, (c) =>
-        listDeadLetters(c, o.deadLetterStream, filterFrom(o), Number(o.limit)),
+        listDeadLetters(c, o.deadLetterStream, filterFrom(o), o.limit),
       );
       for (const e of entries) {
         if (o.json) console.log(JSON.stringify(e));

@@ -4,18 +4,19 @@ import { Command } from 'commander';
 import { formatOf, parseBatchFile } from '../batch-file.ts';
 import { enqueueBatches } from '../enqueue-batches.ts';
 import { ProgressBar } from '../progress-bar.ts';
+import { decimal, integer, share } from '../numeric-options.ts';
 import { addQueueOptions, withRedis, type QueueCliOptions } from '../queue-options.ts';
 import { syntheticBatches } from '../workload.ts';
 import type { BatchMessage } from '../../worker/message.ts';
 
 interface EnqueueCliOptions extends QueueCliOptions {
   file?: string;
-  count: string;
-  warehouses: string;
+  count: number;
+  warehouses: number;
   batchSize: string;
-  rate?: string;
-  unknownSkuRate: string;
-  seed: string;
+  rate?: number;
+  unknownSkuRate: number;
+  seed: number;
   runId?: string;
 }
 
@@ -36,12 +37,16 @@ export function enqueueCommand(): Command {
       '-f, --file <path>',
       'batches from a file (.json array, .jsonl, or .csv with batchId,warehouse,sku,delta,target,key)',
     )
-    .option('-n, --count <n>', 'synthetic: number of batches', '100')
-    .option('--warehouses <n>', 'synthetic: number of warehouses', '4')
+    .option('-n, --count <n>', 'synthetic: number of batches', integer(1), 100)
+    .option('--warehouses <n>', 'synthetic: number of warehouses', integer(1), 4)
     .option('--batch-size <range>', 'synthetic: items per batch, N or MIN-MAX', '1-20')
-    .option('--rate <batchesPerSecond>', 'enqueue at most this many batches per second')
-    .option('--unknown-sku-rate <share>', 'synthetic: share of items with an unknown SKU', '0')
-    .option('--seed <n>', 'synthetic: random seed', '1')
+    .option(
+      '--rate <batchesPerSecond>',
+      'enqueue at most this many batches per second',
+      decimal(Number.MIN_VALUE),
+    )
+    .option('--unknown-sku-rate <share>', 'synthetic: share of items with an unknown SKU', share, 0)
+    .option('--seed <n>', 'synthetic: random seed', integer(0), 1)
     .option('--run-id <id>', 'synthetic: batch id prefix (default: time based, unique per run)')
     .action(async (o: EnqueueCliOptions) => {
       const batches: BatchMessage[] = o.file
@@ -50,12 +55,12 @@ export function enqueueCommand(): Command {
             const size = parseRange(o.batchSize);
             return [
               ...syntheticBatches({
-                batches: Number(o.count),
-                warehouses: Number(o.warehouses),
+                batches: o.count,
+                warehouses: o.warehouses,
                 minItems: size.min,
                 maxItems: size.max,
-                unknownSkuRate: Number(o.unknownSkuRate),
-                seed: Number(o.seed),
+                unknownSkuRate: o.unknownSkuRate,
+                seed: o.seed,
                 runId: o.runId ?? `run-${Date.now().toString(36)}`,
               }),
             ];
@@ -64,7 +69,7 @@ export function enqueueCommand(): Command {
       const done = await withRedis(o.redisUrl, (client) =>
         enqueueBatches(client, batches, {
           stream: o.stream,
-          ...(o.rate ? { ratePerSecond: Number(o.rate) } : {}),
+          ...(o.rate ? { ratePerSecond: o.rate } : {}),
           onProgress: (n) => progress.update(n),
         }),
       );

@@ -29,7 +29,19 @@ export function workerCommand(): Command {
         ...process.env,
         ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
       };
-      const worker = await runWorker(loadWorkerConfig(env));
+      let config;
+      try {
+        config = loadWorkerConfig(env);
+      } catch (error) {
+        // Name the flag beside the env variable it sets (#9).
+        if (error instanceof Error)
+          error.message = error.message.replace(
+            'INVENTORYBOT_UPSTREAM_PRIMARY_URL',
+            'INVENTORYBOT_UPSTREAM_PRIMARY_URL / --primary-url',
+          );
+        throw error;
+      }
+      const worker = await runWorker(config);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

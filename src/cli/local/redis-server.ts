@@ -68,9 +68,17 @@ function launch(binary: string, port: number, dir: string, timeoutMs: number): P
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${output}`));
     });
-    child.once('error', (error) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error);
+      // A missing binary names itself and the fix, not just "spawn ... ENOENT" (#9).
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(
+              `${binary} not found: install Debian's redis-server (\`make prerequisites\` in a checkout, or \`sudo apt-get install -y redis-server\`)`,
+              { cause: error },
+            )
+          : error,
+      );
     });
   });
 }

@@ -14,6 +14,7 @@ import { buildDashboard, dashboardQueries, KUBE_STATE_METRICS } from '../../../s
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
 import type { RedisClient } from '../../../src/worker/redis-connection.ts';
 import { freePort } from '../../support/free-port.ts';
+import { requireBinary } from '../../support/required-binary.ts';
 import { connect, enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -21,7 +22,7 @@ import { killAll, startWorkerProcess, type WorkerProcess } from '../../support/w
 
 jest.setTimeout(60_000);
 
-const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
+const PROMETHEUS = requireBinary(process.env.PROMETHEUS ?? '/usr/bin/prometheus');
 const NAMESPACE = 'live';
 const BOT = 'live-bot';
 

@@ -7,9 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { requireBinary } from '../../support/required-binary.ts';
 import { ALERT_NAMES, alertRuleGroups } from '../../../src/monitoring/alert-rules.ts';
 
-const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
+const PROMTOOL = requireBinary(process.env.PROMTOOL ?? '/usr/bin/promtool');
 const TEST_DIR = resolve('test/monitoring/promtool');
 const testFiles = readdirSync(TEST_DIR)
   .filter((f) => f.endsWith('.yaml'))
