@@ -9,6 +9,18 @@ export interface Sample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
+// The exposition format writes infinities as `+Inf`/`-Inf` (Number() would read NaN) and escapes exactly
+// `\\`, `\"` and `\n` in label values (#16).
+function sampleValue(text: string): number {
+  if (text === '+Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  return Number(text);
+}
+
+function unescapeLabel(value: string): string {
+  return value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+}
+
 export function parseMetrics(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
@@ -17,8 +29,8 @@ export function parseMetrics(text: string): Sample[] {
     if (!match) continue;
     const labels: Record<string, string> = {};
     for (const [, key, value] of (match[2] ?? '').matchAll(LABEL))
-      labels[key as string] = (value as string).replace(/\\(.)/g, '$1');
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+      labels[key as string] = unescapeLabel(value as string);
+    samples.push({ name: match[1] as string, labels, value: sampleValue(match[3] as string) });
   }
   return samples;
 }

@@ -26,3 +26,14 @@ describe('prom text', () => {
     expect(histogramQuantile([], 'd_seconds', 0.5)).toBeNaN();
   });
 });
+
+describe('parseMetrics: the exposition format edge cases (#16)', () => {
+  it('reads +Inf, -Inf and NaN values', () => {
+    const samples = parseMetrics('a 1\nb +Inf\nc -Inf\nd NaN\n');
+    expect(samples.map((s) => s.value)).toEqual([1, Infinity, -Infinity, NaN]);
+  });
+  it('unescapes \\n, \\" and \\\\ in label values', () => {
+    const [sample] = parseMetrics('m{msg="line1\\nline2 \\"q\\" back\\\\slash"} 1\n');
+    expect(sample?.labels.msg).toBe('line1\nline2 "q" back\\slash');
+  });
+});
