@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OPERATOR_BENCH_DEFAULTS, runOperatorBench, type OperatorBenchResult } from './operator-apply.ts';
 import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
-import { runWorkerBench, WORKER_BENCH_DEFAULTS, type WorkerBenchResult } from './worker-throughput.ts';
+import {
+  runWorkerBench,
+  WORKER_BENCH_DEFAULTS,
+  type WorkerBenchOptions,
+  type WorkerBenchResult,
+  type WorkerVariant,
+} from './worker-throughput.ts';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const BENCHMARKS = ['worker', 'operator'] as const;
@@ -37,49 +43,72 @@ const count = (raw: string | undefined, fallback: number) => {
 const log = (line: string) => console.error(`[bench] ${line}`);
 const mib = (bytes: number) => formatNumber(bytes / 2 ** 20, 1);
 
+const VARIANT_NAMES: Record<WorkerVariant, string> = {
+  inventorybot: 'InventoryBot worker',
+  reference: 'bare loop: XREADGROUP → POST per item → XACK',
+  'bullmq-whole': 'BullMQ 6.7, retries the whole job',
+  'bullmq-skip-done': 'BullMQ 6.7, retries skip items done',
+};
+
 function workerSection(r: WorkerBenchResult): string {
-  const { ours, reference: ref, options: o } = r;
-  const rows = [
-    [
-      'InventoryBot worker',
-      formatNumber(ours.itemsPerSecond),
-      mib(ours.peakRssBytes),
-      mib(ours.rssBytes),
-      formatNumber(ours.cpuMsPer1000Items),
-    ],
-    [
-      'reference: XREADGROUP → POST per item → XACK',
-      formatNumber(ref.itemsPerSecond),
-      mib(ref.peakRssBytes),
-      mib(ref.rssBytes),
-      formatNumber(ref.cpuMsPer1000Items),
-    ],
-    [
-      'ratio (ours / reference)',
-      formatRatio(ratio(ours.itemsPerSecond, ref.itemsPerSecond)),
-      formatRatio(ratio(ours.peakRssBytes, ref.peakRssBytes)),
-      formatRatio(ratio(ours.rssBytes, ref.rssBytes)),
-      formatRatio(ratio(ours.cpuMsPer1000Items, ref.cpuMsPer1000Items)),
-    ],
-  ];
+  const { summaries, options: o } = r;
+  const items = o.batches * o.itemsPerBatch * o.rounds;
+  const rows = summaries.map((x) => [
+    VARIANT_NAMES[x.variant],
+    formatNumber(x.itemsPerSecond),
+    formatNumber(x.cpuMsPer1000Items),
+    mib(x.peakRssBytes),
+    formatNumber(x.callsPerAppliedItem, 2),
+    `${x.lostItems} / ${formatNumber(items)}`,
+    String(x.appliedTwice),
+    String(x.deadLetters),
+  ]);
+  const ours = summaries.find((x) => x.variant === 'inventorybot');
+  const ratios = ours
+    ? summaries
+        .filter((x) => x !== ours)
+        .map((x) => [
+          `InventoryBot / ${VARIANT_NAMES[x.variant]}`,
+          formatRatio(ratio(ours.itemsPerSecond, x.itemsPerSecond)),
+          formatRatio(ratio(ours.cpuMsPer1000Items, x.cpuMsPer1000Items)),
+          formatRatio(ratio(ours.peakRssBytes, x.peakRssBytes)),
+          formatRatio(ratio(ours.callsPerAppliedItem, x.callsPerAppliedItem)),
+          '',
+          '',
+          '',
+        ])
+    : [];
   const perRound = r.runs.map((run) => [
     String(run.round),
     run.variant,
     formatNumber(run.itemsPerSecond),
     mib(run.peakRssBytes),
     formatNumber(run.cpuSeconds, 2),
+    formatNumber(run.requests / Math.max(1, run.applied), 2),
   ]);
   return [
-    `### worker-throughput`,
+    `### worker-throughput, ${formatNumber(o.failureRate * 100)} % transient upstream failures`,
     '',
     `${formatNumber(o.batches)} batches × ${o.itemsPerBatch} items per run, ${o.rounds} rounds per consumer ` +
-      `(alternating, medians), concurrency ${o.concurrency.batches} batches × ${o.concurrency.itemsPerBatch} ` +
-      `items, readCount ${o.readCount}; one redis-server, in-process simulator with 0 latency and 0 failures; ` +
-      `each consumer in its own child process.`,
+      `(alternating order, medians), concurrency ${o.concurrency.batches} batches × ${o.concurrency.itemsPerBatch} ` +
+      `items, readCount ${o.readCount}; one redis-server, in-process simulator with 0 latency; each consumer ` +
+      `in its own child process. BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter.`,
     '',
-    markdownTable(['consumer', 'items/s', 'peak RSS MiB', 'RSS at end MiB', 'CPU ms / 1k items'], rows),
+    markdownTable(
+      [
+        'consumer',
+        'items/s',
+        'CPU ms / 1k items',
+        'peak RSS MiB',
+        'upstream calls / applied item',
+        'items lost (all rounds)',
+        'applied twice',
+        'dead letters / failed jobs',
+      ],
+      [...rows, ...ratios],
+    ),
     '',
-    markdownTable(['round', 'consumer', 'items/s', 'peak RSS MiB', 'CPU s'], perRound),
+    markdownTable(['round', 'consumer', 'items/s', 'peak RSS MiB', 'CPU s', 'calls / item'], perRound),
   ].join('\n');
 }
 
@@ -160,13 +189,22 @@ const sections: string[] = [];
 for (const benchmark of selected) {
   const rounds = values.rounds === undefined ? undefined : count(values.rounds, 1);
   if (benchmark === 'worker') {
-    const result = await runWorkerBench({
-      ...WORKER_BENCH_DEFAULTS,
-      batches: count(values.batches, WORKER_BENCH_DEFAULTS.batches),
-      rounds: rounds ?? WORKER_BENCH_DEFAULTS.rounds,
-      log,
-    });
-    sections.push(workerSection(result));
+    // The plans' failure rates: none, and 20 % transient (the bare loop has no retries: only at 0 %).
+    const scenarios: Array<Pick<WorkerBenchOptions, 'failureRate' | 'variants'>> = [
+      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'] },
+      { failureRate: 0.2, variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'] },
+    ];
+    for (const scenario of scenarios) {
+      const result = await runWorkerBench({
+        ...WORKER_BENCH_DEFAULTS,
+        ...scenario,
+        batches: count(values.batches, WORKER_BENCH_DEFAULTS.batches),
+        rounds: rounds ?? WORKER_BENCH_DEFAULTS.rounds,
+        log,
+      });
+      sections.push(workerSection(result));
+      if (scenario !== scenarios.at(-1)) console.log(`\n${sections[sections.length - 1]}\n`);
+    }
   } else {
     const result = await runOperatorBench({
       ...OPERATOR_BENCH_DEFAULTS,

@@ -1,6 +1,9 @@
-// Worker throughput: our worker (runWorker, as src/worker/main.ts starts it) against a minimal hand-written
-// consumer (reference-consumer.ts), each in its own child process, on the same redis-server and the same
-// in-process simulator (no latency, no failures), alternating rounds. Each run drains a stream of
+// Worker throughput: our worker (runWorker, as src/worker/main.ts starts it) against references, each in its
+// own child process, on the same redis-server and the same in-process simulator (no latency; a scenario's
+// transient failure rate), alternating rounds: a minimal hand-written consumer (reference-consumer.ts, no
+// retries: only without failures) and BullMQ (bullmq-consumer.ts, whole-job retries or skipping items
+// already done, #12). BullMQ jobs are added with Queue.addBulk before the child starts; the clock runs
+// from `go` to the child's report that every job completed or failed for good. Each run drains a stream of
 // pre-filled batches: the consumer group is created at the end of the stream, the child starts and
 // reports ready, then the group is moved to the start of the stream and one more batch wakes the
 // blocked reader; the clock runs from there until every entry is delivered and acknowledged.
@@ -18,10 +21,13 @@ import { startSimulator, type SimulatorHandle } from '../../src/simulator/server
 import type { WorkerFileConfigInput } from '../../src/worker/config.ts';
 import { encodeBatch } from '../../src/worker/message.ts';
 import { createRedisClient, type RedisClient } from '../../src/worker/redis-connection.ts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { LedgerSummary } from '../../src/simulator/ledger.ts';
 import { processFigures } from './proc.ts';
 import { median } from './stats.ts';
 
-export type WorkerVariant = 'inventorybot' | 'reference';
+export type WorkerVariant = 'inventorybot' | 'reference' | 'bullmq-whole' | 'bullmq-skip-done';
 
 export interface WorkerBenchOptions {
   batches: number;
@@ -30,6 +36,10 @@ export interface WorkerBenchOptions {
   /** Batches in flight and items of one batch at once, for both consumers. */
   concurrency: { batches: number; itemsPerBatch: number };
   readCount: number;
+  /** Simulator transient failure share (500/503/429; a quarter of them after the effect was applied). */
+  failureRate: number;
+  /** Consumers to run, each every round. */
+  variants: WorkerVariant[];
   log: (line: string) => void;
 }
 
@@ -40,6 +50,8 @@ export const WORKER_BENCH_DEFAULTS: Omit<WorkerBenchOptions, 'log'> = {
   // The InventoryBot spec defaults (spec.concurrency, spec.queue.readCount).
   concurrency: { batches: 4, itemsPerBatch: 8 },
   readCount: 10,
+  failureRate: 0,
+  variants: ['reference', 'inventorybot', 'bullmq-whole'],
 };
 
 export interface WorkerRun {
@@ -53,6 +65,11 @@ export interface WorkerRun {
   cpuSeconds: number;
   /** Upstream effects the run left in the simulator's ledger (must equal the items enqueued). */
   effects: number;
+  /** Items applied (distinct idempotency keys in the ledger) and upstream requests of the run. */
+  applied: number;
+  requests: number;
+  appliedTwice: number;
+  /** Dead letters (ours) or jobs failed for good (BullMQ). */
   deadLetters: number;
 }
 
@@ -62,17 +79,24 @@ export interface WorkerSummary {
   peakRssBytes: number;
   rssBytes: number;
   cpuMsPer1000Items: number;
+  callsPerAppliedItem: number;
+  lostItems: number;
+  appliedTwice: number;
+  deadLetters: number;
 }
 
 export interface WorkerBenchResult {
   options: Omit<WorkerBenchOptions, 'log'>;
   runs: WorkerRun[];
-  ours: WorkerSummary;
-  reference: WorkerSummary;
+  summaries: WorkerSummary[];
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const CHILD = { inventorybot: here('./worker-child.ts'), reference: here('./reference-consumer.ts') };
+const CHILD = {
+  inventorybot: here('./worker-child.ts'),
+  reference: here('./reference-consumer.ts'),
+  bullmq: here('./bullmq-consumer.ts'),
+};
 const NODE_ARGS = ['--experimental-strip-types', '--no-warnings'];
 
 interface Child {
@@ -141,9 +165,15 @@ async function runOnce(
   deps: { client: RedisClient; redisUrl: string; dir: string },
 ): Promise<WorkerRun> {
   // A fresh simulator per run: its ledger (and the parent's heap) does not grow from run to run.
-  const simulator = await startSimulator({ latency: { medianMs: 0 }, faults: { failureRate: 0 }, seed: 1 });
+  const simulator = await startSimulator({
+    latency: { medianMs: 0 },
+    faults: { failureRate: o.failureRate },
+    seed: round,
+  });
   try {
-    return await drainOnce(variant, round, o, { ...deps, simulator });
+    return variant.startsWith('bullmq')
+      ? await bullmqOnce(variant, round, o, { ...deps, simulator })
+      : await drainOnce(variant, round, o, { ...deps, simulator });
   } finally {
     await simulator.close();
   }
@@ -209,7 +239,7 @@ async function drainOnce(
   }
 
   try {
-    const effectsBefore = simulator.ledger.summary().effects;
+    const before = simulator.ledger.summary();
     const started = performance.now();
     await client.xGroupSetId(names.stream, names.group, '0', { ENTRIESREAD: 0 });
     const lastId = await client.xAdd(names.stream, '*', encodeBatch(last));
@@ -223,12 +253,95 @@ async function drainOnce(
       seconds,
       itemsPerSecond: items / seconds,
       ...figures,
-      effects: simulator.ledger.summary().effects - effectsBefore,
+      ...ledgerDelta(before, simulator.ledger.summary()),
       deadLetters: await client.xLen(names.dead),
     };
   } finally {
     await child.stop();
     // Every run starts from an empty Redis: no earlier stream, markers or dead letters.
+    await client.flushAll();
+  }
+}
+
+function ledgerDelta(before: LedgerSummary, after: LedgerSummary) {
+  return {
+    effects: after.effects - before.effects,
+    applied: after.applied - before.applied,
+    requests: after.requests - before.requests,
+    appliedTwice: after.duplicates - before.duplicates,
+  };
+}
+
+async function bullmqOnce(
+  variant: WorkerVariant,
+  round: number,
+  o: Omit<WorkerBenchOptions, 'log'>,
+  deps: { client: RedisClient; redisUrl: string; simulator: SimulatorHandle },
+): Promise<WorkerRun> {
+  const { client, simulator } = deps;
+  const name = `bench-${variant}-${round}`;
+  const batches = [
+    ...syntheticBatches({
+      batches: o.batches,
+      warehouses: 5,
+      minItems: o.itemsPerBatch,
+      maxItems: o.itemsPerBatch,
+      runId: `${name}-${Date.now()}`,
+    }),
+  ];
+  const connection = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection });
+  await queue.addBulk(
+    batches.map((batch) => ({
+      name: 'batch',
+      data: batch,
+      opts: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 100, jitter: 1 },
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    })),
+  );
+  const child = await startChild(CHILD.bullmq, {
+    REDIS_URL: deps.redisUrl,
+    QUEUE: name,
+    JOBS: String(o.batches),
+    MODE: variant === 'bullmq-skip-done' ? 'skip-done' : 'whole',
+    UPSTREAM_URL: simulator.url,
+    BATCHES: String(o.concurrency.batches),
+    ITEMS_PER_BATCH: String(o.concurrency.itemsPerBatch),
+  });
+  try {
+    const before = simulator.ledger.summary();
+    const finished = new Promise<{ done: number; failed: number }>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${variant}: not done within 300 s: ${child.stderr()}`)),
+        300_000,
+      );
+      child.process.once('message', (message) => {
+        clearTimeout(timer);
+        resolve(message as { done: number; failed: number });
+      });
+    });
+    const started = performance.now();
+    child.process.send('go');
+    const { failed } = await finished;
+    const seconds = (performance.now() - started) / 1000;
+    const figures = processFigures(child.process.pid ?? -1);
+    return {
+      variant,
+      round,
+      seconds,
+      itemsPerSecond: (o.batches * o.itemsPerBatch) / seconds,
+      ...figures,
+      ...ledgerDelta(before, simulator.ledger.summary()),
+      deadLetters: failed,
+    };
+  } finally {
+    await child.stop();
+    await queue.close();
+    await connection.quit();
     await client.flushAll();
   }
 }
@@ -241,6 +354,10 @@ const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: nu
     peakRssBytes: median(mine.map((r) => r.peakRssBytes)),
     rssBytes: median(mine.map((r) => r.rssBytes)),
     cpuMsPer1000Items: median(mine.map((r) => (r.cpuSeconds * 1000 * 1000) / items)),
+    callsPerAppliedItem: median(mine.map((r) => r.requests / Math.max(1, r.applied))),
+    lostItems: mine.reduce((sum, r) => sum + (items - r.applied), 0),
+    appliedTwice: mine.reduce((sum, r) => sum + r.appliedTwice, 0),
+    deadLetters: mine.reduce((sum, r) => sum + r.deadLetters, 0),
   };
 };
 
@@ -256,19 +373,22 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
   try {
     for (let round = 1; round <= o.rounds; round++) {
       // Alternate who goes first, so neither always runs on a warmer (or more fragmented) machine.
-      const order: WorkerVariant[] =
-        round % 2 === 1 ? ['reference', 'inventorybot'] : ['inventorybot', 'reference'];
+      const order: WorkerVariant[] = round % 2 === 1 ? [...o.variants] : [...o.variants].reverse();
       for (const variant of order) {
         const run = await runOnce(variant, round, o, { client, redisUrl: redis.url, dir });
         const items = o.batches * o.itemsPerBatch;
-        if (run.effects !== items) {
-          throw new Error(`${variant} round ${round}: ${run.effects} upstream effects, expected ${items}`);
+        // Without failures every consumer must apply every item exactly once; with failures the losses
+        // and dead letters are results to report, not errors.
+        if (o.failureRate === 0 && (run.applied !== items || run.deadLetters !== 0)) {
+          throw new Error(
+            `${variant} round ${round}: ${run.applied} items applied, ${run.deadLetters} dead letters; expected ${items}, 0`,
+          );
         }
-        if (run.deadLetters !== 0)
-          throw new Error(`${variant} round ${round}: ${run.deadLetters} dead letters`);
         log(
-          `worker round ${round} ${variant}: ${Math.round(run.itemsPerSecond)} items/s, ` +
-            `${(run.peakRssBytes / 2 ** 20).toFixed(1)} MiB peak RSS, ${run.cpuSeconds.toFixed(2)} s CPU`,
+          `worker ${o.failureRate * 100}% failures, round ${round} ${variant}: ${Math.round(run.itemsPerSecond)} items/s, ` +
+            `${(run.peakRssBytes / 2 ** 20).toFixed(1)} MiB peak RSS, ${run.cpuSeconds.toFixed(2)} s CPU, ` +
+            `${(run.requests / Math.max(1, run.applied)).toFixed(2)} calls/item, ${items - run.applied} lost, ` +
+            `${run.deadLetters} dead letters`,
         );
         runs.push(run);
       }
@@ -282,7 +402,6 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
   return {
     options: o,
     runs,
-    ours: summarize('inventorybot', runs, items),
-    reference: summarize('reference', runs, items),
+    summaries: o.variants.map((variant) => summarize(variant, runs, items)),
   };
 }
