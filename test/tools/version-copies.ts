@@ -35,6 +35,11 @@ export const versionCopies: VersionCopy[] = [
     String.raw`image: ghcr\.io/inventorybot/inventorybot:(V)$`,
     (v) => `image: ghcr.io/inventorybot/inventorybot:${v}`,
   ),
+  byPattern(
+    'README.md',
+    String.raw`\| \`ghcr\.io/inventorybot/inventorybot\`, \`(V)\`, \`IfNotPresent\` \|`,
+    (v) => `| \`ghcr.io/inventorybot/inventorybot\`, \`${v}\`, \`IfNotPresent\` |`,
+  ),
   byPattern('Dockerfile', String.raw`^ARG VERSION=(V)$`, (v) => `ARG VERSION=${v}`),
   byPattern('deploy/samples/inventorybot-full.yaml', String.raw`^    tag: (V)$`, (v) => `    tag: ${v}`),
 ];

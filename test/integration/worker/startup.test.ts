@@ -13,6 +13,7 @@ import {
   type WorkerProcess,
 } from '../../support/worker-process.ts';
 import { testConfig, uniqueNames } from '../../support/queue-fixture.ts';
+import { PRODUCT_VERSION } from '../../../src/contracts/version.ts';
 
 jest.setTimeout(30_000);
 
@@ -73,7 +74,7 @@ test('serves /healthz, /readyz and /metrics, and writes the JSON log file', asyn
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
   expect(await (await fetch(`${base}/metrics`)).text()).toContain(
-    'inventorybot_worker_info{version="0.1.0",consumer="probes"} 1',
+    `inventorybot_worker_info{version="${PRODUCT_VERSION}",consumer="probes"} 1`,
   );
   const files = readdirSync(join(dir, 'logs'));
   expect(files).toEqual([expect.stringMatching(/^worker-\d{4}-\d{2}-\d{2}\.log$/)]);
