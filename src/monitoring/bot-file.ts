@@ -1,17 +1,26 @@
-// Reads spec.slo and spec.roi of an InventoryBot YAML file (the rest of the spec is not needed, so a
+// Reads spec.slo, spec.roi, spec.resources and spec.scaling of an InventoryBot YAML file (the rest of the spec is not needed, so a
 // partial manifest is fine). The sections take the schema defaults for what they leave out.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../contracts/input-error.ts';
 import { KIND } from '../api/names.ts';
-import { roiSchema, sloSchema, type InventoryBotSpec } from '../api/inventory-bot.ts';
+import {
+  resourcesSchema,
+  roiSchema,
+  scalingSchema,
+  sloSchema,
+  type InventoryBotSpec,
+} from '../api/inventory-bot.ts';
 
 export interface BotSections {
   name?: string;
   namespace?: string;
   slo: InventoryBotSpec['slo'];
   roi: InventoryBotSpec['roi'];
+  /** What the ROI report prices (issue 17): requests per worker, and the replicas the autoscaler keeps. */
+  resources: InventoryBotSpec['resources'];
+  scaling: InventoryBotSpec['scaling'];
 }
 
 /** The first InventoryBot document of a YAML text (or the first document when none says its kind). */
@@ -27,6 +36,8 @@ export function botSectionsFromYaml(text: string): BotSections {
     ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
     slo: parseSection(sloSchema, spec.slo, 'spec.slo'),
     roi: parseSection(roiSchema, spec.roi, 'spec.roi'),
+    resources: parseSection(resourcesSchema, spec.resources, 'spec.resources'),
+    scaling: parseSection(scalingSchema, spec.scaling, 'spec.scaling'),
   };
 }
 

@@ -1,7 +1,12 @@
 // Alerting on the worker's JSON logs (batch_complete / batch_error events), with the thresholds of the
 // Prometheus rules (spec.slo). Pure: lines in, figures and alerts out. `inventorybot alerts` does the I/O.
 import { nextFailureRun } from '../worker/batch-outcome.ts';
-import { BATCH_OUTCOMES, type BatchOutcome } from '../worker/metric-names.ts';
+import {
+  BATCH_OUTCOMES,
+  ITEM_OUTCOMES,
+  type BatchOutcome,
+  type ItemOutcome,
+} from '../worker/metric-names.ts';
 import {
   ALERT_NAMES,
   DEFAULT_SLO,
@@ -27,6 +32,8 @@ export interface BatchLogEvent {
   attempts: number;
   /** Upstream calls retried while handling the batch. */
   retries: number;
+  /** Items by outcome, as inventorybot_items_total counts them (lines from before issue 17 have none). */
+  itemOutcomes?: Partial<Record<ItemOutcome, number>>;
   /** Which log the line came from (file name): consecutive failures are counted per source, like per worker. */
   source: string;
 }
@@ -51,6 +58,13 @@ export function parseBatchEvent(line: string, source = '-'): BatchLogEvent | und
   const time = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
   if (!Number.isFinite(time) || !isOutcome(record.outcome)) return undefined;
   const attempts = finiteOr(record.attempts, 1);
+  const counts = record.item_outcomes;
+  const itemOutcomes =
+    counts !== null && typeof counts === 'object'
+      ? Object.fromEntries(
+          ITEM_OUTCOMES.map((o) => [o, Math.max(0, finiteOr((counts as Record<string, unknown>)[o], 0))]),
+        )
+      : undefined;
   return {
     time,
     event,
@@ -63,6 +77,7 @@ export function parseBatchEvent(line: string, source = '-'): BatchLogEvent | und
     attempts,
     // Older lines without `retries`: count the redeliveries instead.
     retries: Math.max(0, finiteOr(record.retries, attempts - 1)),
+    ...(itemOutcomes ? { itemOutcomes } : {}),
     source,
   };
 }
@@ -82,10 +97,10 @@ export interface LogStats {
   batches: number;
   errorBatches: number;
   items: number;
-  /** Items of batches with an error outcome (a partial batch's dead-lettered items are not in the logs). */
+  /** Failed and dead-lettered items (the Prometheus rule's numerator). */
   errorItems: number;
   retries: number;
-  /** errorItems / items (0..1); batches without items (invalid messages) count one item. */
+  /** errorItems / items (0..1), the Prometheus rule's ratio. */
   errorRate: number;
   /** retries / items (0..1). */
   retryRate: number;
@@ -110,6 +125,25 @@ export function quantile(sorted: readonly number[], q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+/**
+ * Items and error items of one batch event, counted like inventorybot_items_total and the error-rate rule:
+ * failed + dead-lettered (a partial batch's dead-lettered items included) over all items. Lines without
+ * item_outcomes (older workers): the whole batch counts by its outcome, an invalid message as one item.
+ */
+export function itemCounts(e: BatchLogEvent): { items: number; errors: number; applied: number } {
+  if (e.itemOutcomes) {
+    const n = (o: ItemOutcome) => e.itemOutcomes?.[o] ?? 0;
+    return {
+      items: ITEM_OUTCOMES.reduce((sum, o) => sum + n(o), 0),
+      errors: n('failed') + n('dead_lettered'),
+      applied: n('applied'),
+    };
+  }
+  const weight = Math.max(1, e.items);
+  const error = ERROR_OUTCOMES.includes(e.outcome);
+  return { items: weight, errors: error ? weight : 0, applied: error ? 0 : e.items };
+}
+
 export function computeLogStats(events: readonly BatchLogEvent[], window: TimeWindow): LogStats {
   const inWindow = events.filter((e) => e.time >= window.since && e.time < window.until);
   let items = 0;
@@ -118,13 +152,11 @@ export function computeLogStats(events: readonly BatchLogEvent[], window: TimeWi
   let errorBatches = 0;
   const errorCodes: Record<string, number> = {};
   for (const e of inWindow) {
-    const weight = Math.max(1, e.items);
-    items += weight;
+    const counted = itemCounts(e);
+    items += counted.items;
+    errorItems += counted.errors;
     retries += e.retries;
-    if (ERROR_OUTCOMES.includes(e.outcome)) {
-      errorBatches++;
-      errorItems += weight;
-    }
+    if (ERROR_OUTCOMES.includes(e.outcome)) errorBatches++;
     if (e.errorCode) errorCodes[e.errorCode] = (errorCodes[e.errorCode] ?? 0) + 1;
   }
   const durations = inWindow.map((e) => e.duration).sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import { seededRandom } from '../simulator/faults.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 import type { ErrorCode } from '../worker/errors.ts';
 import { formatLogLine } from '../worker/logger.ts';
-import type { BatchOutcome } from '../worker/metric-names.ts';
+import type { BatchOutcome, ItemOutcome } from '../worker/metric-names.ts';
 
 export interface SyntheticLogOptions {
   /** Batch events to generate. */
@@ -131,6 +131,18 @@ export function* syntheticLogLines(input: Partial<SyntheticLogOptions> & { start
       errorCode = 'UNKNOWN_SKU';
     }
     const invalid = outcome === 'invalid';
+    // What the worker counts per item (issue 17): no extra random draws, so seeds keep their sequences.
+    const share = (f: number) => Math.max(1, Math.round(items * f));
+    const itemOutcomes: Partial<Record<ItemOutcome, number>> =
+      outcome === 'success'
+        ? { applied: items }
+        : outcome === 'partial'
+          ? { applied: items - share(0.02), dead_lettered: share(0.02) }
+          : outcome === 'failed'
+            ? { applied: items - share(0.25), failed: share(0.25) }
+            : outcome === 'dead_lettered'
+              ? { dead_lettered: items }
+              : {};
     const fields = {
       batch_id: invalid ? null : `syn-${o.seed}-${String(i).padStart(6, '0')}`,
       warehouse: invalid ? null : `WH-${String(1 + Math.floor(random() * o.warehouses)).padStart(2, '0')}`,
@@ -140,6 +152,7 @@ export function* syntheticLogLines(input: Partial<SyntheticLogOptions> & { start
       ...(errorCode ? { error_code: errorCode } : {}),
       attempts,
       retries,
+      item_outcomes: itemOutcomes,
       stream_id: `${time}-0`,
       ...(errorCode && MESSAGES[errorCode] ? { error: MESSAGES[errorCode] } : {}),
     };

@@ -4,6 +4,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { DEFAULT_SLO, type SloThresholds } from '../monitoring/alert-rules.ts';
+import { BATCH_DURATION_BUCKETS } from '../worker/metric-names.ts';
 import type { RoiResult } from './arithmetic.ts';
 
 export interface Chart {
@@ -56,167 +57,277 @@ const timeAxis = {
   axis: { format: '%H:%M:%S', labelAngle: 0, tickCount: 6 },
 };
 
-/** Builds the four charts of the report. */
-export function roiCharts(result: RoiResult, slo: SloThresholds = DEFAULT_SLO): Chart[] {
-  const timeline = result.measured.timeline.map((p) => ({ ...p, time: new Date(p.time).toISOString() }));
-  const finite = (v: number) => (Number.isFinite(v) ? v : null);
-  const currency = result.assumptions.currency;
+/** Currency axis labels: 0.01, 0.1, 1, 1,000 (d3's SI "~s" shows 0.1 as "100m", read as millions: issue 17). */
+export const CURRENCY_LABEL_EXPR =
+  "datum.value < 1 ? format(datum.value, '.2~r') : format(datum.value, ',.0f')";
 
-  const throughput: TopLevelSpec = {
-    ...base(
-      'Throughput over time',
-      `items applied per second, ${result.measured.replicas.toFixed(1)} worker replica(s); mean ${result.throughputPerSecond.toFixed(1)}/s`,
-    ),
-    data: { values: timeline },
-    mark: { type: 'area', line: { color: PALETTE[0] }, color: '#bfdbfe', interpolate: 'monotone' },
-    encoding: {
-      x: timeAxis,
-      y: { field: 'itemsPerSecond', type: 'quantitative', title: 'items / s' },
+const TOP_BUCKET = BATCH_DURATION_BUCKETS.at(-1) as number;
+
+/** A labelled horizontal threshold: a dashed rule and its text at the right end, in the series colour. */
+function thresholdLayers(rules: Array<{ value: number; label: string; color: string }>) {
+  const data = { values: rules };
+  return [
+    {
+      data,
+      mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2 },
+      encoding: {
+        y: { field: 'value', type: 'quantitative' },
+        color: { field: 'color', type: 'nominal', scale: null },
+      },
     },
-  } as TopLevelSpec;
-
-  const rates = timeline.flatMap((p) => [
-    { time: p.time, series: 'error rate %', value: p.errorRatePercent },
-    { time: p.time, series: 'retry rate %', value: p.retryRatePercent },
-  ]);
-  const rateRules = [
-    { series: 'error rate %', value: slo.errorRatePercent },
-    { series: 'retry rate %', value: slo.retryRatePercent },
+    {
+      data,
+      mark: {
+        type: 'text',
+        align: 'right',
+        baseline: 'bottom',
+        dy: -3,
+        x: WIDTH - 4,
+        fontSize: 12,
+        fontWeight: 'bold',
+      },
+      encoding: {
+        y: { field: 'value', type: 'quantitative' },
+        text: { field: 'label' },
+        color: { field: 'color', type: 'nominal', scale: null },
+      },
+    },
   ];
-  const seriesColor = {
-    field: 'series',
-    type: 'nominal' as const,
-    title: null,
-    scale: { domain: ['error rate %', 'retry rate %'], range: [PALETTE[1], PALETTE[3]] },
-  };
-  const errorRetry: TopLevelSpec = {
-    ...base(
-      'Error and retry rates',
-      `percent of items; dashed: SLO thresholds (error ${slo.errorRatePercent}%, retry ${slo.retryRatePercent}%)`,
-    ),
-    layer: [
-      {
-        data: { values: rates },
-        mark: { type: 'line' },
-        encoding: {
-          x: timeAxis,
-          y: { field: 'value', type: 'quantitative', title: 'percent of items' },
-          color: seriesColor,
-        },
-      },
-      {
-        data: { values: rateRules },
-        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-        encoding: { y: { field: 'value', type: 'quantitative' }, color: seriesColor },
-      },
-    ],
-  } as TopLevelSpec;
+}
 
-  const latencies = timeline.flatMap((p) =>
-    (['p50', 'p95', 'p99'] as const).map((q) => ({ time: p.time, series: q, value: finite(p[q]) })),
-  );
-  const latencyRules = [{ value: slo.batchP95Seconds }, { value: slo.batchP99Seconds }];
-  const latency: TopLevelSpec = {
-    ...base(
-      'Batch duration percentiles',
-      `seconds from pick-up to acknowledge; dashed: SLOs (p95 ${slo.batchP95Seconds} s, p99 ${slo.batchP99Seconds} s)`,
-    ),
-    layer: [
-      {
-        data: { values: latencies },
-        mark: { type: 'line' },
-        encoding: {
-          x: timeAxis,
-          y: { field: 'value', type: 'quantitative', title: 'seconds' },
-          color: {
-            field: 'series',
-            type: 'nominal',
-            title: null,
-            scale: { domain: ['p50', 'p95', 'p99'], range: [PALETTE[2], PALETTE[0], PALETTE[1]] },
+export interface ChartOptions {
+  /** The bot's thresholds (spec.slo); defaults otherwise. */
+  slo?: SloThresholds;
+  /** Items/s the upstream allows (spec.upstream rateLimitPerSecond), drawn on the throughput chart. */
+  rateLimit?: number;
+}
+
+/** Builds the four charts of the report. */
+export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[] {
+  const slo = options.slo ?? DEFAULT_SLO;
+  const measured = result.measured;
+  const timeline = (measured?.timeline ?? []).map((p) => ({ ...p, time: new Date(p.time).toISOString() }));
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  const currency = result.inputs.currency;
+  const charts: Chart[] = [];
+
+  if (measured) {
+    // Unsmoothed: each interval's rate as a point on a straight-segment line, so plateaus such as a rate
+    // limit stay flat and visible (issue 17).
+    const throughput: TopLevelSpec = {
+      ...base(
+        'Throughput over time',
+        `items applied per second: dots per interval, thick line their 5-interval mean; ${measured.replicas.toFixed(1)} worker replica(s), mean ${result.throughputPerSecond.toFixed(1)}/s`,
+      ),
+      layer: [
+        {
+          data: { values: timeline },
+          mark: {
+            type: 'line',
+            color: '#93c5fd',
+            strokeWidth: 1.5,
+            point: { size: 28, filled: true, color: PALETTE[0] },
+          },
+          encoding: {
+            x: timeAxis,
+            y: { field: 'itemsPerSecond', type: 'quantitative', title: 'items / s', scale: { zero: true } },
           },
         },
-      },
-      {
-        data: { values: latencyRules },
-        mark: { type: 'rule', strokeDash: [6, 4], color: '#6b7280', strokeWidth: 1.5 },
-        encoding: { y: { field: 'value', type: 'quantitative' } },
-      },
-    ],
-  } as TopLevelSpec;
+        {
+          // Items are counted when a batch is acknowledged, so single intervals jump; a centred 5-interval mean
+          // shows the level (a rate limit as a plateau).
+          data: { values: timeline },
+          transform: [{ window: [{ op: 'mean', field: 'itemsPerSecond', as: 'mean' }], frame: [-2, 2] }],
+          mark: { type: 'line', color: PALETTE[0], strokeWidth: 3 },
+          encoding: { x: timeAxis, y: { field: 'mean', type: 'quantitative' } },
+        },
+        ...(options.rateLimit === undefined
+          ? []
+          : thresholdLayers([
+              {
+                value: options.rateLimit,
+                label: `rate limit ${options.rateLimit}/s`,
+                color: PALETTE[1] as string,
+              },
+            ])),
+      ],
+    } as TopLevelSpec;
+    charts.push({ name: 'throughput', title: 'Throughput over time', spec: throughput });
+
+    const rates = timeline.flatMap((p) => [
+      { time: p.time, series: 'error rate %', value: p.errorRatePercent },
+      { time: p.time, series: 'retry rate %', value: p.retryRatePercent },
+    ]);
+    const errorRetry: TopLevelSpec = {
+      ...base('Error and retry rates', 'percent of items per interval; dashed: SLO thresholds'),
+      layer: [
+        {
+          data: { values: rates },
+          mark: { type: 'line', point: { size: 20, filled: true } },
+          encoding: {
+            x: timeAxis,
+            y: { field: 'value', type: 'quantitative', title: 'percent of items' },
+            color: {
+              field: 'series',
+              type: 'nominal',
+              title: null,
+              scale: { domain: ['error rate %', 'retry rate %'], range: [PALETTE[1], PALETTE[3]] },
+            },
+          },
+        },
+        ...thresholdLayers([
+          {
+            value: slo.errorRatePercent,
+            label: `error SLO ${slo.errorRatePercent}%`,
+            color: PALETTE[1] as string,
+          },
+          {
+            value: slo.retryRatePercent,
+            label: `retry SLO ${slo.retryRatePercent}%`,
+            color: PALETTE[3] as string,
+          },
+        ]),
+      ],
+    } as TopLevelSpec;
+    charts.push({ name: 'error-retry-rates', title: 'Error and retry rates', spec: errorRetry });
+
+    // Log scale: the SLO lines (0.3 s, 0.5 s) and slow outliers both stay readable. Percentiles that land in
+    // the histogram's open top bucket read as its bound: they are drawn as hollow points and the bound as a
+    // line, and the raw durations (from logs) as grey dots, so nothing is silently flattened.
+    const latencies = timeline.flatMap((p) =>
+      (['p50', 'p95', 'p99'] as const).map((q) => ({
+        time: p.time,
+        series: q,
+        value: finite(p[q]) === null || (p[q] as number) <= 0 ? null : p[q],
+        capped: p[q] >= TOP_BUCKET,
+      })),
+    );
+    const samples = (measured.samples ?? [])
+      .filter((s) => s.seconds > 0)
+      .map((s) => ({ time: new Date(s.time).toISOString(), seconds: s.seconds }));
+    const values = [
+      ...latencies.map((l) => l.value ?? Number.NaN),
+      ...samples.map((s) => s.seconds),
+      slo.batchP95Seconds,
+      slo.batchP99Seconds,
+    ].filter((v) => Number.isFinite(v) && v > 0);
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const domain = [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi * 1.2))];
+    const latency: TopLevelSpec = {
+      ...base('Batch duration percentiles', [
+        `seconds from pick-up to acknowledge (log scale); dashed: SLOs${samples.length > 0 ? '; grey dots: every batch (logs)' : ''}`,
+        `hollow points: percentile in the histogram's top bucket (> ${TOP_BUCKET} s), shown at its bound`,
+      ]),
+      layer: [
+        ...(samples.length > 0
+          ? [
+              {
+                data: { values: samples },
+                mark: { type: 'point', filled: true, size: 10, color: '#9ca3af', opacity: 0.6 },
+                encoding: {
+                  x: timeAxis,
+                  y: { field: 'seconds', type: 'quantitative' },
+                },
+              },
+            ]
+          : []),
+        {
+          data: { values: latencies },
+          mark: { type: 'line', point: { size: 24 } },
+          encoding: {
+            x: timeAxis,
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'seconds (log)',
+              scale: { type: 'log', domain },
+              axis: { labelExpr: "format(datum.value, '~g')" },
+            },
+            color: {
+              field: 'series',
+              type: 'nominal',
+              title: null,
+              scale: { domain: ['p50', 'p95', 'p99'], range: [PALETTE[2], PALETTE[0], PALETTE[1]] },
+            },
+          },
+        },
+        {
+          data: { values: latencies.filter((l) => l.capped && l.value !== null) },
+          mark: { type: 'point', filled: false, size: 90, strokeWidth: 2, color: '#111827' },
+          encoding: { x: timeAxis, y: { field: 'value', type: 'quantitative' } },
+        },
+        ...thresholdLayers([
+          {
+            value: slo.batchP95Seconds,
+            label: `p95 SLO ${slo.batchP95Seconds} s`,
+            color: PALETTE[0] as string,
+          },
+          {
+            value: slo.batchP99Seconds,
+            label: `p99 SLO ${slo.batchP99Seconds} s`,
+            color: PALETTE[1] as string,
+          },
+          ...(hi >= TOP_BUCKET
+            ? [{ value: TOP_BUCKET, label: `top histogram bucket ${TOP_BUCKET} s`, color: '#6b7280' }]
+            : []),
+        ]),
+      ],
+    } as TopLevelSpec;
+    charts.push({ name: 'latency', title: 'Batch duration percentiles', spec: latency });
+  }
 
   const volumeLabel = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
-  const SERIES = ['net savings', 'compute cost'];
-  const money = result.projections.flatMap((p) => {
-    const volume = `${volumeLabel(p.itemsPerDay)}/day, ${p.replicas} replica${p.replicas === 1 ? '' : 's'}`;
+  const SERIES = ['net savings', 'cost (requests × hours)'];
+  const rows = [result.current, ...result.projections];
+  const money = rows.flatMap((p, i) => {
+    const volume = `${volumeLabel(Math.round(p.itemsPerDay))}/day${i === 0 ? ' (now)' : ''}, ${p.workerReplicas % 1 === 0 ? p.workerReplicas : p.workerReplicas.toFixed(1)} worker${p.workerReplicas === 1 ? '' : 's'}`;
     return [
-      {
-        volume,
-        series: 'net savings',
-        value: p.netSavingsPerDay,
-        label: fmtMoney(p.netSavingsPerDay, currency),
-      },
-      {
-        volume,
-        series: 'compute cost',
-        value: p.computeCostPerDay,
-        label: fmtMoney(p.computeCostPerDay, currency),
-      },
+      { volume, series: SERIES[0], value: p.netSavings, label: fmtMoney(p.netSavings, currency) },
+      { volume, series: SERIES[1], value: p.cost.total, label: fmtMoney(p.cost.total, currency) },
     ];
   });
   const volumes = [...new Set(money.map((m) => m.volume))];
-  const x = {
-    field: 'volume',
-    type: 'ordinal' as const,
-    sort: volumes,
-    title: 'items per day, replicas needed',
-    axis: { labelAngle: 0 },
-    scale: { padding: 0.6 },
-  };
-  const y = {
-    field: 'value',
-    type: 'quantitative' as const,
-    scale: { type: 'log' as const },
-    title: `${currency} per day (log scale)`,
-    axis: { format: '~s' },
-  };
-  const color = {
-    field: 'series',
-    type: 'nominal' as const,
-    title: null,
-    sort: SERIES,
-    scale: { domain: SERIES, range: [PALETTE[2], '#f59e0b'] },
-  };
-  const positive = money.filter((m) => m.value > 0);
   const cost: TopLevelSpec = {
     ...base(`Cost and savings per day against volume (${currency})`, [
-      `net savings = labor value (${fmtMoney(result.laborValuePerItem, currency)}/item) − compute cost (${fmtMoney(result.costPerItem, currency)}/item)`,
-      `replicas needed at the measured ${result.throughputPerReplica.toFixed(1)} items/s per replica`,
+      `labor ${fmtMoney(result.laborValuePerItem, currency)}/item; cost = workers + operator + Redis requests × 24 h`,
+      'net savings = labor value − cost; log scale',
     ]),
-    data: { values: positive },
-    encoding: { x, y, color },
+    data: { values: money.filter((m) => m.value > 0) },
+    encoding: {
+      x: {
+        field: 'volume',
+        type: 'ordinal',
+        sort: volumes,
+        title: 'items per day, worker replicas needed',
+        axis: { labelAngle: 0, labelFontSize: 11 },
+        scale: { padding: 0.4 },
+      },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        scale: { type: 'log' },
+        title: `${currency} per day (log scale)`,
+        axis: { labelExpr: CURRENCY_LABEL_EXPR },
+      },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: SERIES,
+        scale: { domain: SERIES, range: [PALETTE[2], '#f59e0b'] },
+      },
+    },
     layer: [
+      { mark: { type: 'line', point: { size: 70, filled: true } } },
       {
-        mark: { type: 'line', point: { size: 70, filled: true } },
-      },
-      {
-        transform: [{ filter: "datum.series === 'net savings'" }],
-        mark: { type: 'text', dy: -14, fontSize: 12, fontWeight: 'bold' },
-        encoding: { text: { field: 'label' } },
-      },
-      {
-        transform: [{ filter: "datum.series === 'compute cost'" }],
         mark: { type: 'text', dy: -14, fontSize: 12, fontWeight: 'bold' },
         encoding: { text: { field: 'label' } },
       },
     ],
   } as TopLevelSpec;
-
-  return [
-    { name: 'throughput', title: 'Throughput over time', spec: throughput },
-    { name: 'error-retry-rates', title: 'Error and retry rates', spec: errorRetry },
-    { name: 'latency', title: 'Batch duration percentiles', spec: latency },
-    { name: 'cost-savings', title: 'Cost and savings against volume', spec: cost },
-  ];
+  charts.push({ name: 'cost-savings', title: 'Cost and savings against volume', spec: cost });
+  return charts;
 }
 
 export function fmtMoney(value: number, currency: string): string {

@@ -2,7 +2,7 @@
 // query API, or the workers' JSON logs. Each returns MeasuredFigures (src/roi/arithmetic.ts).
 import { histogramQuantile, parseMetrics, sumOf, type Sample } from '../cli/prom-text.ts';
 import { PROCESS_METRICS } from '../monitoring/dashboard.ts';
-import { ERROR_OUTCOMES, quantile, type BatchLogEvent } from '../monitoring/log-alerts.ts';
+import { ERROR_OUTCOMES, itemCounts, quantile, type BatchLogEvent } from '../monitoring/log-alerts.ts';
 import { METRICS } from '../worker/metric-names.ts';
 import type { MeasuredFigures, TimelinePoint } from './arithmetic.ts';
 
@@ -115,6 +115,7 @@ export function figuresFromSnapshots(
   }
   return {
     source: options.source,
+    start: last.time - periodSeconds * 1000,
     periodSeconds,
     itemsProcessed: totals.applied,
     itemsFailed: totals.failedItems,
@@ -131,7 +132,14 @@ export function figuresFromSnapshots(
 /** Scrapes the workers' /metrics every `intervalMs` for `durationMs` (at least twice). */
 export async function sampleWorkerMetrics(
   urls: readonly string[],
-  options: { durationMs: number; intervalMs: number; fetchImpl?: typeof fetch; until?: () => boolean },
+  options: {
+    durationMs: number;
+    intervalMs: number;
+    fetchImpl?: typeof fetch;
+    until?: () => boolean;
+    /** Called after each snapshot with how many there are. */
+    onSnapshot?: (count: number) => void;
+  },
 ): Promise<MetricsSnapshot[]> {
   const fetchImpl = options.fetchImpl ?? fetch;
   const take = async () => {
@@ -142,9 +150,12 @@ export async function sampleWorkerMetrics(
         return { worker: url, text: await response.text() };
       }),
     );
-    return snapshotFromTexts(texts, Date.now());
+    const snapshot = snapshotFromTexts(texts, Date.now());
+    options.onSnapshot?.(snapshots.length + 1);
+    return snapshot;
   };
-  const snapshots = [await take()];
+  const snapshots: MetricsSnapshot[] = [];
+  snapshots.push(await take());
   const deadline = Date.now() + options.durationMs;
   while (Date.now() < deadline && !(options.until?.() ?? false)) {
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs, Math.max(1, deadline - Date.now()))));
@@ -218,6 +229,7 @@ export function prometheusQueries(selector: string, rangeSeconds: number, stepSe
       p50: q(0.5, W),
       p95: q(0.95, W),
       p99: q(0.99, W),
+      replicas: `count(${s('up')} == 1)`,
     },
   };
 }
@@ -268,9 +280,11 @@ export async function figuresFromPrometheus(
       p50: p.p50 ?? Number.NaN,
       p95: p.p95 ?? Number.NaN,
       p99: p.p99 ?? Number.NaN,
+      ...(p.replicas === undefined ? {} : { replicas: p.replicas }),
     }));
   return {
     source: `Prometheus ${base} {${selector}}`,
+    start: range.start * 1000,
     periodSeconds: seconds,
     itemsProcessed: zeroIfNaN(v.itemsProcessed),
     itemsFailed: zeroIfNaN(v.itemsFailed),
@@ -289,7 +303,7 @@ export async function figuresFromPrometheus(
 
 /**
  * Figures from batch events. Logs carry no CPU figure: pass the CPU seconds per item measured elsewhere.
- * Items of acknowledged batches count as processed (a partial batch's dead-lettered items are not logged).
+ * Items count by their logged outcomes, as the metrics count them (itemCounts).
  */
 export function figuresFromLogs(
   events: readonly BatchLogEvent[],
@@ -303,8 +317,8 @@ export function figuresFromLogs(
   const sum = (list: readonly BatchLogEvent[], f: (e: BatchLogEvent) => number) =>
     list.reduce((acc, e) => acc + f(e), 0);
   const isError = (e: BatchLogEvent) => ERROR_OUTCOMES.includes(e.outcome);
-  const processed = (list: readonly BatchLogEvent[]) => sum(list, (e) => (isError(e) ? 0 : e.items));
-  const failed = (list: readonly BatchLogEvent[]) => sum(list, (e) => (isError(e) ? e.items : 0));
+  const processed = (list: readonly BatchLogEvent[]) => sum(list, (e) => itemCounts(e).applied);
+  const failed = (list: readonly BatchLogEvent[]) => sum(list, (e) => itemCounts(e).errors);
   const latency = (list: readonly BatchLogEvent[]) => {
     const d = list.map((e) => e.duration).sort((a, b) => a - b);
     return { p50: quantile(d, 0.5), p95: quantile(d, 0.95), p99: quantile(d, 0.99) };
@@ -332,6 +346,7 @@ export function figuresFromLogs(
   const retries = sum(sorted, (e) => e.retries);
   return {
     source: options.source,
+    start: first,
     periodSeconds,
     itemsProcessed: items,
     itemsFailed: failed(sorted),
@@ -342,5 +357,11 @@ export function figuresFromLogs(
     replicas: options.replicas ?? new Set(sorted.map((e) => e.source)).size,
     latency: latency(sorted),
     timeline,
+    samples: rawSamples(sorted),
   };
+}
+
+/** Each batch's duration at its end time: the raw samples behind the percentiles. */
+export function rawSamples(events: readonly BatchLogEvent[]): Array<{ time: number; seconds: number }> {
+  return events.map((e) => ({ time: e.time, seconds: e.duration }));
 }

@@ -2,7 +2,7 @@
 // them with the charts' SVG and PNG files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Projection, RoiResult } from './arithmetic.ts';
+import { DAYS_PER_MONTH, type DayFigures, type RoiResult } from './arithmetic.ts';
 import { fmtMoney, type RenderedChart } from './charts.ts';
 
 type Table = { headers: string[]; rows: string[][]; align?: Array<'left' | 'right'> };
@@ -30,26 +30,41 @@ const days = (n: number) =>
         : `${dec(n, 1)} day${dec(n, 1) === '1' ? '' : 's'}`;
 const volume = (n: number) => (n >= 1e6 ? `${dec(n / 1e6, 2)}M` : n >= 1e3 ? `${dec(n / 1e3, 1)}k` : int(n));
 
+/** Payback as months (and days under two months), "never" when there is no net saving. */
+const payback = (p: DayFigures) =>
+  !Number.isFinite(p.paybackDays)
+    ? 'never'
+    : p.paybackMonths >= 2
+      ? `${dec(p.paybackMonths, 1)} months`
+      : `${days(p.paybackDays)} (${dec(p.paybackMonths, 2)} months)`;
+
 /** The report's sections, shared by the Markdown and the HTML rendering. */
 export function reportSections(r: RoiResult): Section[] {
   const m = r.measured;
-  const a = r.assumptions;
-  const c = a.currency;
+  const i = r.inputs;
+  const w = r.workload;
+  const c = i.currency;
   const money = (n: number) => fmtMoney(n, c);
-  const projectionRow = (label: string, p: Projection) => [
+  const pod = (f: { cpuCores: number; memoryGiB: number }) =>
+    `${dec(f.cpuCores * 1000, 0)}m CPU, ${dec(f.memoryGiB * 1024, 0)} MiB`;
+  const row = (label: string, p: DayFigures) => [
     label,
-    Number.isFinite(p.replicas) ? String(p.replicas) : '-',
+    dec(p.workerReplicas, 1),
     int(p.cpuSecondsPerDay),
-    money(p.computeCostPerDay),
-    dec(p.laborHoursSavedPerDay, 1),
-    money(p.laborValuePerDay),
-    money(p.netSavingsPerDay),
-    days(p.paybackDays),
+    money(p.cost.total),
+    dec(p.laborHoursSaved, 1),
+    money(p.laborValue),
+    money(p.netSavings),
+    payback(p),
   ];
-  return [
-    {
+  const sections: Section[] = [];
+  if (m) {
+    sections.push({
       title: 'Measured',
-      text: `Source: ${m.source}. Period: ${dec(m.periodSeconds, 1)} s with ${dec(m.replicas, 1)} worker replica(s).`,
+      text:
+        `Source: ${m.source}. Window: ${new Date(m.start).toISOString()} to ` +
+        `${new Date(m.start + m.periodSeconds * 1000).toISOString()} (${dec(m.periodSeconds, 1)} s), ` +
+        `${dec(m.replicas, 1)} worker replica(s) on average.`,
       table: {
         headers: ['figure', 'value'],
         align: ['left', 'right'],
@@ -58,69 +73,113 @@ export function reportSections(r: RoiResult): Section[] {
           ['items failed or dead-lettered', int(m.itemsFailed)],
           ['batches (with an error outcome)', `${int(m.batches)} (${int(m.failedBatches)})`],
           ['retries (per processed item)', `${int(m.retries)} (${pct(r.retryOverhead)})`],
-          [
-            'throughput',
-            `${dec(r.throughputPerSecond, 1)} items/s (${dec(r.throughputPerReplica, 1)} per replica)`,
-          ],
+          ['throughput over the window', `${dec(r.throughputPerSecond, 2)} items/s`],
           ['CPU seconds used', dec(m.cpuSeconds, 3)],
-          ['CPU seconds per upstream call', sig(r.cpuSecondsPerCall)],
-          ['CPU seconds per item (retry overhead included)', sig(r.cpuSecondsPerItem)],
           [
             'batch duration p50 / p95 / p99',
             `${secs(m.latency.p50)} / ${secs(m.latency.p95)} / ${secs(m.latency.p99)}`,
           ],
         ],
       },
-    },
+    });
+  }
+  sections.push(
     {
-      title: 'Assumptions',
-      text: "From the flags or the InventoryBot's spec.roi; defaults from the schema.",
+      title: 'Workload the model runs on',
       table: {
-        headers: ['assumption', 'value'],
-        align: ['left', 'right'],
+        headers: ['figure', 'value', 'basis'],
+        align: ['left', 'right', 'left'],
         rows: [
-          ['labor minutes saved per item', dec(a.laborMinutesPerItem, 2)],
-          ['labor cost per hour', money(a.laborCostPerHour)],
-          ['price of one CPU second', money(a.cpuSecondPrice)],
-          ['setup cost', money(a.setupCost)],
+          ['items (transactions) per day', int(w.itemsPerDay), w.volumeBasis],
+          [
+            'CPU seconds per item',
+            sig(w.cpuSecondsPerItem),
+            m ? 'measured: CPU used ÷ items processed (retries and failed attempts included)' : 'given',
+          ],
+          [
+            'items/s one worker replica sustains',
+            Number.isFinite(w.replicaThroughput) ? dec(w.replicaThroughput, 2) : 'unknown',
+            w.replicaThroughputBasis,
+          ],
         ],
       },
     },
     {
-      title: 'Per item and for this run',
+      title: 'Assumptions',
+      text: "Every input of the model: flags, the InventoryBot's spec (--bot), or the defaults shown.",
       table: {
-        headers: ['', 'per item', 'this run'],
+        headers: ['assumption', 'value'],
+        align: ['left', 'right'],
+        rows: [
+          ['labor minutes saved per item', dec(i.laborMinutesPerItem, 5)],
+          ['labor cost per hour', money(i.laborCostPerHour)],
+          ['setup cost (paid back)', money(i.setupCost)],
+          [
+            'price of a requested CPU core-hour',
+            `${money(i.cpuSecondPrice * 3600)} (${money(i.cpuSecondPrice)}/CPU-s)`,
+          ],
+          ['price of a requested GiB-hour of memory', money(i.memoryGiBHourPrice)],
+          ['worker requests per replica', pod(i.worker)],
+          ['worker replicas at least (minReplicas)', String(i.minReplicas)],
+          ['autoscaler CPU target (share of requests)', pct(i.targetCpuUtilization)],
+          ['operator', `${i.operator.replicas} × ${pod(i.operator)}`],
+          [
+            'Redis',
+            `${i.redis.replicas} × ${pod(i.redis)}${i.redis.monthlyCost > 0 ? ` + ${money(i.redis.monthlyCost)}/month` : ''}`,
+          ],
+          ['hours billed per day, days per month', `24, ${dec(DAYS_PER_MONTH, 4)}`],
+        ],
+      },
+    },
+    {
+      title: 'Per day at the current volume',
+      table: {
+        headers: ['', 'per day', 'per item'],
         align: ['left', 'right', 'right'],
         rows: [
-          ['compute cost', money(r.costPerItem), money(r.run.computeCost)],
           [
-            'labor saved',
-            `${dec(a.laborMinutesPerItem, 2)} min = ${money(r.laborValuePerItem)}`,
-            `${dec(r.run.laborMinutesSaved, 0)} min = ${money(r.run.laborValue)}`,
+            `workers (${dec(r.current.workerReplicas, 1)} replica(s) × 24 h × requests)`,
+            money(r.current.cost.workers),
+            money(r.current.cost.workers / r.current.itemsPerDay),
           ],
-          ['net savings', money(r.netSavingsPerItem), money(r.run.netSavings)],
+          [
+            'operator',
+            money(r.current.cost.operator),
+            money(r.current.cost.operator / r.current.itemsPerDay),
+          ],
+          ['Redis', money(r.current.cost.redis), money(r.current.cost.redis / r.current.itemsPerDay)],
+          ['total cost', money(r.current.cost.total), money(r.costPerItem)],
+          [
+            `labor saved (${dec(r.current.laborHoursSaved, 2)} h)`,
+            money(r.current.laborValue),
+            money(r.laborValuePerItem),
+          ],
+          ['net savings', money(r.current.netSavings), money(r.current.netSavings / r.current.itemsPerDay)],
         ],
       },
     },
     {
       title: 'Payback',
       text:
-        `The setup cost of ${money(a.setupCost)} is paid back after ${Number.isFinite(r.paybackItems) ? int(Math.ceil(r.paybackItems)) : 'no number of'} items: ` +
-        `${days(r.measuredDaily.paybackDays)} at the measured rate (${volume(r.measuredDaily.itemsPerDay)} items/day), ` +
-        r.projections.map((p) => `${days(p.paybackDays)} at ${volume(p.itemsPerDay)}/day`).join(', ') +
-        '.',
+        `The setup cost of ${money(i.setupCost)} is paid back in ${payback(r.current)} at ` +
+        `${volume(r.current.itemsPerDay)} items/day; ` +
+        r.projections.map((p) => `${payback(p)} at ${volume(p.itemsPerDay)}/day`).join(', ') +
+        '.' +
+        (r.run
+          ? ` The measured run itself saved ${dec(r.run.laborMinutesSaved, 0)} labor minutes (${money(r.run.laborValue)}).`
+          : ''),
     },
     {
       title: 'Projections',
       text:
-        'Replicas needed at the measured per-replica throughput (the measurement load may not have saturated the ' +
-        'workers, which makes this conservative). Compute cost counts the CPU the items use, not idle capacity.',
+        'Worker replicas needed = max(minReplicas, ⌈items/s ÷ items/s per replica⌉, ⌈items/s × CPU-s per item ÷ ' +
+        '(CPU request × autoscaler target)⌉); each is paid for 24 h a day, with the operator and Redis.',
       table: {
         headers: [
           'items/day',
-          'replicas',
-          'CPU s/day',
-          'compute cost/day',
+          'worker replicas',
+          'CPU s/day used',
+          'cost/day',
           'labor hours saved/day',
           'labor value/day',
           'net savings/day',
@@ -128,21 +187,22 @@ export function reportSections(r: RoiResult): Section[] {
         ],
         align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         rows: [
-          projectionRow(`${volume(r.measuredDaily.itemsPerDay)} (measured rate)`, r.measuredDaily),
-          ...r.projections.map((p) => projectionRow(volume(p.itemsPerDay), p)),
+          row(`${volume(r.current.itemsPerDay)} (current)`, r.current),
+          ...r.projections.map((p) => row(volume(p.itemsPerDay), p)),
         ],
       },
     },
     {
       title: 'Method',
       text:
-        'cost per item = CPU seconds used ÷ items processed × CPU-second price; the CPU of retried calls and of ' +
-        'failed batches is in the numerator, so retry overhead is included (per call × (1 + retries per item)). ' +
-        'Labor value per item = labor minutes per item ÷ 60 × labor cost per hour. Net savings = labor value − ' +
-        'compute cost. Payback = setup cost ÷ net savings per day. Replicas = ⌈items per day ÷ 86400 ÷ items/s ' +
-        'per replica⌉.',
+        'Cost is what you pay for, not what the items consume: requested CPU × core-hour price + requested memory ' +
+        '× GiB-hour price, × replicas × 24 h, for the workers, the operator and Redis (+ a managed Redis price). ' +
+        'The CPU the items use (retries included) decides the replicas needed, within the requests. Labor value = ' +
+        'items × labor minutes ÷ 60 × labor cost per hour. Net savings = labor value − cost. Payback = setup cost ÷ ' +
+        `net savings per day; months of ${dec(DAYS_PER_MONTH, 4)} days.`,
     },
-  ];
+  );
+  return sections;
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|');

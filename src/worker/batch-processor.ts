@@ -39,6 +39,8 @@ export class BatchProcessor {
   readonly #o: ProcessorOptions;
   readonly #d: ProcessorDeps;
   #failureRun = 0;
+  /** Item outcomes of the batches in flight, by stream entry id, until their log line is written. */
+  readonly #itemCounts = new Map<string, Partial<Record<ItemOutcome, number>>>();
 
   constructor(options: ProcessorOptions, deps: ProcessorDeps) {
     this.#o = options;
@@ -86,8 +88,7 @@ export class BatchProcessor {
         : this.#applyItem(batch, i, keys[i] as string),
     );
     const summary = summarizeBatch(results);
-    for (const r of results)
-      this.#d.metrics.items.inc({ outcome: itemOutcome(r, summary.outcome === 'failed') });
+    for (const r of results) this.#countItems(entry.id, itemOutcome(r, summary.outcome === 'failed'), 1);
     if (summary.outcome === 'failed') {
       const first = results.find((r) => r.kind === 'transient');
       return {
@@ -155,6 +156,16 @@ export class BatchProcessor {
       batchDeadLetter(entry.fields, batch, code, reason, ctx),
     ]);
     this.#d.metrics.deadLetters.inc({ error_code: code });
+    // Its items are dead-lettered too: counted like a partial batch's, so error rates include them (#17).
+    if (batch) this.#countItems(entry.id, 'dead_lettered', batch.items.length);
+  }
+
+  /** Item outcomes go to the metric and to the batch's log line alike, so log alerts count what Prometheus does. */
+  #countItems(entryId: string, outcome: ItemOutcome, n: number): void {
+    this.#d.metrics.items.inc({ outcome }, n);
+    const counts = this.#itemCounts.get(entryId) ?? {};
+    counts[outcome] = (counts[outcome] ?? 0) + n;
+    this.#itemCounts.set(entryId, counts);
   }
 
   #record(entry: StreamEntry, report: Report, seconds: number): void {
@@ -176,9 +187,11 @@ export class BatchProcessor {
       ...(report.errorCode ? { error_code: report.errorCode } : {}),
       attempts: entry.deliveries,
       retries: report.retries ?? 0,
+      item_outcomes: this.#itemCounts.get(entry.id) ?? {},
       stream_id: entry.id,
       ...(report.error ? { error: report.error } : {}),
     };
+    this.#itemCounts.delete(entry.id);
     if (report.outcome === 'success' || report.outcome === 'partial') logger.info('batch_complete', fields);
     else logger.warn('batch_error', fields);
   }

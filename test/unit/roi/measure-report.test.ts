@@ -105,8 +105,9 @@ describe('measured figures from worker /metrics snapshots', () => {
     // 15 batches in the first interval: 14 <= 0.1 s, 1 in (0.1, 0.5]: p50 = 0.1 × 7.5/14.
     expect(f.timeline[0]?.p50).toBeCloseTo((0.1 * 7.5) / 14, 12);
     const r = computeRoi(f);
-    expect(r.throughputPerReplica).toBe(50);
-    expect(r.cpuSecondsPerItem).toBeCloseTo(4 / 2000, 15);
+    // Both intervals applied items: 2000 items in 20 s on 2 replicas = 50 per replica.
+    expect(r.workload.replicaThroughput).toBe(50);
+    expect(r.workload.cpuSecondsPerItem).toBeCloseTo(4 / 2000, 15);
   });
 
   it('with a single snapshot, counts everything since the workers started', () => {
@@ -122,14 +123,19 @@ describe('measured figures from worker /metrics snapshots', () => {
 });
 
 describe('measured figures from logs', () => {
-  it('counts acknowledged items as processed and uses the given CPU per item', () => {
+  it('counts applied items as processed, by their logged outcomes, and uses the given CPU per item', () => {
     const start = new Date('2026-01-01T00:00:00Z');
     const events = [...syntheticLogLines({ start, seed: 2, count: 500, errorRate: 0.1 })]
       .map((l) => parseBatchEvent(l, 'w.log'))
       .filter((e): e is BatchLogEvent => e !== undefined);
     const ok = events.filter((e) => e.outcome === 'success' || e.outcome === 'partial');
     const f = figuresFromLogs(events, { cpuSecondsPerItem: 0.001, source: 'logs' });
-    expect(f.itemsProcessed).toBe(ok.reduce((s, e) => s + e.items, 0));
+    // Applied items as logged: a failed batch's applied items count, a partial batch's dead-lettered do not.
+    const applied = events.reduce((s, e) => s + (e.itemOutcomes?.applied ?? 0), 0);
+    expect(f.itemsProcessed).toBe(applied);
+    expect(f.itemsFailed).toBe(
+      events.reduce((s, e) => s + (e.itemOutcomes?.failed ?? 0) + (e.itemOutcomes?.dead_lettered ?? 0), 0),
+    );
     expect(f.batches).toBe(500);
     expect(f.failedBatches).toBe(500 - ok.length);
     expect(f.cpuSeconds).toBeCloseTo(0.001 * f.itemsProcessed, 9);
@@ -180,14 +186,29 @@ describe('report rendering', () => {
     const charts = await renderCharts(roiCharts(result));
     const md = renderMarkdown(result, charts, new Date(0));
     expect(md).toContain('| items processed (applied upstream) | 2,468 |');
-    expect(md).toContain('| 1M | 1 |');
-    expect(md).toMatch(/paid back after 10,001 items/);
+    expect(md).toContain('Window: 1970-01-01T00:00:00.000Z to 1970-01-01T00:00:20.000Z (20 s)');
+    expect(md).toContain(
+      "| items (transactions) per day | 10,000 | the plans' 10k/day baseline: the 20 s window",
+    );
+    expect(md).toContain('| setup cost (paid back) | 10,000 USD |');
+    expect(md).toContain('| price of a requested CPU core-hour | 0.045 USD (0.0000125 USD/CPU-s) |');
+    expect(md).toContain('| operator | 2 × 50m CPU, 96 MiB |');
+    // 10k/day × 2 min at 30/h = 10,000/day against 0.3915/day of requests: 1 day.
+    expect(md).toContain('| total cost | 0.392 USD |');
+    expect(md).toMatch(/paid back in 1 day \(0\.03 months\) at 10k items\/day/);
     expect(md).toContain('![Throughput over time](charts/throughput.png)');
     const html = renderHtml(result, charts, new Date(0));
     expect(html).toContain('<td class="right">2,468</td>');
     expect((html.match(/<svg/g) ?? []).length).toBe(4);
     // Self-contained: nothing loaded from elsewhere.
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+  });
+
+  it('labels the currency axis with plain amounts, not SI prefixes (0.1, not 100m)', async () => {
+    const [cost] = await renderCharts(roiCharts(result).filter((c) => c.name === 'cost-savings'));
+    const labels = [...(cost?.svg ?? '').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(expect.arrayContaining(['0.1', '1', '10', '100', '1,000']));
+    expect(labels.filter((l) => /^[\d.]+[mkMµ]$/.test(l ?? ''))).toEqual([]);
   });
 
   it('renders four charts to SVG and PNG', async () => {
