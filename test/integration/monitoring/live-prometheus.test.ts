@@ -1,20 +1,14 @@
 // A real Prometheus (Debian's /usr/bin/prometheus, 127.0.0.1, a free port, a temp dir, 1 s scrapes) scrapes
 // a real worker process and the simulator under a short, bounded load, with the generated rules file
 // loaded. Every dashboard query and every alert expression must parse, and return data (none is a typo).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { stringify } from 'yaml';
 import { alertDefinitions } from '../../../src/monitoring/alert-rules.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
 import { buildDashboard, dashboardQueries, KUBE_STATE_METRICS } from '../../../src/monitoring/dashboard.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
 import type { RedisClient } from '../../../src/worker/redis-connection.ts';
-import { freePort } from '../../support/free-port.ts';
-import { requireBinary } from '../../support/required-binary.ts';
+import { startPrometheus, type PrometheusServer } from '../../support/prometheus-server.ts';
 import { connect, enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -22,33 +16,18 @@ import { killAll, startWorkerProcess, type WorkerProcess } from '../../support/w
 
 jest.setTimeout(60_000);
 
-const PROMETHEUS = requireBinary(process.env.PROMETHEUS ?? '/usr/bin/prometheus');
 const NAMESPACE = 'live';
 const BOT = 'live-bot';
 
-let dir: string;
 let redis: RedisServer;
 let client: RedisClient;
 let sim: SimulatorHandle;
 let worker: WorkerProcess | undefined;
-let prometheus: ChildProcess | undefined;
-let promUrl: string;
-let promLog = '';
+let prometheus: PrometheusServer | undefined;
 let loading = true;
 let load: Promise<void> = Promise.resolve();
 
-interface PromResponse {
-  status: string;
-  error?: string;
-  data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-}
-
-async function query(expr: string): Promise<PromResponse> {
-  const response = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`, {
-    signal: AbortSignal.timeout(5000),
-  });
-  return (await response.json()) as PromResponse;
-}
+const query = (expr: string) => (prometheus as PrometheusServer).query(expr);
 
 /** What Grafana substitutes for the template variables, for this test's labels. */
 const substitute = (expr: string) =>
@@ -59,7 +38,6 @@ const substitute = (expr: string) =>
     .replaceAll('$__interval', '1s');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'live-prometheus-'));
   redis = await startRedisServer();
   client = await connect(redis.url);
   sim = await startSimulator({
@@ -74,53 +52,18 @@ beforeAll(async () => {
     config: testConfig(names, { primaryUrl: sim.url }),
   });
 
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  writeFileSync(join(dir, 'rules.yaml'), renderPrometheusRules());
   const simPort = new URL(sim.url).port;
-  writeFileSync(
-    join(dir, 'prometheus.yaml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
-      rule_files: [join(dir, 'rules.yaml')],
-      scrape_configs: [
-        {
-          job_name: BOT,
-          static_configs: [
-            {
-              targets: [`127.0.0.1:${worker.metricsPort}`],
-              labels: { namespace: NAMESPACE, pod: `${BOT}-0` },
-            },
-          ],
-        },
-        {
-          job_name: 'simulator',
-          static_configs: [{ targets: [`127.0.0.1:${simPort}`], labels: { namespace: NAMESPACE } }],
-        },
-      ],
-    }),
-  );
-  prometheus = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, 'prometheus.yaml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=1h',
-      '--log.level=warn',
+  prometheus = await startPrometheus({
+    rules: renderPrometheusRules(),
+    jobs: [
+      {
+        job: BOT,
+        targets: [`127.0.0.1:${worker.metricsPort}`],
+        labels: { namespace: NAMESPACE, pod: `${BOT}-0` },
+      },
+      { job: 'simulator', targets: [`127.0.0.1:${simPort}`], labels: { namespace: NAMESPACE } },
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.stdout?.on('data', (c: Buffer) => (promLog += c.toString()));
-  prometheus.stderr?.on('data', (c: Buffer) => (promLog += c.toString()));
-  await waitFor(
-    async () => {
-      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${promLog}`);
-      return (await fetch(`${promUrl}/-/ready`)).status;
-    },
-    (status) => status === 200,
-    { timeoutMs: 15_000, what: 'prometheus ready' },
-  );
+  });
 
   // Bounded load: a few batches every 300 ms (some with unknown SKUs, for dead letters) until the checks end
   // or 40 s pass.
@@ -158,22 +101,11 @@ beforeAll(async () => {
 afterAll(async () => {
   loading = false;
   await load.catch(() => undefined);
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus?.once('exit', r));
-    prometheus.kill('SIGTERM');
-    const stop = new AbortController();
-    await Promise.race([exited, sleep(5000, undefined, { signal: stop.signal }).catch(() => undefined)]);
-    stop.abort();
-    if (prometheus.exitCode === null && prometheus.signalCode === null) {
-      prometheus.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await prometheus?.stop();
   if (worker) await killAll([worker]);
   await sim?.close();
   await client?.close();
   await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a real Prometheus scraping a worker and the simulator', () => {
@@ -228,7 +160,7 @@ describe('a real Prometheus scraping a worker and the simulator', () => {
   it('loads and evaluates the generated rules file without errors', async () => {
     const body = await waitFor(
       async () =>
-        (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+        (await (await fetch(`${prometheus?.url}/api/v1/rules`)).json()) as {
           data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
         },
       (b) => b.data.groups.flatMap((g) => g.rules).every((r) => r.health === 'ok'),
