@@ -50,9 +50,46 @@ export interface PrometheusAlertRule {
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
-export interface RuleGroup {
+export interface PrometheusRecordingRule {
+  record: string;
+  expr: string;
+  labels: Record<string, string>;
+}
+
+export interface RuleGroup<R = PrometheusAlertRule | PrometheusRecordingRule> {
   name: string;
-  rules: PrometheusAlertRule[];
+  rules: R[];
+}
+
+/**
+ * One bot's thresholds as series, so the dashboard draws each bot's own SLO lines (Grafana thresholds are
+ * static per panel: issue 17). Recorded only in per-bot rules (a selector), labelled like the bot's series.
+ */
+export const SLO_SERIES = {
+  errorRatePercent: 'inventorybot:slo_error_rate_percent',
+  retryRatePercent: 'inventorybot:slo_retry_rate_percent',
+  batchP95Seconds: 'inventorybot:slo_batch_p95_seconds',
+  batchP99Seconds: 'inventorybot:slo_batch_p99_seconds',
+  availabilityPercent: 'inventorybot:slo_availability_percent',
+} as const satisfies Partial<Record<keyof SloThresholds, string>>;
+
+/** `namespace="a",service="b"` → { namespace: a, service: b, job: b }: a ServiceMonitor target's job is its Service. */
+export function selectorLabels(selector: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const m of selector.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+    labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, '$1');
+  }
+  if (labels.service !== undefined && labels.job === undefined) labels.job = labels.service;
+  return labels;
+}
+
+export function sloRecordingRules(slo: SloThresholds, selector: string): PrometheusRecordingRule[] {
+  const labels = selectorLabels(selector);
+  return Object.entries(SLO_SERIES).map(([key, record]) => ({
+    record,
+    expr: `vector(${num(slo[key as keyof typeof SLO_SERIES])})`,
+    labels,
+  }));
 }
 
 /** An alert plus the sub-expressions that return data on a healthy, loaded bot (used by the live test). */
@@ -219,11 +256,20 @@ export function alertDefinitions(options: AlertRuleOptions = {}): AlertDefinitio
   return defs;
 }
 
-export function alertRuleGroups(options: AlertRuleOptions = {}): RuleGroup[] {
+/** The alerts' group, then (per-bot rules only) the thresholds' recording rules. */
+export function alertRuleGroups(
+  options: AlertRuleOptions = {},
+): [RuleGroup<PrometheusAlertRule>, ...Array<RuleGroup<PrometheusRecordingRule>>] {
+  const name = options.groupName ?? 'inventorybot.slo';
   return [
-    {
-      name: options.groupName ?? 'inventorybot.slo',
-      rules: alertDefinitions(options).map((d) => d.rule),
-    },
+    { name, rules: alertDefinitions(options).map((d) => d.rule) },
+    ...(options.selector
+      ? [
+          {
+            name: `${name}-thresholds`,
+            rules: sloRecordingRules({ ...DEFAULT_SLO, ...options.slo }, options.selector),
+          },
+        ]
+      : []),
   ];
 }

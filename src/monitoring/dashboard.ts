@@ -2,7 +2,16 @@
 // (the `job` label: the ServiceMonitor's Service, named after the bot). Queries use the worker's metric
 // names from src/worker/metric-names.ts and kube-state-metrics for replicas.
 import { CIRCUIT_STATE_VALUES, METRIC_PREFIX, METRICS } from '../worker/metric-names.ts';
-import { DEFAULT_SLO, type SloThresholds } from './alert-rules.ts';
+import { METRIC_NAMES as OPERATOR_METRICS } from '../operator/metric-names.ts';
+import {
+  ALERT_NAMES,
+  DEFAULT_RUNBOOK_BASE,
+  DEFAULT_SLO,
+  runbookAnchor,
+  SLO_SERIES,
+  type AlertName,
+  type SloThresholds,
+} from './alert-rules.ts';
 import { num, series } from './promql.ts';
 
 // prom-client's default process metrics, registered by the worker with METRIC_PREFIX.
@@ -18,7 +27,19 @@ export const KUBE_STATE_METRICS = {
   deploymentReadyReplicas: 'kube_deployment_status_replicas_ready',
   hpaDesiredReplicas: 'kube_horizontalpodautoscaler_status_desired_replicas',
   hpaMaxReplicas: 'kube_horizontalpodautoscaler_spec_max_replicas',
+  containerLimits: 'kube_pod_container_resource_limits',
+  containerRequests: 'kube_pod_container_resource_requests',
 } as const;
+
+/** Operator metrics the operator row reads (controller-runtime names; src/operator/metric-names.ts). */
+export const OPERATOR_ROW_METRICS = [
+  OPERATOR_METRICS.reconcileTotal,
+  OPERATOR_METRICS.reconcileErrorsTotal,
+  `${OPERATOR_METRICS.reconcileTimeSeconds}_bucket`,
+  OPERATOR_METRICS.workqueueDepth,
+  OPERATOR_METRICS.leaderElectionMasterStatus,
+  OPERATOR_METRICS.watchUp,
+] as const;
 
 export const DASHBOARD_UID = 'inventorybot-overview';
 
@@ -43,6 +64,7 @@ export interface DashboardPanel {
   options?: Record<string, unknown>;
   collapsed?: boolean;
   panels?: DashboardPanel[];
+  links?: Array<{ title: string; url: string; targetBlank: boolean }>;
 }
 
 export interface Dashboard {
@@ -65,6 +87,8 @@ export interface Dashboard {
 
 const DS = { type: 'prometheus' as const, uid: '${datasource}' };
 const SEL = 'namespace=~"$namespace",job=~"$bot"';
+/** The operator's metrics Service (job label), picked by the `operator` variable. */
+const OPERATOR_SEL = 'namespace=~"$operator_namespace",job=~"$operator"';
 const KSM_SEL = (objectLabel: string) => `namespace=~"$namespace",${objectLabel}=~"$bot"`;
 const RATE = '$__rate_interval';
 
@@ -82,6 +106,10 @@ interface PanelSpec {
   h?: number;
   unit?: Unit;
   targets: Array<{ expr: string; legend: string }>;
+  /** Series drawn as dashed reference lines: each bot's SLO (legend "SLO …"), pod limits and requests. */
+  references?: Array<{ expr: string; legend: string; kind: 'slo' | 'limit' | 'request' }>;
+  /** Alerts the panel watches (README runbook anchors): links to their runbooks. */
+  alerts?: Array<AlertName | `InventoryBotOperator${string}`>;
   /** Red from this value on (or below it, with lowIsBad). */
   threshold?: number;
   lowIsBad?: boolean;
@@ -119,14 +147,26 @@ function labelVariable(name: string, label: string, query: string) {
   };
 }
 
-export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): Dashboard {
+export function buildDashboard(
+  options: { slo?: Partial<SloThresholds>; runbookBase?: string } = {},
+): Dashboard {
   const slo: SloThresholds = { ...DEFAULT_SLO, ...options.slo };
+  const runbookBase = options.runbookBase ?? DEFAULT_RUNBOOK_BASE;
+  const layout = new Layout(runbookBase);
   const m = (metric: string, matcher?: string) => series(metric, SEL, matcher);
   const itemsRate = `sum(rate(${m(METRICS.itemsTotal)}[${RATE}]))`;
+  const itemsRateByBot = `sum by (namespace, job) (rate(${m(METRICS.itemsTotal)}[${RATE}]))`;
+  const sloLine = (key: keyof typeof SLO_SERIES, what = '') => ({
+    expr: `max by (namespace, job) (${series(SLO_SERIES[key], SEL)})`,
+    legend: `SLO ${what ? `${what} ` : ''}{{job}}`,
+    kind: 'slo' as const,
+  });
+  const podSel = 'namespace=~"$namespace",pod=~"$bot-.*",container="worker"';
+  const podResource = (metric: string, resource: string) =>
+    `max(${series(metric, podSel, `resource="${resource}"`)})`;
   const quantile = (q: number, metric: string, extraBy: string[] = []) =>
     `histogram_quantile(${q}, sum by (${[...extraBy, 'le'].join(', ')}) (rate(${m(`${metric}_bucket`)}[${RATE}])))`;
 
-  const layout = new Layout();
   const stat = (spec: Omit<PanelSpec, 'type'>) =>
     layout.panel({ ...spec, type: 'stat', w: spec.w ?? 4, h: 4 });
 
@@ -172,9 +212,14 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
   });
   stat({
     title: 'Workers up',
-    description: 'Worker pods Prometheus scrapes successfully.',
+    description:
+      'Worker pods Prometheus scrapes successfully; red at 0 (`or vector(0)`: no worker up reads 0, not No data).',
     unit: 'short',
-    targets: [{ expr: `count(${series('up', SEL)} == 1)`, legend: 'up' }],
+    threshold: 1,
+    lowIsBad: true,
+    decimals: 0,
+    alerts: [ALERT_NAMES.noWorkerUp],
+    targets: [{ expr: `count(${series('up', SEL)} == 1) or vector(0)`, legend: 'up' }],
   });
   stat({
     title: 'Queue lag',
@@ -211,16 +256,18 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
   });
   layout.panel({
     title: 'Error rate %',
-    description: `Failed and dead-lettered items as a share of all items; red from ${num(slo.errorRatePercent)}%.`,
+    description: `Failed and dead-lettered items as a share of all items, per bot; dashed: each bot's own objective (spec.slo, from the operator's rules), shaded red from the default ${num(slo.errorRatePercent)}%.`,
     unit: 'percent',
     threshold: slo.errorRatePercent,
     min: 0,
+    alerts: [ALERT_NAMES.errorRate],
     targets: [
       {
-        expr: `100 * sum(rate(${m(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"')}[${RATE}])) / ${itemsRate}`,
-        legend: 'item error rate %',
+        expr: `100 * sum by (namespace, job) (rate(${m(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"')}[${RATE}])) / ${itemsRateByBot}`,
+        legend: '{{namespace}}/{{job}}',
       },
     ],
+    references: [sloLine('errorRatePercent')],
   });
   layout.panel({
     title: 'Errors / s by error_code',
@@ -236,22 +283,25 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
   });
   layout.panel({
     title: 'Retry rate %',
-    description: `Upstream retries per item; red from ${num(slo.retryRatePercent)}%.`,
+    description: `Upstream retries per item, per bot; dashed: each bot's objective, shaded red from the default ${num(slo.retryRatePercent)}%.`,
     unit: 'percent',
     threshold: slo.retryRatePercent,
     min: 0,
+    alerts: [ALERT_NAMES.retryRate],
     targets: [
       {
-        expr: `100 * sum(rate(${m(METRICS.retriesTotal)}[${RATE}])) / ${itemsRate}`,
-        legend: 'retries per item %',
+        expr: `100 * sum by (namespace, job) (rate(${m(METRICS.retriesTotal)}[${RATE}])) / ${itemsRateByBot}`,
+        legend: '{{namespace}}/{{job}}',
       },
     ],
+    references: [sloLine('retryRatePercent')],
   });
   layout.panel({
     title: 'Dead letters',
     description:
       'New dead-letter entries by error_code (bars) and the dead-letter stream length. Inspect with `inventorybot dlq list`.',
     unit: 'short',
+    alerts: [ALERT_NAMES.deadLetters],
     targets: [
       {
         expr: `sum by (error_code) (increase(${m(METRICS.deadLettersTotal)}[${RATE}]))`,
@@ -264,14 +314,16 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
   layout.row('Latency');
   layout.panel({
     title: 'Batch duration p50 / p95 / p99',
-    description: `From pick-up to acknowledge. Objectives: p95 ≤ ${num(slo.batchP95Seconds)} s, p99 ≤ ${num(slo.batchP99Seconds)} s.`,
+    description: `From pick-up to acknowledge, per bot. Dashed: each bot's p95 and p99 objectives; shaded red from the default p95 ${num(slo.batchP95Seconds)} s (p99 ${num(slo.batchP99Seconds)} s).`,
     unit: 's',
     threshold: slo.batchP95Seconds,
     min: 0,
+    alerts: [ALERT_NAMES.latencyP95, ALERT_NAMES.latencyP99],
     targets: [0.5, 0.95, 0.99].map((q) => ({
-      expr: quantile(q, METRICS.batchDurationSeconds),
-      legend: `p${Math.round(q * 100)}`,
+      expr: quantile(q, METRICS.batchDurationSeconds, ['namespace', 'job']),
+      legend: `{{job}} p${Math.round(q * 100)}`,
     })),
+    references: [sloLine('batchP95Seconds', 'p95'), sloLine('batchP99Seconds', 'p99')],
   });
   layout.panel({
     title: 'Upstream latency p50 / p95 / p99',
@@ -321,6 +373,7 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
     description:
       'lag: not yet delivered to the group; pending: delivered, not acknowledged; length: stream entries.',
     unit: 'short',
+    alerts: [ALERT_NAMES.queueLag],
     targets: [
       { expr: `max(${m(METRICS.queueLag)})`, legend: 'lag' },
       { expr: `max(${m(METRICS.queuePending)})`, legend: 'pending' },
@@ -374,7 +427,8 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
   });
   layout.panel({
     title: 'CPU per pod',
-    description: 'CPU cores used by each worker process (its own process metrics).',
+    description:
+      'CPU cores used by each worker process (its own process metrics); dashed: the container request (the HPA target is a share of it) and limit, from kube-state-metrics.',
     unit: 'short',
     min: 0,
     targets: [
@@ -383,15 +437,94 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
         legend: '{{pod}}',
       },
     ],
+    references: [
+      { expr: podResource(KUBE_STATE_METRICS.containerRequests, 'cpu'), legend: 'request', kind: 'request' },
+      { expr: podResource(KUBE_STATE_METRICS.containerLimits, 'cpu'), legend: 'limit', kind: 'limit' },
+    ],
   });
   layout.panel({
     title: 'Memory per pod',
-    description: 'Resident memory and V8 heap used by each worker process.',
+    description:
+      'Resident memory and V8 heap used by each worker process; dashed: the container request and the limit (OOM kill above it), from kube-state-metrics.',
     unit: 'bytes',
     min: 0,
     targets: [
       { expr: `sum by (pod) (${m(PROCESS_METRICS.residentMemoryBytes)})`, legend: '{{pod}} RSS' },
       { expr: `sum by (pod) (${m(PROCESS_METRICS.heapUsedBytes)})`, legend: '{{pod}} heap' },
+    ],
+    references: [
+      {
+        expr: podResource(KUBE_STATE_METRICS.containerRequests, 'memory'),
+        legend: 'request',
+        kind: 'request',
+      },
+      { expr: podResource(KUBE_STATE_METRICS.containerLimits, 'memory'), legend: 'limit', kind: 'limit' },
+    ],
+  });
+
+  // The operator: without it, drift is not repaired and new bots get nothing (issue 17: an on-call row).
+  const o = (metric: string) => series(metric, OPERATOR_SEL);
+  layout.row('Operator');
+  stat({
+    title: 'Operator replicas up',
+    description: 'Operator pods Prometheus scrapes successfully; red at 0.',
+    unit: 'short',
+    alerts: ['InventoryBotOperatorDown'],
+    threshold: 1,
+    lowIsBad: true,
+    decimals: 0,
+    targets: [{ expr: `count(${o('up')} == 1) or vector(0)`, legend: 'up' }],
+  });
+  stat({
+    title: 'Leader',
+    description: 'Replicas holding the leader lease: 1 reconciles; 0 means nobody does.',
+    unit: 'short',
+    threshold: 1,
+    lowIsBad: true,
+    decimals: 0,
+    targets: [
+      { expr: `sum(${o(OPERATOR_METRICS.leaderElectionMasterStatus)}) or vector(0)`, legend: 'leaders' },
+    ],
+  });
+  stat({
+    title: 'Watches up',
+    description:
+      'Informer watches streaming (InventoryBots and the owned kinds); below the count, one is down.',
+    unit: 'short',
+    decimals: 0,
+    targets: [{ expr: `sum(${o(OPERATOR_METRICS.watchUp)})`, legend: 'watches' }],
+  });
+  stat({
+    title: 'Work queue depth',
+    description: 'InventoryBots waiting to be reconciled.',
+    unit: 'short',
+    alerts: ['InventoryBotOperatorWorkQueueBacklog'],
+    threshold: 100,
+    targets: [{ expr: `sum(${o(OPERATOR_METRICS.workqueueDepth)})`, legend: 'depth' }],
+  });
+  layout.panel({
+    title: 'Reconciles / s by result',
+    description:
+      'success, error, requeue_after; errors show in `kubectl describe ib` events and the operator logs.',
+    unit: 'short',
+    stacked: true,
+    targets: [
+      {
+        expr: `sum by (result) (rate(${o(OPERATOR_METRICS.reconcileTotal)}[${RATE}]))`,
+        legend: '{{result}}',
+      },
+    ],
+  });
+  layout.panel({
+    title: 'Reconcile duration p95',
+    description: 'Time one reconcile takes, 95th percentile.',
+    unit: 's',
+    min: 0,
+    targets: [
+      {
+        expr: `histogram_quantile(0.95, sum by (le) (rate(${o(`${OPERATOR_METRICS.reconcileTimeSeconds}_bucket`)}[${RATE}])))`,
+        legend: 'p95',
+      },
     ],
   });
 
@@ -419,6 +552,16 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
         },
         labelVariable('namespace', 'Namespace', `label_values(${METRICS.info}, namespace)`),
         labelVariable('bot', 'InventoryBot', `label_values(${METRICS.info}{namespace=~"$namespace"}, job)`),
+        labelVariable(
+          'operator_namespace',
+          'Operator namespace',
+          `label_values(${OPERATOR_METRICS.reconcileTotal}{controller="inventorybot"}, namespace)`,
+        ),
+        labelVariable(
+          'operator',
+          'Operator',
+          `label_values(${OPERATOR_METRICS.reconcileTotal}{controller="inventorybot",namespace=~"$operator_namespace"}, job)`,
+        ),
       ],
     },
     annotations: {
@@ -434,14 +577,44 @@ export function buildDashboard(options: { slo?: Partial<SloThresholds> } = {}): 
         },
       ],
     },
-    links: [],
+    links: [
+      {
+        title: 'Firing alerts',
+        type: 'link',
+        icon: 'bolt',
+        url: '/alerting/list?search=InventoryBot',
+        tooltip: 'Grafana alert list filtered to InventoryBot',
+        targetBlank: false,
+      },
+      {
+        title: 'Runbooks',
+        type: 'link',
+        icon: 'doc',
+        url: `${runbookBase}#alerts`,
+        tooltip: 'What each alert means and what to do',
+        targetBlank: true,
+      },
+    ],
     panels: layout.panels,
   };
 }
 
+/** How reference series look: legends starting with these words, dashed, in a fixed colour. */
+const REFERENCE_STYLES = [
+  { kind: 'slo', legend: '^SLO .*', color: red },
+  { kind: 'limit', legend: '^limit$', color: red },
+  { kind: 'request', legend: '^request$', color: orange },
+] as const;
+
 /** Places panels left to right in a 24-column grid, two per row unless told, and numbers them. */
 class Layout {
   readonly panels: DashboardPanel[] = [];
+  readonly #runbookBase: string;
+
+  constructor(runbookBase: string) {
+    this.#runbookBase = runbookBase;
+  }
+
   #x = 0;
   #y = 0;
   #rowHeight = 0;
@@ -482,6 +655,7 @@ class Layout {
             thresholdsStyle: { mode: spec.threshold === undefined ? 'off' : 'line+area' },
           }
         : {};
+    const references = spec.references ?? [];
     const panel: DashboardPanel = {
       id: this.#id++,
       type,
@@ -489,7 +663,16 @@ class Layout {
       description: spec.description,
       gridPos: { x: this.#x, y: this.#y, w, h },
       datasource: DS,
-      targets: spec.targets.map((t, i) => ({
+      ...(spec.alerts?.length
+        ? {
+            links: spec.alerts.map((alert) => ({
+              title: `Runbook: ${alert}`,
+              url: `${this.#runbookBase}#${runbookAnchor(alert)}`,
+              targetBlank: true,
+            })),
+          }
+        : {}),
+      targets: [...spec.targets, ...references].map((t, i) => ({
         refId: refIds[i] ?? `Q${i}`,
         expr: t.expr,
         legendFormat: t.legend,
@@ -506,7 +689,16 @@ class Layout {
           mappings: spec.mappings ?? [],
           custom,
         },
-        overrides: [],
+        overrides: REFERENCE_STYLES.filter((r) => references.some((ref) => ref.kind === r.kind)).map((r) => ({
+          matcher: { id: 'byRegexp', options: r.legend },
+          properties: [
+            { id: 'color', value: { mode: 'fixed', fixedColor: r.color } },
+            { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 6] } },
+            { id: 'custom.fillOpacity', value: 0 },
+            { id: 'custom.stacking', value: { mode: 'none', group: 'A' } },
+            { id: 'custom.lineWidth', value: 2 },
+          ],
+        })),
       },
       options:
         type === 'stat'

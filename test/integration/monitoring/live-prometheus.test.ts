@@ -3,7 +3,9 @@
 // loaded. Every dashboard query and every alert expression must parse, and return data (none is a typo).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { alertDefinitions } from '../../../src/monitoring/alert-rules.ts';
+import { stringify } from 'yaml';
+import { alertDefinitions, alertRuleGroups, SLO_SERIES } from '../../../src/monitoring/alert-rules.ts';
+import { botSelector } from '../../../src/monitoring/promql.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
 import { buildDashboard, dashboardQueries, KUBE_STATE_METRICS } from '../../../src/monitoring/dashboard.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
@@ -32,6 +34,8 @@ const query = (expr: string) => (prometheus as PrometheusServer).query(expr);
 /** What Grafana substitutes for the template variables, for this test's labels. */
 const substitute = (expr: string) =>
   expr
+    .replaceAll('$operator_namespace', '.*')
+    .replaceAll('$operator', 'inventorybot-metrics')
     .replaceAll('$namespace', NAMESPACE)
     .replaceAll('$bot', BOT)
     .replaceAll('$__rate_interval', '20s')
@@ -54,7 +58,10 @@ beforeAll(async () => {
 
   const simPort = new URL(sim.url).port;
   prometheus = await startPrometheus({
-    rules: renderPrometheusRules(),
+    // The chart's static rules, plus what the operator adds per bot: its thresholds as series.
+    rules: `${renderPrometheusRules()}${stringify(
+      alertRuleGroups({ selector: botSelector(NAMESPACE, BOT), groupName: BOT }).slice(1),
+    ).replace(/^/gm, '  ')}`,
     jobs: [
       {
         job: BOT,
@@ -128,8 +135,10 @@ describe('a real Prometheus scraping a worker and the simulator', () => {
         failures.push({ panel, expr, problem: `error: ${r.error}` });
         continue;
       }
-      // No kube-state-metrics here (no cluster): those queries must parse, they cannot return data.
+      // No kube-state-metrics and no operator here (no cluster): those queries must parse, they cannot
+      // return data (test/cluster's suites run them).
       if (Object.values(KUBE_STATE_METRICS).some((m) => expr.includes(m))) continue;
+      if (expr.includes('$operator')) continue;
       const values = r.data.result.map((s) => Number(s.value[1]));
       if (values.length === 0) failures.push({ panel, expr, problem: 'no data' });
       else if (!values.some(Number.isFinite))
@@ -161,13 +170,23 @@ describe('a real Prometheus scraping a worker and the simulator', () => {
     const body = await waitFor(
       async () =>
         (await (await fetch(`${prometheus?.url}/api/v1/rules`)).json()) as {
-          data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
+          data: {
+            groups: Array<{
+              rules: Array<{ name: string; type: string; health: string; lastError?: string }>;
+            }>;
+          };
         },
       (b) => b.data.groups.flatMap((g) => g.rules).every((r) => r.health === 'ok'),
       { timeoutMs: 5000, what: 'all rules evaluated' },
     );
     const rules = body.data.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name).sort()).toEqual(
+    expect(rules.filter((r) => r.type === 'recording').map((r) => r.name)).toEqual(Object.values(SLO_SERIES));
+    expect(
+      rules
+        .filter((r) => r.type === 'alerting')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(
       alertDefinitions()
         .map((d) => d.rule.alert)
         .sort(),

@@ -5,6 +5,7 @@ import {
   alertRuleGroups,
   DEFAULT_SLO,
   runbookAnchor,
+  SLO_SERIES,
 } from '../../../src/monitoring/alert-rules.ts';
 import {
   ARTIFACTS,
@@ -13,8 +14,7 @@ import {
 } from '../../../src/monitoring/artifacts.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 
-const rulesOf = (options: Parameters<typeof alertRuleGroups>[0] = {}) =>
-  alertRuleGroups(options).flatMap((g) => g.rules);
+const rulesOf = (options: Parameters<typeof alertRuleGroups>[0] = {}) => alertRuleGroups(options)[0].rules;
 const ruleNamed = (rules: ReturnType<typeof rulesOf>, alert: string) => {
   const rule = rules.find((r) => r.alert === alert);
   if (!rule) throw new Error(`no rule ${alert}`);
@@ -83,6 +83,25 @@ describe('alert rules', () => {
       expect(rule.annotations.summary).toContain('{{ $labels.namespace }}/{{ $labels.service }}');
       expect(rule.expr).not.toContain('job');
     }
+  });
+
+  it('records a bot’s own thresholds as series labelled like its targets, for the dashboard (per-bot rules only)', () => {
+    expect(alertRuleGroups()).toHaveLength(1);
+    const [, thresholds] = alertRuleGroups({
+      selector: 'namespace="shop",service="b\\"ot"',
+      groupBy: ['namespace', 'service'],
+      slo: { errorRatePercent: 0.5, batchP95Seconds: 0.25 },
+      groupName: 'inventorybot.b.slo',
+    });
+    expect(thresholds?.name).toBe('inventorybot.b.slo-thresholds');
+    const labels = { namespace: 'shop', service: 'b"ot', job: 'b"ot' };
+    expect(thresholds?.rules).toEqual([
+      { record: SLO_SERIES.errorRatePercent, expr: 'vector(0.5)', labels },
+      { record: SLO_SERIES.retryRatePercent, expr: 'vector(7)', labels },
+      { record: SLO_SERIES.batchP95Seconds, expr: 'vector(0.25)', labels },
+      { record: SLO_SERIES.batchP99Seconds, expr: 'vector(0.5)', labels },
+      { record: SLO_SERIES.availabilityPercent, expr: 'vector(99.5)', labels },
+    ]);
   });
 
   it('leaves the queue lag alert out when the bot scales on CPU only', () => {

@@ -1,8 +1,11 @@
+import { ALERT_NAMES, SLO_SERIES } from '../../../src/monitoring/alert-rules.ts';
 import {
   buildDashboard,
   dashboardQueries,
   KUBE_STATE_METRICS,
+  OPERATOR_ROW_METRICS,
   PROCESS_METRICS,
+  type DashboardPanel,
 } from '../../../src/monitoring/dashboard.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 
@@ -32,17 +35,26 @@ describe('Grafana dashboard', () => {
   });
 
   it('is templated by data source, namespace and InventoryBot, and every query uses them', () => {
-    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'bot']);
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual([
+      'datasource',
+      'namespace',
+      'bot',
+      'operator_namespace',
+      'operator',
+    ]);
     expect(dashboard.templating.list[2]?.label).toBe('InventoryBot');
     expect(queries.length).toBeGreaterThan(25);
-    for (const { panel, expr } of queries) {
+    // The operator row selects the operator's own metrics Service instead.
+    const operatorQueries = queries.filter(({ expr }) => expr.includes('job=~"$operator"'));
+    expect(operatorQueries.length).toBeGreaterThanOrEqual(6);
+    for (const { panel, expr } of queries.filter((q) => !operatorQueries.includes(q))) {
       expect({ panel, expr, namespaced: expr.includes('namespace=~"$namespace"') }).toMatchObject({
         namespaced: true,
       });
       expect({
         panel,
         expr,
-        perBot: /(job|deployment|horizontalpodautoscaler)=~"\$bot"/.test(expr),
+        perBot: /(job|deployment|horizontalpodautoscaler)=~"\$bot"|pod=~"\$bot-\.\*"/.test(expr),
       }).toMatchObject({ perBot: true });
     }
   });
@@ -53,9 +65,11 @@ describe('Grafana dashboard', () => {
       ...Object.values(METRICS).map((m) => `${m}_bucket`),
       ...Object.values(PROCESS_METRICS),
       ...Object.values(KUBE_STATE_METRICS),
+      ...OPERATOR_ROW_METRICS,
+      ...Object.values(SLO_SERIES),
       'up',
     ]);
-    const used = new Set(queries.flatMap(({ expr }) => expr.match(/[a-z_]+(?=\{)/g) ?? []));
+    const used = new Set(queries.flatMap(({ expr }) => expr.match(/[a-z_:][a-z0-9_:]*(?=\{)/g) ?? []));
     for (const name of used) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
     // Each worker metric that matters for operations shows up somewhere.
     for (const name of [
@@ -87,6 +101,60 @@ describe('Grafana dashboard', () => {
     const strict = buildDashboard({ slo: { errorRatePercent: 0.5, batchP95Seconds: 0.2 } });
     expect(thresholdOf('Error rate %', strict)).toBe(0.5);
     expect(thresholdOf('Batch duration p50 / p95 / p99', strict)).toBe(0.2);
+  });
+
+  const panel = (title: string) => dashboard.panels.find((p) => p.title === title) as DashboardPanel;
+  const defaults = (p: DashboardPanel) =>
+    p.fieldConfig?.defaults as { thresholds: { steps: Array<{ color: string; value: number | null }> } };
+
+  it('shows a red 0 when no worker is up, not No data', () => {
+    const up = panel('Workers up');
+    expect(up.targets?.[0]?.expr).toMatch(/ or vector\(0\)$/);
+    expect(defaults(up).thresholds.steps).toEqual([
+      { color: 'red', value: null },
+      { color: 'green', value: 1 },
+    ]);
+  });
+
+  it('breaks rates and latency down per bot, each with its own SLO line (recorded by the operator)', () => {
+    for (const [title, record] of [
+      ['Error rate %', SLO_SERIES.errorRatePercent],
+      ['Retry rate %', SLO_SERIES.retryRatePercent],
+      ['Batch duration p50 / p95 / p99', SLO_SERIES.batchP99Seconds],
+    ] as const) {
+      const p = panel(title);
+      const exprs = (p.targets ?? []).map((t) => t.expr);
+      expect({ title, perBot: exprs[0]?.includes('by (namespace, job') }).toEqual({ title, perBot: true });
+      const slo = p.targets?.find((t) => t.expr.includes(record));
+      expect(slo?.legendFormat).toMatch(/^SLO /);
+      const override = (p.fieldConfig?.overrides as Array<{ matcher: { options: string } }>)[0];
+      expect(new RegExp(override?.matcher.options ?? '^$').test(slo?.legendFormat ?? '')).toBe(true);
+    }
+  });
+
+  it('draws request and limit lines on the CPU and memory panels', () => {
+    for (const title of ['CPU per pod', 'Memory per pod']) {
+      const legends = (panel(title).targets ?? []).map((t) => t.legendFormat);
+      expect(legends).toEqual(expect.arrayContaining(['request', 'limit']));
+      expect(panel(title).targets?.find((t) => t.legendFormat === 'limit')?.expr).toContain(
+        KUBE_STATE_METRICS.containerLimits,
+      );
+    }
+  });
+
+  it('has an operator row and links alerts to their runbooks', () => {
+    expect(titles).toEqual(
+      expect.arrayContaining(['Operator', 'Operator replicas up', 'Leader', 'Reconciles / s by result']),
+    );
+    expect(panel('Error rate %').links).toEqual([
+      {
+        title: `Runbook: ${ALERT_NAMES.errorRate}`,
+        url: `https://github.com/inventorybot/inventorybot/blob/main/README.md#runbook-inventoryboterrorratehigh`,
+        targetBlank: true,
+      },
+    ]);
+    expect(panel('Operator replicas up').links?.[0]?.url).toMatch(/#runbook-inventorybotoperatordown$/);
+    expect(dashboard.links.map((l) => l.title)).toEqual(['Firing alerts', 'Runbooks']);
   });
 
   it('lays panels out on the 24-column grid without overlaps and with unique ids', () => {

@@ -18,7 +18,7 @@ describe('operator PrometheusRule', () => {
       { name: 'shop', namespace: 'stores' },
     );
     const groups = desiredPrometheusRule(bot)?.spec.groups as Rules;
-    expect(groups.map((g) => g.name)).toEqual(['inventorybot.shop.slo']);
+    expect(groups.map((g) => g.name)).toEqual(['inventorybot.shop.slo', 'inventorybot.shop.slo-thresholds']);
     const rules = groups[0]?.rules ?? [];
     expect(rules.map((r) => r.alert).sort()).toEqual(Object.values(ALERT_NAMES).sort());
     const expr = (alert: string) => rules.find((r) => r.alert === alert)?.expr ?? '';
