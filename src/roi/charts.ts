@@ -115,10 +115,10 @@ export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[
     // Unsmoothed: each interval's rate as a point on a straight-segment line, so plateaus such as a rate
     // limit stay flat and visible (issue 17).
     const throughput: TopLevelSpec = {
-      ...base(
-        'Throughput over time',
-        `items applied per second: dots per interval, thick line their 5-interval mean; ${measured.replicas.toFixed(1)} worker replica(s), mean ${result.throughputPerSecond.toFixed(1)}/s`,
-      ),
+      ...base('Throughput over time', [
+        'items applied per second: dots per interval, thick line their 5-interval mean',
+        `${measured.replicas.toFixed(1)} worker replica(s); mean over the window ${result.throughputPerSecond.toFixed(1)}/s`,
+      ]),
       layer: [
         {
           data: { values: timeline },
@@ -130,7 +130,7 @@ export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[
           },
           encoding: {
             x: timeAxis,
-            y: { field: 'itemsPerSecond', type: 'quantitative', title: 'items / s', scale: { zero: true } },
+            y: { field: 'itemsPerSecond', type: 'quantitative', title: 'items / s', scale: { domainMin: 0 } },
           },
         },
         {
@@ -216,8 +216,9 @@ export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[
     const domain = [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi * 1.2))];
     const latency: TopLevelSpec = {
       ...base('Batch duration percentiles', [
-        `seconds from pick-up to acknowledge (log scale); dashed: SLOs${samples.length > 0 ? '; grey dots: every batch (logs)' : ''}`,
-        `hollow points: percentile in the histogram's top bucket (> ${TOP_BUCKET} s), shown at its bound`,
+        'seconds from pick-up to acknowledge, log scale; dashed: SLOs',
+        ...(samples.length > 0 ? ['grey dots: every batch (logs)'] : []),
+        `hollow points: in the histogram's top bucket (> ${TOP_BUCKET} s), drawn at its bound`,
       ]),
       layer: [
         ...(samples.length > 0
@@ -242,7 +243,13 @@ export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[
               type: 'quantitative',
               title: 'seconds (log)',
               scale: { type: 'log', domain },
-              axis: { labelExpr: "format(datum.value, '~g')" },
+              // 1-2-5 ticks: every label readable, none dropped for overlap.
+              axis: {
+                values: [-3, -2, -1, 0, 1, 2]
+                  .flatMap((e) => [1, 2, 5].map((m) => Number((m * 10 ** e).toPrecision(1))))
+                  .filter((v) => v >= (domain[0] as number) && v <= (domain[1] as number)),
+                labelExpr: "format(datum.value, '~g')",
+              },
             },
             color: {
               field: 'series',

@@ -211,6 +211,22 @@ describe('report rendering', () => {
     expect(labels.filter((l) => /^[\d.]+[mkMµ]$/.test(l ?? ''))).toEqual([]);
   });
 
+  it('marks percentiles in the histogram top bucket instead of flattening them silently', async () => {
+    const capped = {
+      ...result,
+      measured: {
+        ...f,
+        timeline: f.timeline.map((p) => ({ ...p, p99: 30 })),
+        samples: [{ time: 15_000, seconds: 42 }],
+      },
+    };
+    const [latency] = await renderCharts(roiCharts(capped).filter((c) => c.name === 'latency'));
+    expect(latency?.svg).toContain('top histogram bucket 30 s');
+    expect(latency?.svg).toContain('grey dots: every batch (logs)');
+    // The raw 42 s sample sets the scale: the axis reaches 50 s.
+    expect(latency?.svg).toMatch(/>50<\/text>/);
+  });
+
   it('renders four charts to SVG and PNG', async () => {
     const charts = await renderCharts(roiCharts(result));
     expect(charts.map((c) => c.name)).toEqual(['throughput', 'error-retry-rates', 'latency', 'cost-savings']);
