@@ -3,9 +3,9 @@
 import { jest } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
@@ -32,13 +32,13 @@ function valuesFile(name: string, values: object): string {
   return path;
 }
 
-// Stand-ins for the Prometheus Operator CRDs so the monitoring objects can be validated by the server.
-const monitoringCrd = (kind: string, plural: string) => ({
+// Stand-ins for the Prometheus Operator (and cert-manager) CRDs so their objects can be validated by the server.
+const standInCrd = (kind: string, plural: string, group = 'monitoring.coreos.com') => ({
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.monitoring.coreos.com` },
+  metadata: { name: `${plural}.${group}` },
   spec: {
-    group: 'monitoring.coreos.com',
+    group,
     scope: 'Namespaced',
     names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
     versions: [
@@ -84,10 +84,46 @@ describe('chart static checks', () => {
   });
 });
 
+type StandIn = [kind: string, plural: string, group?: string];
+const MONITORING_CRDS: StandIn[] = [
+  ['ServiceMonitor', 'servicemonitors'],
+  ['PrometheusRule', 'prometheusrules'],
+];
+const CERT_MANAGER_CRDS: StandIn[] = [
+  ['Certificate', 'certificates', 'cert-manager.io'],
+  ['Issuer', 'issuers', 'cert-manager.io'],
+];
+
+/** Creates stand-in CRDs, runs `body`, deletes them. */
+function withStandIns<T>(crds: readonly StandIn[], body: () => T): T {
+  if (crds.length === 0) return body();
+  for (const [kind, plural, group] of crds) {
+    kubectlOk(['apply', '--server-side', '-f', '-'], JSON.stringify(standInCrd(kind, plural, group)));
+  }
+  const names = crds.map(([, plural, group]) => `crd/${plural}.${group ?? 'monitoring.coreos.com'}`);
+  kubectlOk(['wait', '--for=condition=Established', ...names, '--timeout=60s']);
+  try {
+    return body();
+  } finally {
+    kubectlOk(['delete', ...names, '--wait=true']);
+  }
+}
+
+const docsOf = (rendered: string) =>
+  parseAllDocuments(rendered)
+    .map(
+      (d) =>
+        d.toJS() as {
+          kind?: string;
+          metadata?: { name?: string; annotations?: Record<string, string> };
+        } & Record<string, any>,
+    )
+    .filter((d) => d?.kind);
+
 describe('server-side dry runs', () => {
-  const valueSets: [string, object, string[]][] = [
-    ['default', {}, []],
-    ['namespaced', { watchNamespaces: ['team-a', 'team-b'], replicaCount: 3 }, []],
+  const valueSets: [string, object, string[], StandIn[]][] = [
+    ['default', {}, [], []],
+    ['namespaced', { watchNamespaces: ['team-a', 'team-b'], replicaCount: 3 }, [], []],
     [
       'monitoring',
       {
@@ -105,6 +141,14 @@ describe('server-side dry runs', () => {
         '--api-versions',
         'monitoring.coreos.com/v1/PrometheusRule',
       ],
+      MONITORING_CRDS,
+    ],
+    // helm template / GitOps: no Capabilities, the objects are forced.
+    [
+      'monitoring-forced',
+      { serviceMonitor: { enabled: true, force: true }, prometheusRule: { enabled: true, force: true } },
+      [],
+      MONITORING_CRDS,
     ],
     [
       'minimal',
@@ -116,11 +160,56 @@ describe('server-side dry runs', () => {
         serviceAccount: { create: false, name: 'default' },
       },
       [],
+      [],
     ],
-    ['external-metrics', { externalMetrics: { enabled: true }, networkPolicy: { enabled: true } }, []],
+    ['external-metrics', { externalMetrics: { enabled: true }, networkPolicy: { enabled: true } }, [], []],
+    [
+      'cert-manager',
+      { externalMetrics: { enabled: true, certManager: { enabled: true } } },
+      ['--api-versions', 'cert-manager.io/v1'],
+      CERT_MANAGER_CRDS,
+    ],
+    [
+      'conventions',
+      {
+        fullnameOverride: 'ibot',
+        image: { digest: `sha256:${'ab'.repeat(32)}` },
+        podSecurityContext: {
+          runAsNonRoot: true,
+          runAsUser: 10001,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        extraArgs: ['--lease-namespace={{ .Release.Namespace }}'],
+        extraEnv: [{ name: 'EXTRA', value: '{{ .Release.Name }}' }],
+        extraObjects: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: '{{ .Release.Name }}-extra' },
+            data: { a: 'b' },
+          },
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra-text\n',
+        ],
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { 'app.kubernetes.io/instance': '{{ .Release.Name }}' } },
+          },
+        ],
+      },
+      [],
+      [],
+    ],
   ];
 
-  it.each(valueSets)('accepts the %s values', (name, values, extra) => {
+  it.each(valueSets)('accepts the %s values', (name, values, extra, crds) => {
     const rendered = helmOk([
       'template',
       RELEASE,
@@ -134,24 +223,43 @@ describe('server-side dry runs', () => {
       ...extra,
     ]);
     const kinds = [...rendered.matchAll(/^kind: (\w+)/gm)].map((m) => m[1]);
-    if (name === 'monitoring') {
-      expect(kinds).toEqual(
-        expect.arrayContaining(['ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'NetworkPolicy']),
+    if (name === 'monitoring' || name === 'monitoring-forced') {
+      expect(kinds).toEqual(expect.arrayContaining(['ServiceMonitor', 'PrometheusRule']));
+    }
+    if (name === 'monitoring') expect(kinds).toEqual(expect.arrayContaining(['ConfigMap', 'NetworkPolicy']));
+    const docs = docsOf(rendered);
+    const deployment = docs.find((d) => d.kind === 'Deployment') as any;
+    if (name === 'cert-manager') {
+      expect(kinds.filter((k) => k === 'Certificate')).toHaveLength(2);
+      expect(kinds.filter((k) => k === 'Issuer')).toHaveLength(2);
+      expect(kinds).not.toContain('Secret');
+      const apiService = docs.find((d) => d.kind === 'APIService') as any;
+      expect(apiService.metadata.annotations['cert-manager.io/inject-ca-from']).toBe(
+        `${RELEASE_NS}/${RELEASE}-external-metrics`,
       );
-      kubectlOk(
-        ['apply', '--server-side', '-f', '-'],
-        JSON.stringify(monitoringCrd('ServiceMonitor', 'servicemonitors')),
+      expect(apiService.spec.caBundle).toBeUndefined();
+      expect(deployment.spec.template.spec.volumes).toEqual(
+        expect.arrayContaining([
+          { name: 'external-metrics-tls', secret: { secretName: `${RELEASE}-external-metrics-tls` } },
+        ]),
       );
-      kubectlOk(
-        ['apply', '--server-side', '-f', '-'],
-        JSON.stringify(monitoringCrd('PrometheusRule', 'prometheusrules')),
-      );
-      kubectlOk([
-        'wait',
-        '--for=condition=Established',
-        'crd/servicemonitors.monitoring.coreos.com',
-        'crd/prometheusrules.monitoring.coreos.com',
-        '--timeout=60s',
+    }
+    if (name === 'conventions') {
+      expect(deployment.metadata.name).toBe('ibot');
+      const container = deployment.spec.template.spec.containers[0];
+      expect(container.image).toBe(`ghcr.io/inventorybot/inventorybot@sha256:${'ab'.repeat(32)}`);
+      expect(container.args).toContain(`--lease-namespace=${RELEASE_NS}`);
+      expect(container.env).toContainEqual({ name: 'EXTRA', value: RELEASE });
+      expect(deployment.spec.template.spec.securityContext.runAsUser).toBe(10001);
+      expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
+        expect.objectContaining({
+          topologyKey: 'topology.kubernetes.io/zone',
+          labelSelector: { matchLabels: { 'app.kubernetes.io/instance': RELEASE } },
+        }),
+      ]);
+      expect(docs.filter((d) => d.kind === 'ConfigMap').map((d) => d.metadata?.name)).toEqual([
+        `${RELEASE}-extra`,
+        `${RELEASE}-extra-text`,
       ]);
     }
     if (name === 'namespaced') {
@@ -168,19 +276,67 @@ describe('server-side dry runs', () => {
       expect(kinds).not.toEqual(expect.arrayContaining(['CustomResourceDefinition']));
       expect(kinds).not.toContain('ClusterRole');
     }
-    try {
+    withStandIns(crds, () => {
       const out = kubectlOk(['apply', '--dry-run=server', '-f', '-'], rendered);
       expect(out).toMatch(/deployment\.apps\/\S+ (created|configured|unchanged) \(server dry run\)/);
+    });
+  });
+
+  it('works as a subchart whose parent sets global values', () => {
+    // A parent chart depending on this one by path, as an umbrella chart would (global is in the schema).
+    const parent = join(clusterInfo().workDir, 'umbrella');
+    mkdirSync(parent, { recursive: true });
+    const version = (parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { version: string }).version;
+    writeFileSync(
+      join(parent, 'Chart.yaml'),
+      stringify({
+        apiVersion: 'v2',
+        name: 'umbrella',
+        version: '1.0.0',
+        dependencies: [{ name: 'inventorybot-operator', version, repository: `file://${resolve(CHART)}` }],
+      }),
+    );
+    writeFileSync(
+      join(parent, 'values.yaml'),
+      stringify({
+        global: { imageRegistry: 'registry.example.com', imagePullSecrets: ['regcred'] },
+        'inventorybot-operator': { replicaCount: 1, leaderElection: { enabled: false } },
+      }),
+    );
+    helmOk(['dependency', 'update', parent]);
+    const rendered = helmOk(['template', RELEASE, parent, '-n', RELEASE_NS, '--kube-version', '1.37.2']);
+    const deployment = docsOf(rendered).find((d) => d.kind === 'Deployment') as any;
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(
+      /^registry\.example\.com\/ghcr\.io\/inventorybot\/inventorybot:/,
+    );
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    const out = kubectlOk(['apply', '--dry-run=server', '-f', '-'], rendered);
+    expect(out).toMatch(/deployment\.apps\/inventorybot created \(server dry run\)/);
+  });
+
+  it('reuses the external-metrics certificate of the cluster (lookup): an upgrade does not roll the operator', () => {
+    const release = 'certcheck';
+    const args = ['template', release, CHART, '-n', RELEASE_NS, '--kube-version', '1.37.2'];
+    const values = ['--set', 'externalMetrics.enabled=true'];
+    const first = docsOf(helmOk([...args, ...values]));
+    const secret = first.find((d) => d.kind === 'Secret') as any;
+    const pod = (docs: any[]) => docs.find((d) => d.kind === 'Deployment').spec.template;
+    const caBundle = (docs: any[]) => docs.find((d) => d.kind === 'APIService').spec.caBundle;
+    // Without a cluster, each render makes a new certificate, and the pod template changes with it.
+    expect(pod(docsOf(helmOk([...args, ...values])))).not.toEqual(pod(first));
+    // The first install's Secret in the cluster: later renders (upgrades) find it and keep it.
+    kubectlOk(['apply', '--server-side', '-f', '-'], JSON.stringify(secret));
+    try {
+      const upgrade = docsOf(helmOk([...args, ...values, '--dry-run=server']));
+      expect((upgrade.find((d) => d.kind === 'Secret') as any).data).toEqual(secret.data);
+      expect(caBundle(upgrade)).toBe(secret.data['ca.crt']);
+      expect(pod(upgrade)).toEqual(pod(first));
+      expect(pod(upgrade).metadata.annotations['inventorybot.io/external-metrics-cert']).toMatch(
+        /^[0-9a-f]{16}$/,
+      );
     } finally {
-      if (name === 'monitoring') {
-        kubectlOk([
-          'delete',
-          'crd',
-          'servicemonitors.monitoring.coreos.com',
-          'prometheusrules.monitoring.coreos.com',
-          '--wait=true',
-        ]);
-      }
+      kubectlOk(['delete', 'secret', secret.metadata.name, '-n', RELEASE_NS]);
     }
   });
 });
@@ -315,6 +471,19 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
       expect.arrayContaining([{ name: 'LOG_LEVEL', value: 'debug' }]),
     );
     expect(helmOk(['history', RELEASE, '-n', RELEASE_NS])).toMatch(/2\s+.*deployed/);
+  });
+
+  it('upgrades without changes without rolling the operator', () => {
+    const before = JSON.parse(
+      kubectlOk(['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
+    );
+    helmOk(['upgrade', RELEASE, CHART, '-n', RELEASE_NS, '--reuse-values', '--wait', '--timeout', '120s']);
+    const after = JSON.parse(
+      kubectlOk(['get', 'deployment', deploymentName, '-n', RELEASE_NS, '-o', 'json']),
+    );
+    expect(helmOk(['history', RELEASE, '-n', RELEASE_NS])).toMatch(/3\s+.*deployed/);
+    expect(after.metadata.generation).toBe(before.metadata.generation);
+    expect(after.spec.template).toEqual(before.spec.template);
   });
 
   it('uninstalls the operator but keeps the CRD and the bots', () => {
