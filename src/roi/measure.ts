@@ -200,11 +200,15 @@ async function promQuery(
   return body.data?.result ?? [];
 }
 
+export const MIN_RATE_WINDOW_SECONDS = 60;
+
 /** The PromQL the Prometheus reader runs, exported for the live test and the docs. */
 export function prometheusQueries(selector: string, rangeSeconds: number, stepSeconds: number) {
   const s = (metric: string, extra?: string) => `${metric}{${[selector, extra].filter(Boolean).join(',')}}`;
   const R = `${Math.round(rangeSeconds)}s`;
-  const W = `${Math.max(1, Math.round(stepSeconds))}s`;
+  // A rate needs two samples in its window: at least 4 × Prometheus' default 15 s scrape interval, as
+  // Grafana's $__rate_interval does, however fine the step.
+  const W = `${Math.max(MIN_RATE_WINDOW_SECONDS, Math.round(stepSeconds))}s`;
   const inc = (metric: string, extra?: string) => `sum(increase(${s(metric, extra)}[${R}]))`;
   const q = (p: number, window: string) =>
     `histogram_quantile(${p}, sum by (le) (increase(${s(`${METRICS.batchDurationSeconds}_bucket`)}[${window}])))`;

@@ -1,7 +1,8 @@
 // Log alerts and Prometheus rules count the same outcomes (issue 17): one real workload (a worker process,
 // the simulator with transient failures, unknown SKUs that get dead-lettered, malformed messages), scraped by a
 // real Prometheus with the generated rules, and the same worker's JSON log read by the log-alert code. The item
-// counts, the error and retry rates and the alerts they raise must agree.
+// counts, the error and retry rates and the alerts they raise must agree; the ROI report's Prometheus reader
+// finds the same items.
 import { jest } from '@jest/globals';
 import { ALERT_NAMES, alertDefinitions } from '../../../src/monitoring/alert-rules.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
@@ -12,6 +13,7 @@ import {
   type BatchLogEvent,
 } from '../../../src/monitoring/log-alerts.ts';
 import { sumOf } from '../../../src/cli/prom-text.ts';
+import { figuresFromPrometheus } from '../../../src/roi/measure.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
 import { METRICS } from '../../../src/worker/metric-names.ts';
 import type { RedisClient } from '../../../src/worker/redis-connection.ts';
@@ -59,6 +61,7 @@ test('log alerts and Prometheus rules count the same items and raise the same ra
     redisUrl: redis.url,
     config: testConfig(names, { primaryUrl: sim.url }),
   });
+  const windowStart = Date.now() / 1000;
   prometheus = await startPrometheus({
     rules: renderPrometheusRules(),
     jobs: [
@@ -118,6 +121,18 @@ test('log alerts and Prometheus rules count the same items and raise the same ra
     await prom(`sum(${METRICS.itemsTotal}{job="${BOT}",outcome=~"failed|dead_lettered"})`),
   );
   expect(stats.retries).toBe(await prom(`sum(${METRICS.retriesTotal}{job="${BOT}"})`));
+
+  // The ROI report's Prometheus reader over the same window: the run's applied items on one worker. increase()
+  // extrapolates to the window's edges by up to a scrape interval (1 s): some 10 % of this few-second run,
+  // nothing over the hours a daily volume is measured on.
+  const applied = sumOf(final, METRICS.itemsTotal, { outcome: 'applied' });
+  const figures = await figuresFromPrometheus(prometheus.url, `job="${BOT}"`, {
+    start: windowStart,
+    end: Date.now() / 1000,
+    step: 1,
+  });
+  expect(Math.abs(figures.itemsProcessed - applied) / applied).toBeLessThan(0.2);
+  expect(figures.replicas).toBeCloseTo(1, 1);
 
   // Rates: the rules' own signal expressions (5 m windows cover the whole run) against the log figures.
   const signal = (alert: string) => {

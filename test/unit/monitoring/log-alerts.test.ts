@@ -59,6 +59,10 @@ describe('parseBatchEvent', () => {
       source: '-',
     });
     expect(
+      parseBatchEvent(line(1, 'partial', { item_outcomes: { applied: 7, dead_lettered: 2, bogus: 1 } }))
+        ?.itemOutcomes,
+    ).toEqual({ applied: 7, deduplicated: 0, dead_lettered: 2, failed: 0 });
+    expect(
       parseBatchEvent(formatLogLine('info', 'bot_start', { version: '0.1.0' }, new Date(T0))),
     ).toBeUndefined();
     expect(parseBatchEvent('not json at all')).toBeUndefined();
@@ -79,6 +83,25 @@ describe('parseBatchEvent', () => {
 });
 
 describe('computeLogStats', () => {
+  it('counts items by their logged outcomes, as inventorybot_items_total and the error-rate rule do', () => {
+    // A partial batch: 95 applied, 5 dead-lettered; a failed one: 60 applied, 40 failed; a batch dead-lettered
+    // whole (max deliveries): 100; a malformed message: no items. Errors: 5 + 40 + 100 of 300 items.
+    const lines = [
+      line(0, 'partial', { item_outcomes: { applied: 95, dead_lettered: 5 } }),
+      line(1, 'failed', { item_outcomes: { applied: 60, failed: 40 } }),
+      line(2, 'dead_lettered', { item_outcomes: { dead_lettered: 100 } }),
+      line(3, 'invalid', { items: 0, item_outcomes: {} }),
+    ];
+    const stats = computeLogStats(events(lines), all);
+    expect(stats.items).toBe(300);
+    expect(stats.errorItems).toBe(145);
+    expect(stats.errorRate).toBeCloseTo(145 / 300, 12);
+    expect(stats.errorBatches).toBe(3);
+    // Lines of older workers (no item_outcomes) still count, whole batches by outcome.
+    const old = computeLogStats(events([line(0, 'success'), line(1, 'failed')]), all);
+    expect([old.items, old.errorItems]).toEqual([200, 100]);
+  });
+
   it('computes rates weighted by items, percentiles and the longest failure run (hand-computed)', () => {
     // 10 batches of 100 items: 8 success, 2 failed → 200/1000 = 20% error rate. Retries 5 × 10 = 50 → 5%.
     const lines = [
