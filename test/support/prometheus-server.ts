@@ -41,6 +41,7 @@ export async function startPrometheus(options: {
   jobs: ScrapeJob[];
   rules?: string;
 }): Promise<PrometheusServer> {
+  const binary = requireBinary(PROMETHEUS);
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -58,7 +59,7 @@ export async function startPrometheus(options: {
   );
   let log = '';
   const child: ChildProcess = spawn(
-    requireBinary(PROMETHEUS),
+    binary,
     [
       `--config.file=${join(dir, 'prometheus.yaml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
+import { InputError } from '../../contracts/input-error.ts';
 import { readBotSections } from '../../monitoring/bot-file.ts';
 import { parseBatchEvent, parseDuration, type BatchLogEvent } from '../../monitoring/log-alerts.ts';
 import {
@@ -61,12 +62,12 @@ export interface RoiCliOptions {
 const num = (text: string | undefined, what: string): number | undefined => {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${what} "${text}"`);
+  if (!Number.isFinite(n) || n < 0) throw new InputError(`invalid ${what} "${text}"`);
   return n;
 };
 const duration = (text: string, what: string): number => {
   const ms = parseDuration(text) ?? (text === '0' ? 0 : undefined);
-  if (ms === undefined) throw new Error(`invalid ${what} "${text}" (e.g. 30s, 5m)`);
+  if (ms === undefined) throw new InputError(`invalid ${what} "${text}" (e.g. 30s, 5m)`);
   return ms;
 };
 
@@ -96,7 +97,7 @@ export function inputsFrom(o: RoiCliOptions): Partial<RoiInputs> {
     try {
       return parse(text);
     } catch {
-      throw new Error(`invalid ${what} "${text}"`);
+      throw new InputError(`invalid ${what} "${text}"`);
     }
   };
   const cpuTarget = num(o.cpuTarget, '--cpu-target');
@@ -147,7 +148,7 @@ async function measure(o: RoiCliOptions): Promise<MeasuredFigures> {
   const replicas = num(o.replicas, '--replicas');
   const sources = [o.metricsUrl?.length, o.prometheus].filter(Boolean).length;
   if (sources > 1 || (sources === 0 && !o.logs?.length))
-    throw new Error('give one of --metrics-url, --prometheus or --logs');
+    throw new InputError('give one of --metrics-url, --prometheus or --logs');
   // Beside /metrics or Prometheus, logs add the raw batch durations to the latency chart.
   if (sources === 1 && o.logs?.length) {
     const figures = await measure({ ...o, logs: undefined });
@@ -183,7 +184,7 @@ async function measure(o: RoiCliOptions): Promise<MeasuredFigures> {
   }
   const cpuSecondsPerItem = num(o.cpuSecondsPerItem, '--cpu-seconds-per-item');
   if (cpuSecondsPerItem === undefined) {
-    throw new Error(
+    throw new InputError(
       '--logs needs --cpu-seconds-per-item (logs carry no CPU figures; measure it from /metrics)',
     );
   }
