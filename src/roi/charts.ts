@@ -95,6 +95,15 @@ function thresholdLayers(rules: Array<{ value: number; label: string; color: str
   ];
 }
 
+/** 10^k from below the smallest positive value to above the largest. */
+function decades(values: readonly number[]): number[] {
+  const positive = values.filter((v) => v > 0);
+  if (positive.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.ceil(Math.log10(Math.max(...positive)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => Number((10 ** (lo + i)).toPrecision(1)));
+}
+
 export interface ChartOptions {
   /** The bot's thresholds (spec.slo); defaults otherwise. */
   slo?: SloThresholds;
@@ -315,7 +324,8 @@ export function roiCharts(result: RoiResult, options: ChartOptions = {}): Chart[
         type: 'quantitative',
         scale: { type: 'log' },
         title: `${currency} per day (log scale)`,
-        axis: { labelExpr: CURRENCY_LABEL_EXPR },
+        // Powers of ten only: a log axis with every 2-4-8 tick reads as clutter.
+        axis: { labelExpr: CURRENCY_LABEL_EXPR, values: decades(money.map((m) => m.value)) },
       },
       color: {
         field: 'series',
