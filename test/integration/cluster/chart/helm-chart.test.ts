@@ -210,6 +210,16 @@ describe('server-side dry runs', () => {
   ];
 
   it.each(valueSets)('accepts the %s values', (name, values, extra, crds) => {
+    const lint = helmOk([
+      'lint',
+      CHART,
+      '--strict',
+      '--kube-version',
+      '1.37.2',
+      '-f',
+      valuesFile(name, values),
+    ]);
+    expect(lint).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     const rendered = helmOk([
       'template',
       RELEASE,
