@@ -43,17 +43,17 @@ for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   echo "$K8S_VERSION" > "$BIN/$cmd.version"
 done
 
-go_install() { # name module@version
-  local name=$1 pkg=$2 version=$3
-  if [[ -x "$BIN/$name" && -f "$BIN/$name.version" && "$(cat "$BIN/$name.version")" == "$version" ]]; then
+go_install() { # name module version [stamp] [extra ldflags]
+  local name=$1 pkg=$2 version=$3 stamp=${4:-$3} ldflags="-s -w ${5:-}"
+  if [[ -x "$BIN/$name" && -f "$BIN/$name.version" && "$(cat "$BIN/$name.version")" == "$stamp" ]]; then
     return
   fi
   log "building $name $version"
   local gobin; gobin=$(mktemp -d)
-  GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "$pkg@$version"
+  GOBIN="$gobin" go install -trimpath -ldflags "$ldflags" "$pkg@$version"
   mv "$gobin/$name" "$BIN/$name"
   rm -rf "$gobin"
-  echo "$version" > "$BIN/$name.version"
+  echo "$stamp" > "$BIN/$name.version"
 }
 
 go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
@@ -67,7 +67,14 @@ if [[ ! -s "$BIN/kwok-stages.yaml" || "$(cat "$BIN/kwok-stages.version" 2>/dev/n
   done > "$BIN/kwok-stages.yaml"
   echo "$KWOK_VERSION" > "$BIN/kwok-stages.version"
 fi
-go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+# helm's own release build stamps the Kubernetes version it was built against (its Makefile, from the
+# client-go it requires: v0.37 for v3.22); without it `helm template`/`lint` assume Kubernetes 1.20 (#17).
+HELM_KUBE_MINOR=${HELM_KUBE_MINOR:-37}
+helm_ldflags="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm_ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$HELM_KUBE_MINOR"
+done
+go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$HELM_VERSION+k8s1.$HELM_KUBE_MINOR+v" "$helm_ldflags"
 
 # etcd: k8s 1.37 wants etcd >= 3.5 features (watch progress notify); Debian ships 3.4.23.
 if [[ ! -x "$BIN/etcd" || "$(cat "$BIN/etcd.version" 2>/dev/null)" != "$ETCD_VERSION" ]]; then
