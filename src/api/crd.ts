@@ -87,8 +87,8 @@ export const PRINTER_COLUMNS = [
   {
     name: 'Status',
     type: 'string',
-    jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-    description: 'Reason of the Ready condition',
+    jsonPath: '.status.summary',
+    description: 'The most important condition: the Degraded reason while degraded, else the Ready reason',
   },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

@@ -410,6 +410,13 @@ export const inventoryBotStatusSchema = z
       .optional()
       .describe('Ready, Progressing and Degraded conditions.')
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    summary: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        "The most important condition's reason (kubectl's STATUS column): Degraded's while degraded, else Ready's.",
+      ),
     replicas: z.int().min(0).optional().describe('Worker pods that exist.'),
     readyReplicas: z.int().min(0).optional().describe('Worker pods that are ready.'),
     desiredReplicas: z.int().min(0).optional().describe('Worker pods the autoscaler wants.'),

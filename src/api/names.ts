@@ -50,6 +50,9 @@ export const REASONS = {
   scalingLimited: 'ScalingLimited',
   autoscalerUnableToScale: 'AutoscalerUnableToScale',
   applyFailed: 'ApplyFailed',
+  objectNotOwned: 'ObjectNotOwned',
+  podsUnschedulable: 'PodsUnschedulable',
+  cpuTargetNeedsExternalMetrics: 'QueueLagScalingUnavailable',
   invalidSpec: 'InvalidSpec',
   asExpected: 'AsExpected',
 } as const;

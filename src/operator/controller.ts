@@ -26,9 +26,12 @@ import type { Logger } from './logger.ts';
 import { RECONCILE_RESULTS } from './metric-names.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
+import { rememberingSecretReader } from './redaction.ts';
+import { bucketRateLimiter, itemExponentialRateLimiter, maxOfRateLimiter } from './rate-limiter.ts';
 import { runWorkers, WorkQueue } from './work-queue.ts';
 
 export const CONTROLLER_NAME = 'inventorybot';
+export const DEFAULT_MAX_RETRY_DELAY_MS = 10_000;
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -41,6 +44,8 @@ export interface ControllerOptions {
   secretRecheckMs: number;
   /** A bot whose apply is refused (invalid object, admission) is retried this much later. */
   permanentErrorRetryMs: number;
+  /** Longest backoff of a bot whose reconcile keeps failing transiently. */
+  maxRetryDelayMs?: number;
   events: EventRecorder;
   logger: Logger;
   metrics: OperatorMetrics;
@@ -64,6 +69,13 @@ export class Controller {
     const { kubeConfig, metrics, logger } = options;
     const queueName = { name: CONTROLLER_NAME };
     this.queue = new WorkQueue({
+      // #18: client-go's limiter, with the per-item backoff capped so a bot recovers within
+      // maxRetryDelayMs of its cause going away (a 5xx, a webhook down); the overall bucket still
+      // bounds the retries of many failing bots together.
+      rateLimiter: maxOfRateLimiter(
+        itemExponentialRateLimiter(5, options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS),
+        bucketRateLimiter(10, 100),
+      ),
       hooks: {
         depth: (n) => metrics.workqueueDepth.set(queueName, n),
         add: () => metrics.workqueueAddsTotal.inc(queueName),
@@ -109,7 +121,9 @@ export class Controller {
           namespace,
           name,
         }),
-      readSecret: (namespace, name) => core.readNamespacedSecret({ namespace, name }),
+      readSecret: rememberingSecretReader((namespace, name) =>
+        core.readNamespacedSecret({ namespace, name }),
+      ),
       listPods: (namespace, botName) =>
         this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),
       hasPodDisruptionBudget: (namespace, name) => this.pdbs.get(name, namespace) !== undefined,
@@ -160,7 +174,7 @@ export class Controller {
     const end = metrics.reconcileTimeSeconds.startTimer(labels);
     metrics.activeWorkers.inc(labels);
     try {
-      const result = await this.reconciler.reconcile(key);
+      const result = await this.reconciler.reconcile(key, this.queue.numRequeues(key));
       const outcome =
         result?.requeueAfterMs !== undefined ? RECONCILE_RESULTS.requeueAfter : RECONCILE_RESULTS.success;
       metrics.reconcileTotal.inc({ ...labels, result: outcome });
@@ -208,8 +222,13 @@ function withNamespace(object: KubernetesObject, name: string | undefined): stri
 
 const keyOf = (object: KubernetesObject) => withNamespace(object, object.metadata?.name);
 
-/** The bot that controls an owned object, from its controller owner reference. */
+/**
+ * The bot of an owned object: its controller owner reference, else its instance label, so an object
+ * whose owner reference was removed by hand still wakes its bot, which restores it (#18). (An object
+ * whose label was removed leaves the label-selected watch: that deletion event still carries the
+ * owner reference.)
+ */
 function ownerKey(object: KubernetesObject): string | undefined {
   const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
-  return withNamespace(object, owner?.name);
+  return withNamespace(object, owner?.name ?? object.metadata?.labels?.[LABELS.instance]);
 }

@@ -1,5 +1,6 @@
 // Reconcile errors are typed so the work queue knows whether retrying can help.
 import { ApiException } from '@kubernetes/client-node';
+import { REASONS } from '../api/names.ts';
 
 /** Retrying will not help until the input changes (invalid spec, forbidden by admission). */
 export class PermanentError extends Error {
@@ -8,6 +9,21 @@ export class PermanentError extends Error {
   constructor(reason: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * An object the bot would own exists and is not the bot's (#14): left untouched, the bot is Degraded
+ * naming it until the object is removed or the bot renamed.
+ */
+export class ObjectNotOwnedError extends PermanentError {
+  readonly object: string;
+  constructor(object: string, why: string) {
+    super(
+      REASONS.objectNotOwned,
+      `${object} already exists and ${why}: the operator leaves it untouched; delete or rename that object, or give the InventoryBot another name`,
+    );
+    this.object = object;
   }
 }
 

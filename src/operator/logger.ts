@@ -1,4 +1,7 @@
-// JSON logs, one object per line, so log pipelines need no parsing rules.
+// JSON logs, one object per line, so log pipelines need no parsing rules. Every string value passes
+// the one redaction point (#14): no Secret value reaches a log line, at any level.
+import { redact } from './redaction.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -38,5 +41,6 @@ export function createLogger(
 }
 
 function errorsAsText(_key: string, value: unknown): unknown {
-  return value instanceof Error ? value.message : value;
+  if (value instanceof Error) return redact(value.message);
+  return typeof value === 'string' ? redact(value) : value;
 }

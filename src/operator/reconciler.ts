@@ -9,14 +9,23 @@ import { findCondition } from './conditions.ts';
 import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
 import { MONITORING_API_VERSION } from './desired/monitoring-object.ts';
 import { workloadName } from './desired/object-names.ts';
-import { classifyApiError, isNotFound, PermanentError } from './errors.ts';
+import {
+  classifyApiError,
+  isConflict,
+  isNotFound,
+  ObjectNotOwnedError,
+  PermanentError,
+  TransientError,
+} from './errors.ts';
 import type { Applier } from './kube/apply.ts';
 import type { MonitoringKinds } from './kube/discovery.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { Logger } from './logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
-import { computeStatus, statusChanged } from './status.ts';
+import { ownershipOf } from './ownership.ts';
+import { redact } from './redaction.ts';
+import { computeStatus, degradedStatus, statusChanged } from './status.ts';
 import type { ProcessResult } from './work-queue.ts';
 import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';
 
@@ -54,6 +63,13 @@ export interface ReconcilerDeps {
   now?: () => Date;
 }
 
+/** Failed attempts in a row (a few ms of backoff) before a transient failure is reported on the bot (#18). */
+export const FAILURES_BEFORE_REPORT = 3;
+
+/** Status messages pass the one redaction point (#14). */
+const redactProblems = (problems: Problem[]): Problem[] =>
+  problems.map((p) => ({ ...p, message: redact(p.message) }));
+
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
 
@@ -61,7 +77,11 @@ export class Reconciler {
     this.deps = deps;
   }
 
-  async reconcile(key: string): Promise<ProcessResult> {
+  /**
+   * `failures`: how many times in a row this bot's reconcile has failed already (the work queue's
+   * requeue count). A transient failure that persists is written to the bot's status (#18).
+   */
+  async reconcile(key: string, failures = 0): Promise<ProcessResult> {
     const [namespace, name] = key.split('/') as [string, string];
     let bot: InventoryBot;
     try {
@@ -96,11 +116,24 @@ export class Reconciler {
     try {
       applied = await this.applyAll(bot, desired, kinds);
     } catch (error) {
-      if (error instanceof PermanentError) {
-        await this.writeStatus(bot, [
+      // #14: an object that is not the bot's blocks the bot until it is gone; it is not watched
+      // (not ours), so look again periodically.
+      if (error instanceof ObjectNotOwnedError) {
+        await this.writeFailure(bot, [{ reason: error.reason, message: error.message }, ...secretProblems]);
+        return { requeueAfterMs: this.deps.secretRecheckMs };
+      }
+      // #18: a refused apply at once, a transient failure once retries did not cure it (a conflict
+      // is the normal race of optimistic concurrency, never reported).
+      const report =
+        error instanceof PermanentError ||
+        (error instanceof TransientError && failures >= FAILURES_BEFORE_REPORT && !isConflict(error.cause));
+      if (report) {
+        await this.writeFailure(bot, [
+          { reason: REASONS.applyFailed, message: (error as Error).message },
           ...secretProblems,
-          { reason: REASONS.applyFailed, message: error.message },
-        ]);
+        ]).catch((statusError: unknown) =>
+          this.deps.logger.warn('could not report the failure on the bot', { bot: key, error: statusError }),
+        );
       }
       throw error;
     }
@@ -123,23 +156,34 @@ export class Reconciler {
   private async applyAll(bot: InventoryBot, desired: DesiredObjects, kinds: MonitoringKinds) {
     const { namespace, name } = bot.metadata;
     // ConfigMap before the Deployment, so a rollout never starts pods with a config that is not there yet.
-    await this.apply(desired.configMap);
-    await this.apply(desired.service);
-    const deployment = await this.apply(desired.deployment);
-    const hpa = await this.apply(desired.horizontalPodAutoscaler);
-    if (desired.podDisruptionBudget) await this.apply(desired.podDisruptionBudget);
+    await this.apply(bot, desired.configMap);
+    await this.apply(bot, desired.service);
+    const deployment = await this.apply(bot, desired.deployment);
+    const hpa = await this.apply(bot, desired.horizontalPodAutoscaler);
+    if (desired.podDisruptionBudget) await this.apply(bot, desired.podDisruptionBudget);
     else if (this.deps.hasPodDisruptionBudget(namespace, workloadName(name))) {
-      await this.remove('policy/v1', 'PodDisruptionBudget', namespace, workloadName(name));
+      await this.remove(bot, 'policy/v1', 'PodDisruptionBudget', namespace, workloadName(name));
     }
     for (const [kind, object] of [
       ['ServiceMonitor', desired.serviceMonitor],
       ['PrometheusRule', desired.prometheusRule],
     ] as const) {
       const served = kind === 'ServiceMonitor' ? kinds.serviceMonitor : kinds.prometheusRule;
-      if (object) await this.apply(object);
-      else if (served) await this.remove(MONITORING_API_VERSION, kind, namespace, workloadName(name));
+      if (object) await this.apply(bot, object);
+      else if (served) await this.remove(bot, MONITORING_API_VERSION, kind, namespace, workloadName(name));
     }
     return { deployment, hpa };
+  }
+
+  /** Degraded with `problems`, everything else as last observed (#18). */
+  private async writeFailure(bot: InventoryBot, problems: Problem[]): Promise<void> {
+    const status = degradedStatus(
+      bot.status,
+      redactProblems(problems),
+      bot.metadata.generation ?? 0,
+      this.deps.now?.() ?? new Date(),
+    );
+    await this.writeIfChanged(bot, status);
   }
 
   private async writeStatus(
@@ -154,10 +198,14 @@ export class Reconciler {
       previous: bot.status,
       deployment,
       horizontalPodAutoscaler: hpa,
-      problems,
+      problems: redactProblems(problems),
       queue,
       now: this.deps.now?.() ?? new Date(),
     });
+    await this.writeIfChanged(bot, status);
+  }
+
+  private async writeIfChanged(bot: InventoryBot, status: InventoryBotStatus): Promise<void> {
     if (!statusChanged(bot.status, status)) return;
     await this.call(`write status of ${bot.metadata.namespace}/${bot.metadata.name}`, () =>
       this.deps.applier.applyStatus(bot, status),
@@ -202,11 +250,22 @@ export class Reconciler {
     });
   }
 
-  /** Applies an object, unless its cached copy shows the apply would change nothing (then returns that). */
-  private async apply<T extends KubernetesObject>(object: T): Promise<T> {
+  /**
+   * Applies an object, unless its cached copy shows the apply would change nothing (then returns that).
+   * Never an object that exists and is not the bot's (#14): the cache holds only labelled objects, so
+   * an object missing from it is read from the API server before it is written.
+   */
+  private async apply<T extends KubernetesObject>(bot: InventoryBot, object: T): Promise<T> {
     const { apiVersion = '', kind = '', metadata } = object;
     const [namespace, name] = [metadata?.namespace ?? '', metadata?.name ?? ''];
+    const ref = { apiVersion, kind, metadata: { namespace, name } };
     const live = this.deps.cachedObject?.(apiVersion, kind, namespace, name);
+    const existing =
+      live ?? (await this.call(`read ${kind} ${namespace}/${name}`, () => this.deps.applier.read(ref)));
+    if (existing) {
+      const ownership = ownershipOf(existing, bot, FIELD_MANAGER);
+      if (!ownership.owned) throw new ObjectNotOwnedError(`${kind} ${namespace}/${name}`, ownership.why);
+    }
     const reason = applyReason(object, live, FIELD_MANAGER);
     this.deps.onApply?.(kind, reason === undefined);
     if (reason === undefined) return live as T;
@@ -214,9 +273,19 @@ export class Reconciler {
     return this.call(`apply ${kind} ${namespace}/${name}`, () => this.deps.applier.apply(object));
   }
 
-  private remove(apiVersion: string, kind: string, namespace: string, name: string): Promise<void> {
-    return this.call(`delete ${kind} ${namespace}/${name}`, () =>
-      this.deps.applier.delete({ apiVersion, kind, metadata: { name, namespace } }),
+  /** Deletes an object the bot no longer wants, only if it is the bot's (#14), and only that very object. */
+  private async remove(
+    bot: InventoryBot,
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<void> {
+    const ref = { apiVersion, kind, metadata: { name, namespace } };
+    const existing = await this.call(`read ${kind} ${namespace}/${name}`, () => this.deps.applier.read(ref));
+    if (!existing || !ownershipOf(existing, bot, FIELD_MANAGER).owned) return;
+    await this.call(`delete ${kind} ${namespace}/${name}`, () =>
+      this.deps.applier.delete(ref, existing.metadata?.uid),
     );
   }
 

@@ -20,6 +20,7 @@ import {
 } from './leader-election.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createOperatorMetrics } from './metrics.ts';
+import { rememberingSecretReader } from './redaction.ts';
 
 export interface OperatorOptions {
   kubeConfig?: KubeConfig;
@@ -98,7 +99,9 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
   // One Redis client per distinct URL, for status.queue and the external metrics alike.
   const redisPool = new RedisPool({ logger, timeoutMs: queueReadTimeoutMs });
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const readSecret = (namespace: string, name: string) => core.readNamespacedSecret({ namespace, name });
+  const readSecret = rememberingSecretReader((namespace, name) =>
+    core.readNamespacedSecret({ namespace, name }),
+  );
   // Separate caches: the metrics server wants fresh figures, status.queue stable ones.
   const statusReader = new QueueReader({ pool: redisPool, readSecret });
   const queueRefreshMs = options.queueRefreshMs ?? OPERATOR_DEFAULTS.queueRefreshMs;

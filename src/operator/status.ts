@@ -84,11 +84,56 @@ export function computeStatus(o: Observations): InventoryBotStatus {
   return {
     observedGeneration,
     conditions,
+    summary: summaryOf(conditions),
     replicas,
     readyReplicas,
     desiredReplicas,
     ...(queue ? { queue } : {}),
   };
+}
+
+/**
+ * The status after a reconcile that could not finish (#18): only Degraded changes, to the problems
+ * met; Ready, replicas and queue figures stay what they were last observed (the workers may well be
+ * running; it is the operator that cannot do its part).
+ */
+export function degradedStatus(
+  previous: InventoryBotStatus | undefined,
+  problems: Problem[],
+  generation: number,
+  now: Date,
+): InventoryBotStatus {
+  const [problem] = problems;
+  const conditions = setCondition(
+    previous?.conditions ?? [],
+    problem
+      ? {
+          type: CONDITION_TYPES.degraded,
+          status: 'True',
+          reason: problem.reason,
+          message: problems.map((p) => p.message).join('; '),
+          observedGeneration: generation,
+        }
+      : {
+          type: CONDITION_TYPES.degraded,
+          status: 'False',
+          reason: REASONS.asExpected,
+          message: 'no known problem',
+          observedGeneration: generation,
+        },
+    now,
+  );
+  return { ...previous, conditions, summary: summaryOf(conditions) };
+}
+
+/**
+ * What `kubectl get ib` shows as STATUS (#14): the most important condition's reason. Degraded beats
+ * Ready (a bot with ready workers but a missing Secret says SecretNotFound, not WorkersReady).
+ */
+export function summaryOf(conditions: ReadonlyArray<Condition>): string | undefined {
+  const degraded = conditions.find((c) => c.type === CONDITION_TYPES.degraded);
+  if (degraded?.status === 'True') return degraded.reason;
+  return conditions.find((c) => c.type === CONDITION_TYPES.ready)?.reason;
 }
 
 /** Whether `next` differs from `previous` (key order independent). */

@@ -4,6 +4,7 @@
 import { createClient } from 'redis';
 import type { RedisClient } from '../../worker/redis-connection.ts';
 import type { Logger } from '../logger.ts';
+import { redact } from '../redaction.ts';
 
 export interface RedisPoolOptions {
   logger: Logger;
@@ -21,11 +22,6 @@ interface Entry {
   firstAttempt: Promise<void>;
   lastUsed: number;
   lastError: string | undefined;
-}
-
-/** redis://user:secret@host → redis://user:***@host, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 export class RedisPool {
@@ -54,7 +50,7 @@ export class RedisPool {
   ): Promise<T> {
     const entry = this.entry(url);
     entry.lastUsed = Date.now();
-    const where = redactUrl(url);
+    const where = redact(url);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -117,7 +113,7 @@ export class RedisPool {
     };
     client.on('error', (error: Error) => {
       entry.lastError = error.message || error.name;
-      this.logger.debug('redis client error', { redis: redactUrl(url), error: entry.lastError });
+      this.logger.debug('redis client error', { redis: redact(url), error: entry.lastError });
     });
     client.on('ready', () => {
       entry.lastError = undefined;

@@ -39,10 +39,31 @@ export class Applier {
     ) as Promise<T>;
   }
 
-  /** Deletes an object the bot should no longer own; absent already is fine. */
-  async delete(ref: ObjectRef): Promise<void> {
+  /** A fresh read of an object; undefined when it does not exist. */
+  async read(ref: ObjectRef): Promise<KubernetesObject | undefined> {
     try {
-      await this.objects.delete(ref);
+      return await this.objects.read(ref);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes an object the bot should no longer own; absent already is fine. With `uid`, only that very
+   * object (a precondition: one recreated by someone else meanwhile is left alone).
+   */
+  async delete(ref: ObjectRef, uid?: string): Promise<void> {
+    try {
+      await this.objects.delete(
+        ref,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        uid ? { preconditions: { uid } } : undefined,
+      );
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

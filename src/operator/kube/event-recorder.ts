@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import { OPERATOR_NAME } from '../../api/names.ts';
 import type { Logger } from '../logger.ts';
+import { redact } from '../redaction.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -33,7 +34,8 @@ export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger, instan
             },
             type,
             reason,
-            message,
+            // The one redaction point (#14): an event message never carries a Secret value.
+            message: redact(message),
             count: 1,
             firstTimestamp: now,
             lastTimestamp: now,
