@@ -24,6 +24,7 @@ import type { EventRecorder } from './kube/event-recorder.ts';
 import type { Logger } from './logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
 import { ownershipOf } from './ownership.ts';
+import { specProblems } from './spec-problems.ts';
 import { redact } from './redaction.ts';
 import { computeStatus, degradedStatus, statusChanged } from './status.ts';
 import type { ProcessResult } from './work-queue.ts';
@@ -141,6 +142,7 @@ export class Reconciler {
 
     const problems: Problem[] = [
       ...secretProblems,
+      ...specProblems(spec, { externalMetrics: this.deps.externalMetrics }),
       ...podProblems(this.deps.listPods(namespace, name)),
       ...autoscalerProblems(hpa),
     ];

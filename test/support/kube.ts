@@ -127,6 +127,16 @@ export async function operatorKubeConfig(
       },
     })
     .catch(ignoreExists);
+  return serviceAccountKubeConfig(admin, namespace, name);
+}
+
+/** A kubeconfig for an existing ServiceAccount (a TokenRequest token), also written to a file. */
+export async function serviceAccountKubeConfig(
+  admin: KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<{ kubeConfig: KubeConfig; path: string }> {
+  const core = admin.makeApiClient(CoreV1Api);
   const tokenRequest = await core.createNamespacedServiceAccountToken({
     namespace,
     name,
@@ -143,6 +153,33 @@ export async function operatorKubeConfig(
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path);
   return { kubeConfig, path };
+}
+
+/** A user (ServiceAccount) whose only rights are `rules` in `namespace` (a Role, no cluster rights). */
+export async function namespacedUserKubeConfig(
+  admin: KubeConfig,
+  namespace: string,
+  name: string,
+  rules: V1PolicyRule[],
+): Promise<KubeConfig> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  const ignoreExists = (error: unknown) => {
+    if (!isHttp(error, 409)) throw error;
+  };
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch(ignoreExists);
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } }).catch(ignoreExists);
+  await rbac
+    .createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      },
+    })
+    .catch(ignoreExists);
+  return (await serviceAccountKubeConfig(admin, namespace, name)).kubeConfig;
 }
 
 /** What every operator suite starts from: the CRD, its namespace, and the operator's ServiceAccount there. */

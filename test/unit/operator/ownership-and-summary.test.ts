@@ -3,7 +3,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER, REASONS } from '../../../src/api/names.ts';
 import { ownershipOf } from '../../../src/operator/ownership.ts';
+import { specProblems } from '../../../src/operator/spec-problems.ts';
 import { computeStatus, degradedStatus, summaryOf } from '../../../src/operator/status.ts';
+
+import { sampleBot } from '../../support/sample-bot.ts';
 
 const bot = { metadata: { name: 'shop', uid: 'uid-1' } };
 const controllerRef = (kind: string, name: string, uid: string) => ({
@@ -126,5 +129,18 @@ describe('STATUS summary', () => {
     expect(failed.summary).toBe(REASONS.applyFailed);
     const cleared = degradedStatus(failed, [], 2, now);
     expect(cleared.summary).toBe(REASONS.workersReady);
+  });
+});
+
+describe('specProblems (#14)', () => {
+  it('CPU target 0 without external metrics is Degraded, naming both fixes', () => {
+    const spec = sampleBot({ scaling: { targetCPUUtilizationPercentage: 0, queueLagPerReplica: 10 } }).spec;
+    const [problem, ...rest] = specProblems(spec, { externalMetrics: false });
+    expect(rest).toEqual([]);
+    expect(problem?.reason).toBe(REASONS.cpuTargetNeedsExternalMetrics);
+    expect(problem?.message).toContain('spec.scaling.targetCPUUtilizationPercentage');
+    expect(problem?.message).toContain('externalMetrics.enabled=true');
+    expect(specProblems(spec, { externalMetrics: true })).toEqual([]);
+    expect(specProblems(sampleBot().spec, { externalMetrics: false })).toEqual([]);
   });
 });
