@@ -1,6 +1,7 @@
 // Builds the InventoryBot CustomResourceDefinition from the zod schema. Pure: the generator script
 // writes it to crds/, the chart and tests read it from there.
 import { z } from 'zod';
+import { botNameRule } from './rules.ts';
 import { inventoryBotSpecSchema, inventoryBotStatusSchema } from './inventory-bot.ts';
 import {
   CATEGORIES,
@@ -127,6 +128,7 @@ export function buildCrd() {
               description:
                 'InventoryBot runs a fleet of workers that take inventory batches from a Redis stream and apply them to an upstream inventory API.',
               required: ['spec'],
+              'x-kubernetes-validations': [{ rule: botNameRule.cel, message: botNameRule.message }],
               properties: {
                 apiVersion: {
                   type: 'string',

@@ -3,6 +3,18 @@
 // `.prefault({})` so an omitted section gets its inner defaults, both here and in the API server.
 import { z } from 'zod';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
+import {
+  DNS_SUBDOMAIN,
+  httpUrlRules,
+  IMAGE_DIGEST,
+  IMAGE_TAG,
+  isQuantity,
+  positiveQuantity,
+  redisUrlRules,
+  requestWithinLimit,
+  SECRET_KEY,
+  withRules,
+} from './rules.ts';
 
 const cel = (rule: string, message: string, fieldPath?: string) => ({
   rule,
@@ -10,23 +22,33 @@ const cel = (rule: string, message: string, fieldPath?: string) => ({
   ...(fieldPath ? { fieldPath } : {}),
 });
 
-const quantity = z
+// Every admission rule is written once in ./rules.ts (CEL for the API server, TypeScript for zod).
+const quantity = withRules(z.string().max(64), [isQuantity]).describe(
+  'A Kubernetes quantity, e.g. 250m, 0.5, 1e9 or 256Mi.',
+);
+
+const secretName = z
   .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/)
-  .describe('A Kubernetes quantity, e.g. 250m or 256Mi.');
+  .min(1)
+  .max(253)
+  .regex(DNS_SUBDOMAIN, 'must be a valid Secret name (lower-case DNS subdomain)');
 
 const secretKeyRef = (defaultKey: string, what: string) =>
   z
     .object({
-      name: z.string().min(1).max(253).describe(`Name of the Secret (same namespace) that holds ${what}.`),
-      key: z.string().min(1).max(253).default(defaultKey).describe(`Key inside the Secret holding ${what}.`),
+      name: secretName.describe(`Name of the Secret (same namespace) that holds ${what}.`),
+      key: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(SECRET_KEY, "must be a valid Secret key (letters, digits, '-', '_', '.')")
+        .default(defaultKey)
+        .describe(`Key inside the Secret holding ${what}.`),
     })
     .describe(`Reference to a Secret key holding ${what}.`);
 
-const httpUrl = z
-  .string()
-  .max(2048)
-  .regex(/^https?:\/\/[^\s/$.?#][^\s]*$/);
+const httpUrl = (field: string) =>
+  withRules(z.string().max(2048), httpUrlRules(field, 'spec.upstream.credentialsSecretRef'));
 
 export const imageSchema = z
   .object({
@@ -35,13 +57,25 @@ export const imageSchema = z
       .min(1)
       .default('ghcr.io/inventorybot/inventorybot')
       .describe('Worker image repository.'),
-    tag: z.string().min(1).max(128).default(PRODUCT_VERSION).describe('Worker image tag (the bot version).'),
+    tag: z
+      .string()
+      .regex(
+        IMAGE_TAG,
+        'must be an image tag (letters, digits, _ . -, at most 128, not starting with . or -); pin a digest with spec.image.digest',
+      )
+      .default(PRODUCT_VERSION)
+      .describe('Worker image tag (the bot version).'),
+    digest: z
+      .string()
+      .regex(IMAGE_DIGEST, 'must be an image digest such as sha256:<64 hex digits>')
+      .optional()
+      .describe('Image digest (sha256:...) to pin: the workers run repository:tag@digest.'),
     pullPolicy: z
       .enum(['Always', 'IfNotPresent', 'Never'])
       .default('IfNotPresent')
       .describe('Image pull policy of the worker containers.'),
     pullSecrets: z
-      .array(z.string().min(1))
+      .array(secretName)
       .max(16)
       .optional()
       .describe('Names of image pull Secrets in the bot namespace.'),
@@ -50,10 +84,13 @@ export const imageSchema = z
 
 export const redisSchema = z
   .object({
-    url: z
-      .string()
-      .max(2048)
-      .regex(/^rediss?:\/\/\S+$/)
+    url: withRules(
+      z
+        .string()
+        .max(2048)
+        .regex(/^[rR][eE][dD][iI][sS][sS]?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+      redisUrlRules,
+    )
       .optional()
       .describe('Redis URL (redis:// or rediss://). Use secretRef instead when it carries a password.'),
     secretRef: secretKeyRef('url', 'the Redis URL').optional(),
@@ -116,8 +153,10 @@ export const queueSchema = z
 
 export const upstreamSchema = z
   .object({
-    primaryUrl: httpUrl.describe('Base URL of the upstream inventory API (http or https).'),
-    secondaryUrl: httpUrl
+    primaryUrl: httpUrl('spec.upstream.primaryUrl').describe(
+      'Base URL of the upstream inventory API (http or https).',
+    ),
+    secondaryUrl: httpUrl('spec.upstream.secondaryUrl')
       .optional()
       .describe('Failover inventory API, used while the primary circuit breaker is open.'),
     timeoutMs: z
@@ -237,8 +276,8 @@ export const scalingSchema = z
     ],
   });
 
-export const resourcesSchema = z
-  .object({
+export const resourcesSchema = withRules(
+  z.object({
     requests: z
       .object({
         cpu: quantity.default('100m').describe('CPU request of a worker container.'),
@@ -249,12 +288,15 @@ export const resourcesSchema = z
     limits: z
       .object({
         cpu: quantity.optional().describe('CPU limit of a worker container (unset: no limit).'),
-        memory: quantity.default('256Mi').describe('Memory limit of a worker container.'),
+        memory: withRules(quantity, [positiveQuantity('spec.resources.limits.memory')])
+          .default('256Mi')
+          .describe('Memory limit of a worker container.'),
       })
       .prefault({})
       .describe('Resource limits per worker container.'),
-  })
-  .describe('Compute resources of each worker container.');
+  }),
+  [requestWithinLimit('cpu'), requestWithinLimit('memory')],
+).describe('Compute resources of each worker container.');
 
 export const sloSchema = z
   .object({

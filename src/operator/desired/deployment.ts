@@ -82,7 +82,8 @@ function workerContainer(bot: InventoryBot): V1Container {
   });
   return {
     name: WORKER_CONTAINER,
-    image: `${image.repository}:${image.tag}`,
+    // #14: a digest pins the image (kubelet pulls by digest; the tag stays for people reading it).
+    image: `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`,
     imagePullPolicy: image.pullPolicy,
     command: [...WORKER_ENTRY.command],
     args: [...WORKER_ENTRY.args],

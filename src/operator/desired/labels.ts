@@ -18,8 +18,20 @@ export function commonLabels(bot: InventoryBot): Record<string, string> {
     ...selectorLabels(bot),
     [LABELS.managedBy]: OPERATOR_NAME,
     [LABELS.partOf]: APP_NAME,
-    [LABELS.version]: bot.spec.image.tag,
+    ...versionLabel(bot.spec.image.tag),
   };
+}
+
+/**
+ * The version label from the image tag (#14): a tag may be 128 characters and start with `_`, a label
+ * value at most 63, beginning and ending alphanumeric. Truncated and trimmed; none when nothing is left.
+ */
+export function versionLabel(tag: string): Record<string, string> {
+  const value = tag
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .replace(/[^A-Za-z0-9]+$/, '');
+  return value ? { [LABELS.version]: value } : {};
 }
 
 /** Label selector the operator's informers use for owned objects. */

@@ -1,0 +1,118 @@
+// One sample per manifest class of #14/#18's admission list: what the API server must reject (naming
+// the field) or accept. Used by the unit test (zod, as the operator and worker parse) and by the API
+// server test (CEL and OpenAPI), so both halves of each rule are held to the same answers.
+import type { InventoryBotSpecInput } from '../../src/api/inventory-bot.ts';
+import { sampleSpec } from './sample-bot.ts';
+
+export interface AdmissionSample {
+  what: string;
+  name?: string;
+  spec: InventoryBotSpecInput;
+  /** The field the rejection names; absent: accepted. */
+  rejectedAt?: string;
+}
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const upstream = (primaryUrl: string) => ({ primaryUrl });
+const resources = (r: object) => ({ resources: r }) as Partial<InventoryBotSpecInput>;
+
+export const ADMISSION_SAMPLES: AdmissionSample[] = [
+  // rejected
+  {
+    what: 'name of 64 characters',
+    name: `b${'x'.repeat(63)}`,
+    spec: sampleSpec(),
+    rejectedAt: 'metadata.name',
+  },
+  { what: 'name with dots', name: 'shop.eu', spec: sampleSpec(), rejectedAt: 'metadata.name' },
+  {
+    what: 'tag carrying a digest',
+    spec: sampleSpec({ image: { tag: `1.0@${DIGEST}` } }),
+    rejectedAt: 'spec.image.tag',
+  },
+  {
+    what: 'tag over 128 characters',
+    spec: sampleSpec({ image: { tag: 'v'.repeat(129) } }),
+    rejectedAt: 'spec.image.tag',
+  },
+  { what: 'tag starting with -', spec: sampleSpec({ image: { tag: '-1.0' } }), rejectedAt: 'spec.image.tag' },
+  {
+    what: 'malformed digest',
+    spec: sampleSpec({ image: { digest: 'sha256:xyz' } }),
+    rejectedAt: 'spec.image.digest',
+  },
+  {
+    what: 'memory request over limit',
+    spec: sampleSpec(resources({ requests: { memory: '1Gi' }, limits: { memory: '512Mi' } })),
+    rejectedAt: 'spec.resources.requests.memory',
+  },
+  {
+    what: 'CPU request over limit',
+    spec: sampleSpec(resources({ requests: { cpu: '2' }, limits: { cpu: '500m' } })),
+    rejectedAt: 'spec.resources.requests.cpu',
+  },
+  {
+    what: 'memory limit 0',
+    spec: sampleSpec(resources({ requests: { memory: '0' }, limits: { memory: '0' } })),
+    rejectedAt: 'spec.resources.limits.memory',
+  },
+  {
+    what: 'not a quantity',
+    spec: sampleSpec(resources({ requests: { cpu: '1 core' } })),
+    rejectedAt: 'spec.resources.requests.cpu',
+  },
+  {
+    what: 'invalid Secret name',
+    spec: sampleSpec({ queue: { redis: { secretRef: { name: 'Redis_Secret' } } } }),
+    rejectedAt: 'spec.queue.redis.secretRef.name',
+  },
+  {
+    what: 'invalid Secret key',
+    spec: sampleSpec({ queue: { redis: { secretRef: { name: 'redis', key: 'url/1' } } } }),
+    rejectedAt: 'spec.queue.redis.secretRef.key',
+  },
+  {
+    what: 'invalid pull Secret name',
+    spec: sampleSpec({ image: { pullSecrets: ['Registry Key'] } }),
+    rejectedAt: 'spec.image.pullSecrets[0]',
+  },
+  {
+    what: 'upstream URL with credentials',
+    spec: sampleSpec({ upstream: upstream('http://admin:hunter2@erp.example/api') }),
+    rejectedAt: 'spec.upstream.primaryUrl',
+  },
+  {
+    what: 'upstream port out of range',
+    spec: sampleSpec({ upstream: upstream('http://erp.example:99999/api') }),
+    rejectedAt: 'spec.upstream.primaryUrl',
+  },
+  {
+    what: 'upstream not http',
+    spec: sampleSpec({ upstream: upstream('ftp://erp.example/api') }),
+    rejectedAt: 'spec.upstream.primaryUrl',
+  },
+  {
+    what: 'Redis URL with a password',
+    spec: sampleSpec({ queue: { redis: { url: 'redis://:hunter2@redis:6379' } } }),
+    rejectedAt: 'spec.queue.redis.url',
+  },
+  // accepted
+  { what: 'name of 63 characters', name: `b${'x'.repeat(62)}`, spec: sampleSpec() },
+  { what: 'digest pinned', spec: sampleSpec({ image: { tag: '1.0', digest: DIGEST } }) },
+  {
+    what: 'tag of 128 characters (label truncated)',
+    spec: sampleSpec({ image: { tag: `v${'1'.repeat(127)}` } }),
+  },
+  {
+    what: 'quantities .5, 1e9 and 1Pi',
+    spec: sampleSpec(
+      resources({ requests: { cpu: '.5', memory: '1e9' }, limits: { cpu: '1', memory: '1Pi' } }),
+    ),
+  },
+  { what: 'upper-case URL scheme', spec: sampleSpec({ upstream: upstream('HTTP://ERP.example:8080/api') }) },
+  { what: 'https with port 443', spec: sampleSpec({ upstream: upstream('https://erp.example:443/api') }) },
+  {
+    what: 'Redis URL with a user, no password',
+    spec: sampleSpec({ queue: { redis: { url: 'REDIS://worker@redis:6379/0' } } }),
+  },
+];
