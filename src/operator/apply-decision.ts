@@ -137,3 +137,14 @@ function resolve(element: string, desired: Json): Json {
 function deepEqual(a: Json, b: Json): boolean {
   return firstDifference(a, b) === undefined && firstDifference(b, a) === undefined;
 }
+
+/**
+ * Whether the live object must be deleted and created anew because the apply would change a field
+ * the API server never lets change: a Service's clusterIP (metrics Services became headless, #18).
+ */
+export function mustReplace(desired: KubernetesObject, live: KubernetesObject | undefined): boolean {
+  if (!live || desired.kind !== 'Service') return false;
+  const want = (desired as { spec?: { clusterIP?: string } }).spec?.clusterIP;
+  const have = (live as { spec?: { clusterIP?: string } }).spec?.clusterIP;
+  return want !== undefined && have !== undefined && have !== '' && want !== have;
+}

@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node'
 import { ZodError } from 'zod';
 import { parseSpec, type InventoryBot, type InventoryBotStatus } from '../api/inventory-bot.ts';
 import { CONDITION_TYPES, EVENT_REASONS, FIELD_MANAGER, LABELS, REASONS } from '../api/names.ts';
-import { applyReason } from './apply-decision.ts';
+import { applyReason, mustReplace } from './apply-decision.ts';
 import { findCondition } from './conditions.ts';
 import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
 import { MONITORING_API_VERSION } from './desired/monitoring-object.ts';
@@ -267,6 +267,12 @@ export class Reconciler {
     if (existing) {
       const ownership = ownershipOf(existing, bot, FIELD_MANAGER);
       if (!ownership.owned) throw new ObjectNotOwnedError(`${kind} ${namespace}/${name}`, ownership.why);
+    }
+    if (existing && mustReplace(object, existing)) {
+      await this.call(`replace ${kind} ${namespace}/${name}`, () =>
+        this.deps.applier.delete(ref, existing.metadata?.uid),
+      );
+      return this.call(`apply ${kind} ${namespace}/${name}`, () => this.deps.applier.apply(object));
     }
     const reason = applyReason(object, live, FIELD_MANAGER);
     this.deps.onApply?.(kind, reason === undefined);

@@ -141,8 +141,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       `--server-address=127.0.0.1:${kwokPort}`,
-      '--cidr=10.0.1.0/24',
-      '--node-ip=10.0.2.1',
+      // Fake pod and node addresses outside the Service range below.
+      '--cidr=10.244.0.0/16',
+      '--node-ip=10.245.0.1',
     ]);
     await createFakeNode(binDir, kubeconfigPath);
     await waitFor(
@@ -175,7 +176,8 @@ function apiserverArgs(certs: ClusterCerts, etcdPort: number, apiPort: number): 
     `--tls-cert-file=${certs.servingCert}`,
     `--tls-private-key-file=${certs.servingKey}`,
     `--client-ca-file=${certs.caCert}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
+    // A /16: room for 1,000+ bots' Services and more (#18; a /24 ran out at ~250 ClusterIPs).
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--authorization-mode=Node,RBAC',
     '--allow-privileged=true',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

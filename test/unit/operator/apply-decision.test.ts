@@ -1,5 +1,10 @@
 import type { KubernetesObject, V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
-import { applyReason, firstDifference, firstUncoveredField } from '../../../src/operator/apply-decision.ts';
+import {
+  applyReason,
+  firstDifference,
+  firstUncoveredField,
+  mustReplace,
+} from '../../../src/operator/apply-decision.ts';
 import { desiredObjects } from '../../../src/operator/desired/desired-objects.ts';
 import { sampleBot } from '../../support/sample-bot.ts';
 
@@ -206,5 +211,17 @@ describe('applyReason', () => {
     const stripped = clone(live);
     delete stripped.metadata!.managedFields;
     expect(applyReason(configMap, stripped, MANAGER)).toBe('no managed fields of ours');
+  });
+});
+
+describe('mustReplace (#18: metrics Services became headless)', () => {
+  const service = objects.service;
+  it('replaces a Service that still holds a virtual IP, and nothing else', () => {
+    expect(service.spec?.clusterIP).toBe('None');
+    const withIp = { ...clone(service), spec: { ...clone(service).spec, clusterIP: '10.0.3.7' } };
+    expect(mustReplace(service, withIp)).toBe(true);
+    expect(mustReplace(service, clone(service))).toBe(false);
+    expect(mustReplace(service, undefined)).toBe(false);
+    expect(mustReplace(configMap, clone(configMap))).toBe(false);
   });
 });
