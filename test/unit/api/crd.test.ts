@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { admissionTable, withAdmissionTable } from '../../../src/api/admission-table.ts';
 import { buildCrd } from '../../../src/api/crd.ts';
 import { CHART_CRD_FILE, CRD_FILE, renderCrdYaml } from '../../../src/api/crd-yaml.ts';
 import { parseSpec } from '../../../src/api/inventory-bot.ts';
@@ -11,6 +12,12 @@ describe('generated CRD', () => {
       expect(readFileSync(file, 'utf8')).toBe(renderCrdYaml());
     },
   );
+
+  it('README.md carries the current admission rules table (run `npm run crds`)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(withAdmissionTable(readme, admissionTable(buildCrd()))).toBe(readme);
+    expect(readme).toContain('spec.upstream.primaryUrl has a port outside 1-65535');
+  });
 
   it('is structural: no $ref, anyOf, oneOf or additionalProperties anywhere', () => {
     const text = JSON.stringify(buildCrd());
