@@ -1,6 +1,6 @@
 // What keeps the workers from running or scaling, read from pod container states and HPA conditions,
 // in words a user can act on.
-import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { REASONS } from '../api/names.ts';
 
 export interface Problem {
@@ -11,24 +11,36 @@ export interface Problem {
 const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
 export function podProblems(pods: ReadonlyArray<V1Pod>): Problem[] {
-  // Messages name pods and images only (no restart counts, no kubelet wording that alternates), so the
+  // Messages name pods, images and what Kubernetes said (no restart counts, no timestamps), so the
   // status stays stable while a problem lasts.
   const pulls = new Map<string, string[]>();
   const crashes: string[] = [];
+  const unschedulable = new Map<string, string[]>();
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp) continue;
+    const podName = pod.metadata?.name ?? '';
+    // #18: the scheduler's own words (e.g. "0/1 nodes are available: 1 Insufficient memory").
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+      const message = scheduled.message ?? 'no node fits';
+      unschedulable.set(message, [...(unschedulable.get(message) ?? []), podName]);
+    }
     for (const status of pod.status?.containerStatuses ?? []) {
       const reason = status.state?.waiting?.reason;
-      const podName = pod.metadata?.name ?? '';
       if (reason && IMAGE_PULL_REASONS.has(reason)) {
         pulls.set(status.image, [...(pulls.get(status.image) ?? []), podName]);
       } else if (reason === 'CrashLoopBackOff') {
-        const code = status.lastState?.terminated?.exitCode;
-        crashes.push(`${podName}${code === undefined ? '' : ` (exit code ${code})`}`);
+        crashes.push(`${podName}${lastTermination(status.lastState?.terminated)}`);
       }
     }
   }
   const problems: Problem[] = [];
+  for (const [message, podNames] of unschedulable) {
+    problems.push({
+      reason: REASONS.podsUnschedulable,
+      message: `pods ${podNames.sort().join(', ')} cannot be scheduled: ${message.trim()}; check spec.resources and the nodes' capacity`,
+    });
+  }
   for (const [image, podNames] of pulls) {
     problems.push({
       reason: REASONS.imagePullFailing,
@@ -42,6 +54,26 @@ export function podProblems(pods: ReadonlyArray<V1Pod>): Problem[] {
     });
   }
   return problems;
+}
+
+/** Longest termination message quoted (it is the worker's last log lines with FallbackToLogsOnError). */
+const TERMINATION_MESSAGE_MAX = 512;
+
+/**
+ * " (exit code 2, OOMKilled: message)" from the last termination: the exit code, the reason when it is
+ * not the plain "Error", and the termination message (#18: the worker's own words, e.g. the config
+ * field it refused), trimmed.
+ */
+function lastTermination(terminated: V1ContainerStateTerminated | undefined): string {
+  if (!terminated) return '';
+  const parts = [`exit code ${terminated.exitCode}`];
+  if (terminated.reason && terminated.reason !== 'Error') parts.push(terminated.reason);
+  const message = terminated.message?.trim().replace(/\s+/g, ' ');
+  const text = parts.join(', ');
+  if (!message) return ` (${text})`;
+  const clipped =
+    message.length > TERMINATION_MESSAGE_MAX ? `…${message.slice(-TERMINATION_MESSAGE_MAX)}` : message;
+  return ` (${text}: ${clipped})`;
 }
 
 export function autoscalerProblems(hpa: V2HorizontalPodAutoscaler | undefined): Problem[] {

@@ -85,6 +85,9 @@ function workerContainer(bot: InventoryBot): V1Container {
     // #14: a digest pins the image (kubelet pulls by digest; the tag stays for people reading it).
     image: `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`,
     imagePullPolicy: image.pullPolicy,
+    // #18: a worker that exits on a config error leaves its last log lines (the field it refused) as
+    // the termination message, which the operator quotes on the bot.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     command: [...WORKER_ENTRY.command],
     args: [...WORKER_ENTRY.args],
     env: workerEnv(bot),

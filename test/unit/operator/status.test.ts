@@ -175,6 +175,51 @@ describe('workload problems', () => {
     });
   });
 
+  it('quotes the reason and the termination message of the last crash (#18)', () => {
+    const crashing = pod('shop-a', 'CrashLoopBackOff', {});
+    crashing.status!.containerStatuses![0]!.lastState = {
+      terminated: {
+        exitCode: 2,
+        reason: 'Error',
+        message: 'invalid worker configuration: upstream.primaryUrl: has a port outside 1-65535\n',
+        containerID: '',
+      },
+    };
+    const oom = pod('shop-b', 'CrashLoopBackOff', {});
+    oom.status!.containerStatuses![0]!.lastState = { terminated: { exitCode: 137, reason: 'OOMKilled' } };
+    expect(podProblems([crashing, oom])).toEqual([
+      {
+        reason: REASONS.podsCrashLooping,
+        message:
+          'workers are crash looping: shop-a (exit code 2: invalid worker configuration: upstream.primaryUrl: has a port outside 1-65535), shop-b (exit code 137, OOMKilled); see kubectl logs --previous',
+      },
+    ]);
+  });
+
+  it("reports unschedulable pods with the scheduler's message (#18)", () => {
+    const pending = (name: string): V1Pod => ({
+      metadata: { name },
+      status: {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/1 nodes are available: 1 Insufficient memory.',
+          },
+        ],
+      },
+    });
+    expect(podProblems([pending('shop-b'), pending('shop-a')])).toEqual([
+      {
+        reason: REASONS.podsUnschedulable,
+        message:
+          "pods shop-a, shop-b cannot be scheduled: 0/1 nodes are available: 1 Insufficient memory.; check spec.resources and the nodes' capacity",
+      },
+    ]);
+  });
+
   it('ignores pods being deleted', () => {
     const leaving = pod('shop-a', 'ErrImagePull');
     leaving.metadata!.deletionTimestamp = t0;
