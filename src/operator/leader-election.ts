@@ -1,6 +1,14 @@
 // Leader election on a coordination.k8s.io Lease, with controller-runtime's timing: a lease lasts
 // 15 s, the leader renews every 2 s and gives up if it could not renew for 10 s; candidates retry
 // every 2 s. Writes use the Lease's resourceVersion, so two candidates can never both win.
+//
+// Safe under clock skew (#14), as client-go's leaderelection: no process ever reads another host's
+// timestamps. A candidate judges the lease by when *it* last saw the record change (any new
+// resourceVersion), on its own monotonic clock: the lease is free once leaseDuration has passed
+// since then. The leader gives up once renewDeadline (< leaseDuration) has passed, on its own
+// monotonic clock, since the start of its last successful renewal. So a candidate cannot take over
+// before the leader has stopped, whatever the hosts' wall clocks say (only clock *rates* matter).
+// renewTime/acquireTime are still written (wall clock) for people reading the Lease.
 import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -24,6 +32,10 @@ export interface LeaderElectionOptions extends LeaderElectionTiming {
   identity: string;
   logger: Logger;
   onLeadingChange?: (leading: boolean) => void;
+  /** Monotonic milliseconds (default performance.now): every duration is measured on it. */
+  monotonicNow?: () => number;
+  /** Wall clock for the informational renewTime/acquireTime (injectable to test skew). */
+  wallClock?: () => Date;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -32,21 +44,20 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
-const toMs = (time: Date | string | undefined): number | undefined =>
-  time === undefined ? undefined : new Date(time).getTime();
-
 export class LeaderElector {
   private readonly options: LeaderElectionOptions;
   private readonly api: CoordinationV1Api;
   private readonly abort = new AbortController();
-  // The last record seen and when this process saw it change: a candidate never trusts the holder's
-  // clock alone (a renewTime in the future would block it forever).
-  private observed: { holder: string; renewTime: string; at: number } | undefined;
+  // The last record seen and when (our monotonic clock) this process saw it change.
+  private observed: { resourceVersion: string; at: number } | undefined;
   private leading = false;
+  private acquiredAt = 0;
+  private readonly now: () => number;
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.now = options.monotonicNow ?? (() => performance.now());
   }
 
   isLeader(): boolean {
@@ -58,7 +69,9 @@ export class LeaderElector {
     const { retryPeriodMs, logger, namespace, name, identity } = this.options;
     logger.info('waiting for leadership', { lease: `${namespace}/${name}`, identity });
     while (!this.abort.signal.aborted) {
+      const attempt = this.now();
       if (await this.tryAcquireOrRenew()) {
+        this.acquiredAt = attempt;
         this.setLeading(true);
         logger.info('became leader', { lease: `${namespace}/${name}`, identity });
         return true;
@@ -71,13 +84,21 @@ export class LeaderElector {
   /** Renews until renewal fails for renewDeadline (resolves: leadership lost) or stop(). */
   async holdLeadership(): Promise<void> {
     const { retryPeriodMs, renewDeadlineMs, logger } = this.options;
-    let lastRenew = Date.now();
+    let lastRenew = this.acquiredAt;
     while (!this.abort.signal.aborted) {
       await sleep(retryPeriodMs, this.abort.signal);
       if (this.abort.signal.aborted) return;
-      if (await this.tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew >= renewDeadlineMs) {
+      // Measured from before the request: the write may land any time after this instant.
+      const attempt = this.now();
+      // A renewal that hangs (a slow API server) must not keep us leading past the deadline.
+      const renewed = await Promise.race([
+        this.tryAcquireOrRenew(),
+        sleep(Math.max(0, lastRenew + renewDeadlineMs - attempt), this.abort.signal).then(() => false),
+      ]);
+      if (this.abort.signal.aborted) return;
+      if (renewed) {
+        lastRenew = attempt;
+      } else if (this.now() - lastRenew >= renewDeadlineMs) {
         logger.error('leadership lost: lease not renewed within the renew deadline', { renewDeadlineMs });
         this.setLeading(false);
         return;
@@ -85,10 +106,14 @@ export class LeaderElector {
     }
   }
 
-  /** Stops electing; a leader gives the lease up so the next candidate takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops electing; a leader gives the lease up so the next candidate takes over at once
+   * (`release: false`, for tests: stops as a crash would, leaving the lease to expire).
+   */
+  async stop({ release = true }: { release?: boolean } = {}): Promise<void> {
     this.abort.abort();
     if (!this.leading) return;
+    if (!release) return this.setLeading(false);
     this.setLeading(false);
     try {
       const lease = await this.read();
@@ -102,7 +127,7 @@ export class LeaderElector {
             ...lease.spec,
             holderIdentity: undefined,
             leaseDurationSeconds: 1,
-            renewTime: new V1MicroTime(),
+            renewTime: this.wallTime(),
           },
         },
       });
@@ -131,7 +156,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity, leaseDurationMs, logger } = this.options;
-    const now = new V1MicroTime();
+    const now = this.wallTime();
     const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
     try {
       const lease = await this.read();
@@ -177,17 +202,23 @@ export class LeaderElector {
     }
   }
 
-  /** Expired when leaseDuration has passed since the later-trusted of: renewTime, or when we saw it change. */
+  /**
+   * Expired when leaseDuration has passed, on our monotonic clock, since we saw the record change
+   * (client-go's observedTime): the holder's renewTime is never compared with our clock.
+   */
   private expired(lease: V1Lease): boolean {
-    const spec = lease.spec ?? {};
-    const holder = spec.holderIdentity ?? '';
-    const renewTime = String(toMs(spec.renewTime) ?? 0);
-    const now = Date.now();
-    if (!this.observed || this.observed.holder !== holder || this.observed.renewTime !== renewTime) {
-      this.observed = { holder, renewTime, at: now };
-    }
-    // renewTime counts only when it is not later than our own observation (guards against clock skew).
-    const since = Math.min(this.observed.at, Number(renewTime) || this.observed.at);
-    return now > since + (spec.leaseDurationSeconds ?? 15) * 1000;
+    const resourceVersion = lease.metadata?.resourceVersion ?? '';
+    const now = this.now();
+    if (this.observed?.resourceVersion !== resourceVersion) this.observed = { resourceVersion, at: now };
+    return leaseExpired(this.observed.at, now, (lease.spec?.leaseDurationSeconds ?? 15) * 1000);
   }
+
+  private wallTime(): V1MicroTime {
+    return new V1MicroTime((this.options.wallClock?.() ?? new Date()).getTime());
+  }
+}
+
+/** client-go's rule: free once leaseDuration has passed since the record was last seen to change. */
+export function leaseExpired(observedAt: number, now: number, leaseDurationMs: number): boolean {
+  return now >= observedAt + leaseDurationMs;
 }
