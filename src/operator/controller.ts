@@ -14,6 +14,7 @@ import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
+import { botChangeMatters, dropManagedFields, keepOwnManagedFields } from './kube/cache-trim.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -87,12 +88,16 @@ export class Controller {
     const cache = <T extends KubernetesObject>(
       resource: WatchedResource,
       toKey: (o: T) => string | undefined,
+      trim: (o: T) => void = keepOwnManagedFields,
+      matters: (previous: T, next: T) => boolean = () => true,
     ) =>
       new ResourceCache<T>({
         kubeConfig,
         resource,
         namespaces: options.namespaces,
-        onEvent: (_type, object) => {
+        trim,
+        onEvent: (type, object, previous) => {
+          if (type === 'update' && previous && !matters(previous, object)) return;
           const key = toKey(object);
           if (key) this.queue.add(key);
         },
@@ -101,8 +106,13 @@ export class Controller {
         resyncPeriodMs: options.resyncPeriodMs,
         watch: options.watch,
       });
-    const bots = cache(BOTS, keyOf);
-    this.pods = cache<V1Pod>(PODS, (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]));
+    // #14: the bot's own status writes (status-only updates) do not wake it again.
+    const bots = cache(BOTS, keyOf, dropManagedFields, botChangeMatters);
+    this.pods = cache<V1Pod>(
+      PODS,
+      (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]),
+      dropManagedFields,
+    );
     const owned = new Map(OWNED_RESOURCES.filter((r) => r !== PODS).map((r) => [r, cache(r, ownerKey)]));
     const ownedByKind = new Map([...owned].map(([r, c]) => [`${r.apiVersion}/${r.kind}`, c]));
     this.pdbs = owned.get(POD_DISRUPTION_BUDGETS) as ResourceCache<KubernetesObject>;

@@ -50,6 +50,8 @@ export interface ReconcilerDeps {
     namespace: string,
     name: string,
   ): KubernetesObject | undefined;
+  /** How long an applied ServiceMonitor/PrometheusRule (not cached) is trusted unchanged; 10 min by default. */
+  uncachedReapplyMs?: number;
   /** Told about every desired object: applied, or skipped because the apply would change nothing. */
   onApply?(kind: string, skipped: boolean): void;
   events: EventRecorder;
@@ -73,6 +75,8 @@ const redactProblems = (problems: Problem[]): Problem[] =>
 
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
+  /** Last applied content of uncached objects, by kind/namespace/name. */
+  private readonly uncachedApplied = new Map<string, { content: string; at: number }>();
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -88,7 +92,13 @@ export class Reconciler {
     try {
       bot = await this.deps.readBot(namespace, name);
     } catch (error) {
-      if (isNotFound(error)) return; // deleted: garbage collection removes what it owned
+      if (isNotFound(error)) {
+        // Deleted: garbage collection removes what it owned; forget what we applied for it.
+        for (const key of this.uncachedApplied.keys()) {
+          if (key.endsWith(`/${namespace}/${name}`)) this.uncachedApplied.delete(key);
+        }
+        return;
+      }
       throw classifyApiError(error, `read InventoryBot ${key}`);
     }
     if (bot.metadata.deletionTimestamp) return;
@@ -171,7 +181,7 @@ export class Reconciler {
       ['PrometheusRule', desired.prometheusRule],
     ] as const) {
       const served = kind === 'ServiceMonitor' ? kinds.serviceMonitor : kinds.prometheusRule;
-      if (object) await this.apply(bot, object);
+      if (object) await this.applyUncached(bot, object);
       else if (served) await this.remove(bot, MONITORING_API_VERSION, kind, namespace, workloadName(name));
     }
     return { deployment, hpa };
@@ -279,6 +289,24 @@ export class Reconciler {
     if (reason === undefined) return live as T;
     this.deps.logger.debug('applying', { object: `${kind} ${namespace}/${name}`, reason });
     return this.call(`apply ${kind} ${namespace}/${name}`, () => this.deps.applier.apply(object));
+  }
+
+  /**
+   * Applies an object of a kind the operator does not cache (ServiceMonitor, PrometheusRule), unless
+   * this very content was applied less than `uncachedReapplyMs` ago (#14: the status.queue refresh
+   * every 30 s re-applied both for every bot). Drift by hand is repaired within that period.
+   */
+  private async applyUncached<T extends KubernetesObject>(bot: InventoryBot, object: T): Promise<void> {
+    const key = `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+    const content = JSON.stringify(object);
+    const now = Date.now();
+    const last = this.uncachedApplied.get(key);
+    if (last && last.content === content && now - last.at < (this.deps.uncachedReapplyMs ?? 600_000)) {
+      this.deps.onApply?.(object.kind ?? '', true);
+      return;
+    }
+    await this.apply(bot, object);
+    this.uncachedApplied.set(key, { content, at: now });
   }
 
   /** Deletes an object the bot no longer wants, only if it is the bot's (#14), and only that very object. */

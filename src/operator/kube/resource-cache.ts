@@ -21,7 +21,9 @@ export interface ResourceCacheOptions<T extends KubernetesObject> {
   resource: WatchedResource;
   /** undefined: all namespaces. */
   namespaces: string[] | undefined;
-  onEvent: (type: WatchEventType, object: T) => void;
+  onEvent: (type: WatchEventType, object: T, previous?: T) => void;
+  /** Trims an object in place before it is cached (see InformerSupervisorOptions.trim). */
+  trim?: (object: T) => void;
   logger: Logger;
   health: WatchHealth;
   resyncPeriodMs: number;
@@ -59,6 +61,7 @@ export class ResourceCache<T extends KubernetesObject> {
               resource.labelSelector,
             ),
           onEvent: options.onEvent,
+          trim: options.trim,
           logger: logger.child({ resource: resource.resource, namespace: namespace ?? '*' }),
           health: options.health,
           resyncPeriodMs: options.resyncPeriodMs,

@@ -1,0 +1,40 @@
+// What the operator's caches keep of an object (#14: 1,000 bots' objects held in memory). managedFields
+// are most of a small object's size; the operator reads only its own Apply entry (apply-decision.ts
+// needs it to see a field it stopped rendering), and nothing of other managers'. The client-side
+// apply annotation of kubectl is a full copy of the object: dropped too. Trimmed in place.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../../api/names.ts';
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Owned objects: keep our own Apply entry only. */
+export function keepOwnManagedFields(object: KubernetesObject): void {
+  const metadata = object.metadata;
+  if (!metadata) return;
+  if (metadata.managedFields) {
+    metadata.managedFields = metadata.managedFields.filter(
+      (entry) => entry.manager === FIELD_MANAGER && entry.operation === 'Apply' && !entry.subresource,
+    );
+  }
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
+}
+
+/** Objects whose managedFields the operator never reads (bots, pods). */
+export function dropManagedFields(object: KubernetesObject): void {
+  const metadata = object.metadata;
+  if (!metadata) return;
+  delete metadata.managedFields;
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
+}
+
+/**
+ * Whether a bot's update can change what the operator does: a new generation (spec) or deletion.
+ * A status-only update (the operator's own status writes, #14) cannot.
+ */
+export function botChangeMatters(previous: KubernetesObject, next: KubernetesObject): boolean {
+  return (
+    previous.metadata?.generation !== next.metadata?.generation ||
+    previous.metadata?.uid !== next.metadata?.uid ||
+    String(previous.metadata?.deletionTimestamp ?? '') !== String(next.metadata?.deletionTimestamp ?? '')
+  );
+}

@@ -1,0 +1,63 @@
+// #14: what the caches keep, and which bot updates wake a reconcile.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../../../src/api/names.ts';
+import { applyReason } from '../../../src/operator/apply-decision.ts';
+import {
+  botChangeMatters,
+  dropManagedFields,
+  keepOwnManagedFields,
+} from '../../../src/operator/kube/cache-trim.ts';
+
+const entry = (manager: string, operation = 'Apply', subresource?: string) => ({
+  manager,
+  operation,
+  fieldsType: 'FieldsV1',
+  fieldsV1: { 'f:data': { 'f:a': {} } },
+  ...(subresource ? { subresource } : {}),
+});
+
+it("keeps only the operator's own Apply entry and drops kubectl's last-applied copy", () => {
+  const object: KubernetesObject & { data: Record<string, string> } = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'shop-config',
+      namespace: 'stores',
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":"copy"}', keep: 'me' },
+      managedFields: [
+        entry(FIELD_MANAGER),
+        entry('kubectl-edit', 'Update'),
+        entry(FIELD_MANAGER, 'Update', 'status'),
+      ],
+    },
+    data: { a: '1' },
+  };
+  keepOwnManagedFields(object);
+  expect(object.metadata?.managedFields).toEqual([entry(FIELD_MANAGER)]);
+  expect(object.metadata?.annotations).toEqual({ keep: 'me' });
+  // What the apply decision needs is still there: an unchanged object is still skipped.
+  const desired = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'shop-config', namespace: 'stores' },
+    data: { a: '1' },
+  };
+  expect(applyReason(desired, object, FIELD_MANAGER)).toBeUndefined();
+});
+
+it('drops managedFields where they are never read', () => {
+  const pod: KubernetesObject = { metadata: { name: 'p', managedFields: [entry('kubelet', 'Update')] } };
+  dropManagedFields(pod);
+  expect(pod.metadata?.managedFields).toBeUndefined();
+});
+
+it("ignores a bot's status-only updates (its own status writes) but not spec changes or deletion", () => {
+  const bot = (generation: number, extra: object = {}): KubernetesObject => ({
+    metadata: { name: 'shop', uid: 'u', generation, resourceVersion: String(generation * 10), ...extra },
+  });
+  expect(
+    botChangeMatters(bot(1), { ...bot(1), metadata: { ...bot(1).metadata, resourceVersion: '99' } }),
+  ).toBe(false);
+  expect(botChangeMatters(bot(1), bot(2))).toBe(true);
+  expect(botChangeMatters(bot(1), bot(1, { deletionTimestamp: new Date() }))).toBe(true);
+});
