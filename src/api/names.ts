@@ -45,6 +45,7 @@ export const REASONS = {
   rolloutComplete: 'RolloutComplete',
   secretNotFound: 'SecretNotFound',
   secretKeyMissing: 'SecretKeyMissing',
+  secretNotReadable: 'SecretNotReadable',
   imagePullFailing: 'ImagePullFailing',
   podsCrashLooping: 'PodsCrashLooping',
   scalingLimited: 'ScalingLimited',

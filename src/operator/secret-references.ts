@@ -4,7 +4,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { InventoryBotSpec } from '../api/inventory-bot.ts';
 import { REASONS } from '../api/names.ts';
-import { isNotFound } from './errors.ts';
+import { httpStatusOf, isNotFound } from './errors.ts';
 
 export interface SecretReference {
   field: string;
@@ -13,7 +13,7 @@ export interface SecretReference {
 }
 
 export interface SecretProblem {
-  reason: typeof REASONS.secretNotFound | typeof REASONS.secretKeyMissing;
+  reason: typeof REASONS.secretNotFound | typeof REASONS.secretKeyMissing | typeof REASONS.secretNotReadable;
   message: string;
 }
 
@@ -37,6 +37,14 @@ export async function findSecretProblems(
     try {
       secret = await readSecret(namespace, ref.name);
     } catch (error) {
+      if (httpStatusOf(error) === 403) {
+        // #18: the chart may withhold Secret access (rbac.secretNamespaces / clusterWideSecrets).
+        problems.push({
+          reason: REASONS.secretNotReadable,
+          message: `the operator may not read Secret ${namespace}/${ref.name} referenced by ${ref.field} (RBAC), so it cannot check it or read queue figures; the workers are not affected: add ${namespace} to the chart's rbac.secretNamespaces to allow it`,
+        });
+        continue;
+      }
       if (!isNotFound(error)) throw error;
       problems.push({
         reason: REASONS.secretNotFound,

@@ -23,6 +23,7 @@ import { waitFor } from './wait-for.ts';
 export { waitFor };
 
 export const OPERATOR_RULES_FILE = 'charts/inventorybot-operator/files/operator-rules.yaml';
+export const SECRET_RULES_FILE = 'charts/inventorybot-operator/files/secret-rules.yaml';
 export const LEADER_ELECTION_RULES_FILE = 'charts/inventorybot-operator/files/leader-election-rules.yaml';
 const TEST_FIELD_MANAGER = 'inventorybot-test';
 
@@ -99,7 +100,10 @@ export async function operatorKubeConfig(
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch(ignoreExists);
   await rbac
     .createClusterRole({
-      body: { metadata: { name: clusterRoleName }, rules: readRules(OPERATOR_RULES_FILE) },
+      body: {
+        metadata: { name: clusterRoleName },
+        rules: [...readRules(OPERATOR_RULES_FILE), ...readRules(SECRET_RULES_FILE)],
+      },
     })
     .catch(ignoreExists);
   await rbac

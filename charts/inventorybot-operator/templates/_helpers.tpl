@@ -124,3 +124,7 @@ the Secret, the APIService caBundle and the pod checksum must all see the same o
 {{- .crt | sha256sum | trunc 16 -}}
 {{- end -}}
 {{- end -}}
+
+{{- define "inventorybot.secretRules" -}}
+{{ .Files.Get "files/secret-rules.yaml" }}
+{{- end -}}

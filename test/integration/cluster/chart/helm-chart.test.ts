@@ -207,6 +207,8 @@ describe('server-side dry runs', () => {
       [],
       [],
     ],
+    ['secrets-in-two-namespaces', { rbac: { secretNamespaces: ['team-a', 'team-b'] } }, [], []],
+    ['no-secret-access', { rbac: { clusterWideSecrets: false } }, [], []],
   ];
 
   it.each(valueSets)('accepts the %s values', (name, values, extra, crds) => {
@@ -282,6 +284,15 @@ describe('server-side dry runs', () => {
       expect(rendered).toContain('name: extension-apiserver-authentication-reader');
       expect(rendered).toContain('- --external-metrics');
     }
+    // #18: Secret gets granted as narrowly as asked; cluster-wide only by default.
+    const secretGrants = rendered
+      .split('\n---')
+      .filter((doc) => /resources:\s*\n?\s*- secrets|resources: \[secrets\]/.test(doc));
+    if (name === 'secrets-in-two-namespaces') {
+      expect(secretGrants.map((doc) => /^kind: (\w+)/m.exec(doc)?.[1])).toEqual(['Role', 'Role']);
+      expect(secretGrants.map((doc) => /namespace: (\S+)/.exec(doc)?.[1])).toEqual(['team-a', 'team-b']);
+    }
+    if (name === 'no-secret-access') expect(secretGrants).toEqual([]);
     if (name === 'minimal') {
       expect(kinds).not.toEqual(expect.arrayContaining(['CustomResourceDefinition']));
       expect(kinds).not.toContain('ClusterRole');
