@@ -266,8 +266,10 @@ async function oursRound(
       const bots = await listBots(admin, namespace);
       const done = bots.filter((b) => b.status?.observedGeneration === b.metadata.generation).length;
       if (done === o.bots) break;
-      if (performance.now() - started > 90_000)
-        throw new Error(`only ${done}/${o.bots} bots reconciled in 90 s`);
+      // Bounded, and scaled with the fleet (1,000 bots on 2 busy cores take minutes).
+      const limitMs = 90_000 + o.bots * 500;
+      if (performance.now() - started > limitMs)
+        throw new Error(`only ${done}/${o.bots} bots reconciled in ${limitMs / 1000} s`);
       await sleep(25);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -280,7 +282,7 @@ async function oursRound(
 
     // Let the workload settle (kwok runs the pods, the status goes Ready), then resync every bot.
     let settled = false;
-    const settleDeadline = Date.now() + 30_000;
+    const settleDeadline = Date.now() + 30_000 + o.bots * 100;
     while (!settled && Date.now() < settleDeadline) {
       const bots = await listBots(admin, namespace);
       settled = bots.every((b) =>
@@ -288,9 +290,9 @@ async function oursRound(
       );
       if (!settled) await sleep(500);
     }
-    if (!settled) log(`operator: not all bots in ${namespace} became Ready within 30 s`);
-    await waitQuiet(handle, 2000, 30_000);
-    await waitStable(admin, namespace, 2000, 30_000);
+    if (!settled) log(`operator: not all bots in ${namespace} became Ready`);
+    await waitQuiet(handle, 2000, 30_000 + o.bots * 60);
+    await waitStable(admin, namespace, 2000, 30_000 + o.bots * 60);
     const before = await resourceVersions(admin, namespace);
     const controller = handle.controller();
     if (!controller) throw new Error('operator has no controller');
@@ -302,7 +304,8 @@ async function oursRound(
     for (;;) {
       const f = await operatorFigures(handle);
       if (f.reconciles >= reconcilesBefore + o.bots && f.depth === 0 && f.active === 0) break;
-      if (performance.now() - resyncStarted > 60_000) throw new Error('resync did not finish in 60 s');
+      if (performance.now() - resyncStarted > 60_000 + o.bots * 200)
+        throw new Error('resync did not finish in time');
       await sleep(5);
     }
     const resyncSeconds = (performance.now() - resyncStarted) / 1000;
@@ -358,7 +361,7 @@ async function referenceRound(
   };
   const cold = await applyAll();
   // Same as for the operator: let the Deployments roll out and the controllers settle first.
-  await waitStable(admin, namespace, 2000, 60_000);
+  await waitStable(admin, namespace, 2000, 60_000 + o.bots * 60);
   const before = await resourceVersions(admin, namespace);
   const resync = await applyAll();
   resync.changed = changedCount(before, await resourceVersions(admin, namespace));

@@ -209,9 +209,10 @@ async function createFakeNode(binDir: string, kubeconfigPath: string): Promise<v
         type: 'kwok',
       },
     },
+    // Room for the 1,000-bot bench's workers (#18); a 4Ti request still fits nowhere.
     status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      allocatable: { cpu: '256', memory: '1Ti', pods: '2000' },
+      capacity: { cpu: '256', memory: '1Ti', pods: '2000' },
     },
   };
   execFileSync(kubectlIn(binDir), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], {
