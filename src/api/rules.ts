@@ -72,7 +72,7 @@ export function quantityValue(text: string): number | undefined {
 }
 
 export const isQuantity: Rule<string> = {
-  cel: 'isQuantity(self) && quantity(self).sign() >= 0',
+  cel: "isQuantity(self) && !quantity(self).isLessThan(quantity('0'))",
   check: (v) => (quantityValue(v) ?? -1) >= 0,
   message: 'must be a non-negative Kubernetes quantity, e.g. 250m, 0.5, 1e9, 256Mi or 1Pi',
 };
@@ -122,7 +122,8 @@ export const httpUrlRules = (field: string, credentialsField: string): Rule<stri
     message: `${field} must be an absolute http or https URL with a host`,
   },
   {
-    cel: "!isURL(self) || url(self).getPort() == '' || (url(self).getPort().matches('^[0-9]{1,5}$') && int(url(self).getPort()) >= 1 && int(url(self).getPort()) <= 65535)",
+    // Go's url.Parse admits digits only in a port, so int() is safe once isURL holds.
+    cel: "!isURL(self) || url(self).getPort() == '' || (url(self).getPort().size() <= 5 && int(url(self).getPort()) >= 1 && int(url(self).getPort()) <= 65535)",
     check: (v) => {
       const port = urlPort(v);
       return port === '' || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);

@@ -12,6 +12,7 @@ import {
   type V1PolicyRule,
 } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CRD_FILE } from '../../src/api/crd-yaml.ts';
@@ -50,10 +51,35 @@ export function applyAsTest<T extends KubernetesObject>(kubeConfig: KubeConfig, 
   ) as Promise<T>;
 }
 
-/** Installs (or updates) the InventoryBot CRD from crds/ and waits until it is served. */
+/**
+ * Installs (or updates) the InventoryBot CRD from crds/ and waits until it is served. The YAML is sent
+ * as is (an apply patch over HTTPS): client-node's serializer knows `x-kubernetes-validations` only as
+ * `xKubernetesValidations` and silently drops every CEL rule of a plain object.
+ */
 export async function installCrd(kubeConfig: KubeConfig): Promise<void> {
-  const crd = parse(readFileSync(CRD_FILE, 'utf8')) as KubernetesObject;
-  await applyAsTest(kubeConfig, crd);
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new Error('kubeconfig has no current cluster');
+  const options: RequestOptions = {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/apply-patch+yaml' },
+  };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const url = new URL(
+    `${server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}?fieldManager=${TEST_FIELD_MANAGER}&force=true`,
+  );
+  await new Promise<void>((resolve, reject) => {
+    const req = httpsRequest(url, options, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () =>
+        (res.statusCode ?? 0) < 300
+          ? resolve()
+          : reject(new Error(`CRD apply: HTTP ${res.statusCode} ${body}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end(readFileSync(CRD_FILE, 'utf8'));
+  });
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   await waitFor(
     () => api.readCustomResourceDefinition({ name: CRD_NAME }),
