@@ -21,10 +21,10 @@ interface Row {
 function collect(schema: Schema, path: string, rows: Row[]): void {
   for (const v of schema['x-kubernetes-validations'] ?? []) {
     const field = `${path}${v.fieldPath ?? ''}` || '(object)';
-    rows.push({ field, rule: `CEL \`${v.rule}\``, message: v.message });
+    rows.push({ field, rule: `CEL ${code(v.rule)}`, message: v.message });
   }
   if (schema.pattern)
-    rows.push({ field: path, rule: `pattern \`${schema.pattern}\``, message: 'must match the pattern' });
+    rows.push({ field: path, rule: `pattern ${code(schema.pattern)}`, message: 'must match the pattern' });
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
     collect(child, path ? `${path}.${name}` : name, rows);
   }
@@ -33,13 +33,25 @@ function collect(schema: Schema, path: string, rows: Row[]): void {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/**
+ * A rule as HTML code: entities render there (not in a backtick span), so `|` cannot end the table
+ * cell and `](` in a regular expression does not read as a markdown link.
+ */
+const code = (text: string) =>
+  `<code>${text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;')
+    .replace(/\(/g, '&#40;')}</code>`;
+
 export function admissionTable(crd: {
   spec: { versions: { schema: { openAPIV3Schema: unknown } }[] };
 }): string {
   const root = crd.spec.versions[0]?.schema.openAPIV3Schema as Schema;
   const rows: Row[] = [];
   for (const v of root['x-kubernetes-validations'] ?? []) {
-    rows.push({ field: 'metadata.name', rule: `CEL \`${v.rule}\``, message: v.message });
+    rows.push({ field: 'metadata.name', rule: `CEL ${code(v.rule)}`, message: v.message });
   }
   collect({ properties: { spec: root.properties?.spec ?? {} } }, '', rows);
   return [

@@ -21,7 +21,7 @@ describe('inventorybot roi: model inputs from the bot, then flags', () => {
         'kind: InventoryBot',
         'metadata: { name: shop }',
         'spec:',
-        '  resources: { requests: { cpu: 250m, memory: 512Mi } }',
+        '  resources: { requests: { cpu: 250m, memory: 512Mi }, limits: { memory: 1Gi } }',
         '  scaling: { minReplicas: 2, targetCPUUtilizationPercentage: 50 }',
         '  roi: { laborMinutesPerItem: 0.5, setupCost: 1800 }',
       ].join('\n'),
