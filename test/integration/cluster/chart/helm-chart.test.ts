@@ -465,7 +465,12 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
     );
     expect((bot as any).status.readyReplicas).toBeGreaterThanOrEqual(1);
     const table = kubectlOk(['get', 'ib', '-n', BOT_NS]);
-    expect(table).toMatch(/warehouse-sync\s+1\s+1\s+1\s+10\s+WorkersReady\s/);
+    // STATUS is the most important condition (#14): Ready's reason, unless Degraded (here the HPA has
+    // no metrics-server to read, so it may well be AutoscalerUnableToScale).
+    const conditions = (bot as any).status.conditions as { type: string; status: string; reason: string }[];
+    const degraded = conditions.find((c) => c.type === 'Degraded' && c.status === 'True');
+    const status = table.match(/warehouse-sync\s+1\s+1\s+1\s+10\s+(\w+)\s/)?.[1];
+    expect(status).toBe(degraded ? degraded.reason : 'WorkersReady');
   });
 
   it('upgrades with changed values', () => {
