@@ -91,6 +91,8 @@ export interface ApplyMeasure {
 
 export interface OperatorRound {
   round: number;
+  /** Peak resident set of this process while the operator ran (the operator is in-process). */
+  oursPeakRssBytes: number;
   cold: { ours: ApplyMeasure; reference: ApplyMeasure };
   resync: { ours: ApplyMeasure; reference: ApplyMeasure };
   /** All bots Ready before the resync (else the resync may legitimately write status). */
@@ -244,8 +246,13 @@ async function oursRound(
   redisUrl: string,
   objectsPerBot: number,
   log: (line: string) => void,
-): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure; settled: boolean }> {
+): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure; settled: boolean; peakRssBytes: number }> {
   await createBots(admin, namespace, o.bots, redisUrl);
+  // #14: operator memory at scale, sampled while it runs (in-process: the bench's own share is small).
+  let peakRssBytes = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
+  }, 200);
   const counting = new CountingKubeConfig();
   counting.loadFromFile(kubeconfigPath);
   const objects = o.bots * objectsPerBot;
@@ -321,8 +328,10 @@ async function oursRound(
         changed,
       },
       settled,
+      peakRssBytes,
     };
   } finally {
+    clearInterval(sampler);
     await handle.stop();
   }
 }
@@ -409,6 +418,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
         cold: { ours: ours.cold, reference: reference.cold },
         resync: { ours: ours.resync, reference: reference.resync },
         settled: ours.settled,
+        oursPeakRssBytes: ours.peakRssBytes,
       });
       log(
         `operator round ${round}: cold ${Math.round(ours.cold.objectsPerSecond)} vs ` +

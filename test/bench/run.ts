@@ -143,6 +143,12 @@ function operatorSection(r: OperatorBenchResult): string {
       '',
     ],
     [
+      'peak RSS of the process running the operator, MiB (max over rounds)',
+      mib(Math.max(...rounds.map((x) => x.oursPeakRssBytes ?? 0))),
+      '',
+      '',
+    ],
+    [
       'resync: objects changed (resourceVersion), last round',
       String(last?.resync.ours.changed ?? 'n/a'),
       String(last?.resync.reference.changed ?? 'n/a'),
