@@ -220,6 +220,25 @@ describe('failures on the bot (#18)', () => {
   });
 });
 
+describe('pod problems read from real pod state (#18)', () => {
+  it("a 4Ti memory request: Degraded/PodsUnschedulable with the scheduler's message", async () => {
+    await createBotAsUser(
+      'huge',
+      sampleSpec({ resources: { requests: { memory: '4Ti' }, limits: { memory: '4Ti' } } }),
+    );
+    const bot = await waitFor(
+      () => getBot('huge'),
+      (b) => degraded(b)?.reason === REASONS.podsUnschedulable,
+      { timeoutMs: 30_000, what: 'huge Degraded/PodsUnschedulable' },
+    );
+    // kube-scheduler's own words, e.g. "0/1 nodes are available: 1 Insufficient memory."
+    expect(degraded(bot)?.message).toMatch(
+      /cannot be scheduled: 0\/\d+ nodes are available: .*Insufficient memory/,
+    );
+    expect(bot.status?.summary).toBe(REASONS.podsUnschedulable);
+  });
+});
+
 describe('a spec that cannot be served as asked (#14)', () => {
   it('CPU target 0 without external metrics: Degraded, an event naming the fix, STATUS shows it', async () => {
     await createBotAsUser('lag-only', sampleSpec({ scaling: { targetCPUUtilizationPercentage: 0 } }));
