@@ -1,4 +1,5 @@
 // `inventorybot`: one file per subcommand under commands/, registered here with one line each.
+import { redactUrl } from '../worker/redact.ts';
 import { Command, CommanderError } from 'commander';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 import { InputError } from '../contracts/input-error.ts';
@@ -39,6 +40,6 @@ try {
 } catch (error) {
   // Usage errors (bad flag value, unknown option, missing argument) exit 2, like a bad config (#9).
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  console.error(`inventorybot: ${(error as Error).message}`);
+  console.error(`inventorybot: ${redactUrl((error as Error).message)}`);
   process.exit(error instanceof InputError ? 2 : 1);
 }

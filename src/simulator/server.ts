@@ -144,7 +144,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const result = ledger.apply(key, op);
     if (result.status === 'conflict') {
-      sendError(res, 422, 'VALIDATION_ERROR', 'Idempotency-Key reused with a different operation');
+      sendError(res, 422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key reused with a different operation');
       return 422;
     }
     if (fault.kind === 'fail-after') {

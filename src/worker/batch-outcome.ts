@@ -1,11 +1,9 @@
 // How item results add up to a batch outcome. Pure.
 import type { ErrorCode } from './errors.ts';
+import type { ItemResult } from './item-attempts.ts';
 import type { BatchOutcome } from './metric-names.ts';
 
-export type ItemResult =
-  | { kind: 'applied' | 'deduplicated'; retries: number }
-  | { kind: 'permanent'; code: ErrorCode; message: string; retries: number }
-  | { kind: 'transient'; code: ErrorCode; message: string; retries: number };
+export type { ItemResult } from './item-attempts.ts';
 
 export interface BatchSummary {
   /** success: all applied; partial: some dead-lettered, rest applied; failed: give back for redelivery. */
@@ -17,7 +15,11 @@ export interface BatchSummary {
 }
 
 export function summarizeBatch(results: readonly ItemResult[]): BatchSummary {
-  const retries = results.reduce((sum, r) => sum + r.retries, 0);
+  const retries = results.reduce((sum, r) => sum + Math.max(0, r.attempts - 1), 0);
+  // A shutdown cut the delivery short: give it back, nothing is decided about its items.
+  if (results.some((r) => r.kind === 'interrupted')) {
+    return { outcome: 'failed', errorCode: 'INTERRUPTED', retries, deadLetterIndexes: [] };
+  }
   const transient = results.find((r) => r.kind === 'transient');
   if (transient && transient.kind === 'transient') {
     // Dead-letter nothing yet: permanent items are cheap to retry and are dead-lettered once, with the ack.

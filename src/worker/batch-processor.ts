@@ -1,13 +1,23 @@
-// Processes one stream entry end to end: validate, check the delivery count, skip items already applied,
-// apply the rest upstream (bounded concurrency), then acknowledge with the item dead letters in one MULTI,
-// or leave the entry pending so that it is redelivered.
-import { nextFailureRun, summarizeBatch, type ItemResult } from './batch-outcome.ts';
+// Processes one delivery of a stream entry end to end: validate, check the counted deliveries, compare
+// the applied markers (skip items already applied, detect a reused batch id or item key), apply the rest
+// upstream (bounded concurrency), then either acknowledge with the item dead letters and the new markers
+// in one MULTI, or give the entry back (markers and the failure's cause kept) for the worker to redeliver.
+import { nextFailureRun, summarizeBatch } from './batch-outcome.ts';
+import {
+  batchFingerprint,
+  compareMarker,
+  itemFingerprint,
+  markerValue,
+  type MarkerMatch,
+} from './content-fingerprint.ts';
 import { batchDeadLetter, itemDeadLetter, type DeadLetterContext } from './dead-letter.ts';
-import { errorCodeOf, PermanentError, type ErrorCode } from './errors.ts';
-import type { MarkerStore } from './idempotency.ts';
+import { countedDeliveries, describeCause, type DeliveryCause } from './delivery-notes.ts';
+import type { ErrorCode } from './errors.ts';
+import type { MarkerStore, MarkerWrite } from './idempotency.ts';
+import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-attempts.ts';
 import type { Logger } from './logger.ts';
 import { mapLimit } from './map-limit.ts';
-import { itemKey, parseBatchFields, type BatchMessage } from './message.ts';
+import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
 import type { BatchOutcome, ItemOutcome } from './metric-names.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
@@ -17,6 +27,7 @@ export interface ProcessorOptions {
   maxDeliveries: number;
   itemsPerBatch: number;
   consumer: string;
+  attempts: AttemptOptions;
 }
 
 export interface ProcessorDeps {
@@ -27,13 +38,26 @@ export interface ProcessorDeps {
   logger: Logger;
 }
 
-interface Report {
+export interface Report {
   outcome: BatchOutcome;
   batch?: BatchMessage;
   errorCode?: ErrorCode | undefined;
   error?: string;
   retries?: number;
+  /** The delivery was given back after a failure the worker should retry itself (not a shutdown). */
+  redeliver?: boolean;
 }
+
+const REDIS_ERROR_NAMES = new Set([
+  'SimpleError',
+  'ErrorReply',
+  'SocketClosedUnexpectedlyError',
+  'ClientClosedError',
+  'ClientOfflineError',
+  'ConnectionTimeoutError',
+  'ReconnectStrategyError',
+  'MultiErrorReply',
+]);
 
 export class BatchProcessor {
   readonly #o: ProcessorOptions;
@@ -47,21 +71,31 @@ export class BatchProcessor {
     this.#d = deps;
   }
 
-  async process(entry: StreamEntry): Promise<BatchOutcome> {
+  async process(entry: StreamEntry, signal: AbortSignal): Promise<Report> {
     const started = performance.now();
+    const state: { batch?: BatchMessage } = {};
     let report: Report;
     try {
-      report = await this.#handle(entry);
+      report = await this.#handle(entry, signal, state);
     } catch (error) {
-      // Redis unreachable mid-batch and the like: leave the entry pending, it will be reclaimed.
-      report = { outcome: 'failed', errorCode: 'REDIS_ERROR', error: (error as Error).message };
-      this.#d.metrics.errors.inc({ error_code: 'REDIS_ERROR' });
+      // Redis unreachable mid-batch and the like: the entry stays pending and is redelivered.
+      const code: ErrorCode = REDIS_ERROR_NAMES.has((error as Error).constructor?.name ?? '')
+        ? 'REDIS_ERROR'
+        : 'INTERNAL_ERROR';
+      report = {
+        outcome: 'failed',
+        ...(state.batch ? { batch: state.batch } : {}),
+        errorCode: code,
+        error: (error as Error).message,
+        redeliver: true,
+      };
+      this.#d.metrics.errors.inc({ error_code: code });
     }
     this.#record(entry, report, (performance.now() - started) / 1000);
-    return report.outcome;
+    return report;
   }
 
-  async #handle(entry: StreamEntry): Promise<Report> {
+  async #handle(entry: StreamEntry, signal: AbortSignal, state: { batch?: BatchMessage }): Promise<Report> {
     const ctx: DeadLetterContext = {
       sourceId: entry.id,
       deliveries: entry.deliveries,
@@ -74,72 +108,123 @@ export class BatchProcessor {
       return { outcome: 'invalid', errorCode: 'INVALID_MESSAGE', error: parsed.reason };
     }
     const batch = parsed.batch;
+    state.batch = batch;
+    // Only then can the deliveries that count exceed the bound: skip the notes read on the hot path.
     if (entry.deliveries > this.#o.maxDeliveries) {
-      const reason = `delivered ${entry.deliveries} times (max ${this.#o.maxDeliveries})`;
-      await this.#deadLetterWhole(entry, batch, 'MAX_DELIVERIES_EXCEEDED', reason, ctx);
-      return { outcome: 'dead_lettered', batch, errorCode: 'MAX_DELIVERIES_EXCEEDED', error: reason };
+      const notes = await this.#d.queue.readNotes(entry.id);
+      const counted = countedDeliveries(entry.deliveries, notes.outageDeliveries);
+      if (counted > this.#o.maxDeliveries) {
+        const reason = `delivered ${counted} times (max ${this.#o.maxDeliveries}; ${notes.outageDeliveries} more during outages not counted); ${describeCause(notes.cause)}`;
+        const cause = { counted, outageDeliveries: notes.outageDeliveries, last: notes.cause ?? null };
+        await this.#deadLetterWhole(entry, batch, 'MAX_DELIVERIES_EXCEEDED', reason, ctx, cause);
+        return { outcome: 'dead_lettered', batch, errorCode: 'MAX_DELIVERIES_EXCEEDED', error: reason };
+      }
     }
 
     const keys = batch.items.map((item, i) => itemKey(batch, item, i));
-    const done = await this.#d.markers.applied(keys);
-    const results = await mapLimit(batch.items, this.#o.itemsPerBatch, (item, i) =>
-      done.has(keys[i] as string)
-        ? Promise.resolve<ItemResult>({ kind: 'deduplicated', retries: 0 })
-        : this.#applyItem(batch, i, keys[i] as string),
+    const batchPrint = batchFingerprint(batch);
+    const prints = batch.items.map((item) => itemFingerprint(batch.warehouse, item));
+    const stored = await this.#d.markers.read(keys);
+    const matches: MarkerMatch[] = batch.items.map((item, i) =>
+      compareMarker(stored[i] ?? null, prints[i] as string, item.key === undefined ? batchPrint : undefined),
+    );
+    const reusedAt = matches.flatMap((m, i) => (m === 'batch-differs' ? [keys[i] as string] : []));
+    if (reusedAt.length > 0) {
+      // Same batch id, other content: nothing of it is applied; the producer must use a new id.
+      const reason = `batch id ${JSON.stringify(batch.batchId)} was applied before with different content (items ${reusedAt.join(', ')}); nothing of this batch was applied`;
+      await this.#deadLetterWhole(entry, batch, 'BATCH_ID_REUSED', reason, ctx);
+      return { outcome: 'dead_lettered', batch, errorCode: 'BATCH_ID_REUSED', error: reason };
+    }
+
+    let forgiven = false;
+    const hooks = {
+      onOutageWait: () => {
+        if (forgiven) return;
+        forgiven = true;
+        // Recorded when the wait starts, so a crash during the outage does not count the delivery either.
+        this.#d.queue.forgiveDelivery(entry.id).catch(() => undefined);
+      },
+      onRetry: () => this.#d.metrics.retries.inc(),
+    };
+    const results = await mapLimit(batch.items, this.#o.itemsPerBatch, (item, i) => {
+      const match = matches[i] as MarkerMatch;
+      if (match === 'same')
+        return Promise.resolve<ItemResult>({ kind: 'deduplicated', attempts: 0, upstream: undefined });
+      if (match === 'item-differs') {
+        return Promise.resolve<ItemResult>({
+          kind: 'permanent',
+          attempts: 0,
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          message: `item key ${JSON.stringify(keys[i])} was applied before with a different operation`,
+          upstream: undefined,
+        });
+      }
+      return this.#applyItem(batch, item, keys[i] as string, signal, hooks);
+    });
+    const markers: MarkerWrite[] = results.flatMap((r, i) =>
+      (r.kind === 'applied' || r.kind === 'deduplicated') && matches[i] === 'absent'
+        ? [
+            {
+              key: this.#d.markers.redisKey(keys[i] as string),
+              value: markerValue(
+                prints[i] as string,
+                batch.items[i]?.key === undefined ? batchPrint : undefined,
+              ),
+            },
+          ]
+        : [],
     );
     const summary = summarizeBatch(results);
     for (const r of results) this.#countItems(entry.id, itemOutcome(r, summary.outcome === 'failed'), 1);
     if (summary.outcome === 'failed') {
+      const interrupted = summary.errorCode === 'INTERRUPTED';
+      if (interrupted && !forgiven) {
+        // A shutdown is not a verdict about the batch either.
+        await this.#d.queue.forgiveDelivery(entry.id);
+      }
+      const cause = interrupted ? undefined : deliveryCause(entry, this.#o.consumer, keys, results);
+      await this.#d.queue.giveBack(entry.id, markers, cause);
       const first = results.find((r) => r.kind === 'transient');
       return {
         outcome: 'failed',
         batch,
         errorCode: summary.errorCode,
-        error: first && 'message' in first ? first.message : '',
+        error: first && first.kind === 'transient' ? first.message : 'interrupted by shutdown',
         retries: summary.retries,
+        redeliver: !interrupted,
       };
     }
     const deadLetters = summary.deadLetterIndexes.map((i) => {
       const r = results[i] as Extract<ItemResult, { kind: 'permanent' }>;
-      return itemDeadLetter(
-        batch,
-        batch.items[i] as BatchMessage['items'][number],
-        keys[i] as string,
-        r.code,
-        r.message,
-        ctx,
-      );
+      return itemDeadLetter(batch, batch.items[i] as BatchItem, keys[i] as string, r.code, r.message, ctx, {
+        attempts: r.attempts,
+        upstream: r.upstream,
+      });
     });
-    await this.#d.queue.ackWithDeadLetters(entry.id, deadLetters);
+    await this.#d.queue.finish(entry.id, markers, deadLetters);
     for (const i of summary.deadLetterIndexes) {
       this.#d.metrics.deadLetters.inc({ error_code: (results[i] as { code: ErrorCode }).code });
     }
     return { outcome: summary.outcome, batch, errorCode: summary.errorCode, retries: summary.retries };
   }
 
-  async #applyItem(batch: BatchMessage, index: number, key: string): Promise<ItemResult> {
-    const item = batch.items[index] as BatchMessage['items'][number];
+  async #applyItem(
+    batch: BatchMessage,
+    item: BatchItem,
+    key: string,
+    signal: AbortSignal,
+    hooks: { onOutageWait(): void; onRetry(): void },
+  ): Promise<ItemResult> {
     this.#d.metrics.itemsInFlight.inc();
     try {
-      const outcome = await this.#d.router.apply(
-        {
-          warehouse: batch.warehouse,
-          sku: item.sku,
-          ...(item.delta === undefined ? {} : { delta: item.delta }),
-          ...(item.target === undefined ? {} : { target: item.target }),
-          batchId: batch.batchId,
-        },
-        key,
-      );
-      const retries = Math.max(0, outcome.attempts - 1);
-      if (!outcome.ok) {
-        const code = errorCodeOf(outcome.error);
-        const kind = outcome.error instanceof PermanentError ? 'permanent' : 'transient';
-        return { kind, code, message: outcome.error.message, retries };
-      }
-      // A Redis failure here leaves the entry pending; the redelivery is deduplicated by the upstream.
-      await this.#d.markers.markApplied(key);
-      return { kind: outcome.response.status === 'replayed' ? 'deduplicated' : 'applied', retries };
+      const request = {
+        warehouse: batch.warehouse,
+        sku: item.sku,
+        ...(item.delta === undefined ? {} : { delta: item.delta }),
+        ...(item.target === undefined ? {} : { target: item.target }),
+        batchId: batch.batchId,
+      };
+      return await applyWithRetries(this.#d.router, request, key, this.#o.attempts, hooks, signal);
     } finally {
       this.#d.metrics.itemsInFlight.dec();
     }
@@ -151,10 +236,13 @@ export class BatchProcessor {
     code: ErrorCode,
     reason: string,
     ctx: DeadLetterContext,
+    cause?: unknown,
   ): Promise<void> {
-    await this.#d.queue.ackWithDeadLetters(entry.id, [
-      batchDeadLetter(entry.fields, batch, code, reason, ctx),
-    ]);
+    await this.#d.queue.finish(
+      entry.id,
+      [],
+      [batchDeadLetter(entry.fields, batch, code, reason, ctx, cause)],
+    );
     this.#d.metrics.deadLetters.inc({ error_code: code });
     // Its items are dead-lettered too: counted like a partial batch's, so error rates include them (#17).
     if (batch) this.#countItems(entry.id, 'dead_lettered', batch.items.length);
@@ -172,7 +260,7 @@ export class BatchProcessor {
     const { metrics, logger } = this.#d;
     metrics.batches.inc({ outcome: report.outcome });
     metrics.batchDuration.observe({ outcome: report.outcome }, seconds);
-    // Upstream errors are counted per call (worker.ts); these two never reach the upstream.
+    // Upstream errors are counted per call (run.ts); these never reach the upstream.
     if (report.errorCode && (report.outcome === 'invalid' || report.outcome === 'dead_lettered')) {
       metrics.errors.inc({ error_code: report.errorCode });
     }
@@ -197,9 +285,36 @@ export class BatchProcessor {
   }
 }
 
+function deliveryCause(
+  entry: StreamEntry,
+  consumer: string,
+  keys: readonly string[],
+  results: readonly ItemResult[],
+): DeliveryCause {
+  return {
+    consumer,
+    at: new Date().toISOString(),
+    deliveries: entry.deliveries,
+    items: results.flatMap((r, index) =>
+      r.kind === 'transient'
+        ? [
+            {
+              index,
+              key: keys[index] as string,
+              code: r.code,
+              error: r.message.slice(0, 500),
+              attempts: r.attempts,
+              upstream: r.upstream,
+            },
+          ]
+        : [],
+    ),
+  };
+}
+
 // In a batch given back for redelivery nothing is dead-lettered yet: its permanent failures count as failed.
 function itemOutcome(result: ItemResult, batchFailed: boolean): ItemOutcome {
   if (result.kind === 'permanent') return batchFailed ? 'failed' : 'dead_lettered';
-  if (result.kind === 'transient') return 'failed';
+  if (result.kind === 'transient' || result.kind === 'interrupted') return 'failed';
   return result.kind;
 }

@@ -2,6 +2,7 @@
 // defaults as the InventoryBot spec), overlaid by environment variables, validated with zod.
 import { z } from 'zod';
 import { InputError } from '../contracts/input-error.ts';
+import { isValidHeaderValue } from './idempotency-key.ts';
 import {
   circuitBreakerSchema,
   concurrencySchema,
@@ -12,9 +13,13 @@ import {
   type InventoryBotSpec,
 } from '../api/inventory-bot.ts';
 
-export const workerFileConfigSchema = z.object({
+// Strict (issue 11): an unknown key or a typo in config.json stops the worker with exit 2 naming it.
+// The CRD schemas stay non-strict (the API server prunes unknown fields there), so strictness is
+// added here, on the worker's own copy of each section.
+export const workerFileConfigSchema = z.strictObject({
   queue: queueSchema
     .omit({ redis: true })
+    .strict()
     .refine((q) => q.stream !== q.deadLetterStream, {
       message: 'must differ from queue.stream',
       path: ['deadLetterStream'],
@@ -22,19 +27,21 @@ export const workerFileConfigSchema = z.object({
     .prefault({}),
   upstream: upstreamSchema
     .omit({ credentialsSecretRef: true })
+    .strict()
     .refine((u) => u.secondaryUrl === undefined || u.secondaryUrl !== u.primaryUrl, {
       message: 'must differ from upstream.primaryUrl',
       path: ['secondaryUrl'],
     }),
   retry: retrySchema
+    .strict()
     .refine((r) => r.baseDelayMs <= r.maxDelayMs, {
       message: 'must be <= retry.maxDelayMs',
       path: ['baseDelayMs'],
     })
     .prefault({}),
-  circuitBreaker: circuitBreakerSchema.prefault({}),
-  concurrency: concurrencySchema.prefault({}),
-  monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).prefault({}),
+  circuitBreaker: circuitBreakerSchema.strict().prefault({}),
+  concurrency: concurrencySchema.strict().prefault({}),
+  monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).strict().prefault({}),
 });
 
 export type WorkerFileConfig = z.output<typeof workerFileConfigSchema>;
@@ -44,7 +51,15 @@ const runtimeSchema = z.object({
   redisUrl: z
     .string({ error: 'is required' })
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
-  upstreamToken: z.string().min(1).optional(),
+  // Sent as a header value: CR, LF, NUL or non-Latin-1 characters would make every call fail.
+  upstreamToken: z
+    .string()
+    .min(1)
+    .refine(
+      isValidHeaderValue,
+      'must be a valid HTTP header value (no CR, LF, NUL or non-Latin-1 characters)',
+    )
+    .optional(),
   consumerName: z.string().min(1).max(256),
   shutdownGraceSeconds: z.coerce.number().min(0).max(3600).default(25),
   markerTtlSeconds: z.coerce
@@ -110,11 +125,48 @@ function unwrapObject(schema: z.ZodType): Record<string, z.ZodType> {
   throw new Error('config section is not an object schema');
 }
 
-// Numbers and booleans arrive as strings: coerce only what looks like one.
-function coerceEnvValue(raw: string): unknown {
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  if (raw === 'true' || raw === 'false') return raw === 'true';
+/** The scalar type a field declares, under its default/optional/prefault wrappers. */
+function declaredType(schema: z.ZodType): string {
+  let current = schema as unknown as { def: { type: string; innerType?: unknown; in?: unknown } };
+  for (let i = 0; i < 8; i++) {
+    const { type, innerType } = current.def;
+    if (innerType === undefined) return type;
+    current = innerType as typeof current;
+  }
+  return current.def.type;
+}
+
+/**
+ * Converts an env value by the field's declared type, not by what it looks like (issue 11): a stream
+ * named `2024` stays a string; `maxDeliveries=abc` is an error naming the variable.
+ */
+export function convertEnvValue(name: string, raw: string, schema: z.ZodType): unknown {
+  const type = declaredType(schema);
+  if (type === 'number' || type === 'int') {
+    const value = raw.trim() === '' ? Number.NaN : Number(raw);
+    if (!Number.isFinite(value))
+      throw new ConfigError(
+        `invalid worker configuration: ${name}: expected a number, got ${JSON.stringify(raw)}`,
+      );
+    return value;
+  }
+  if (type === 'boolean') {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new ConfigError(
+      `invalid worker configuration: ${name}: expected true or false, got ${JSON.stringify(raw)}`,
+    );
+  }
   return raw;
+}
+
+const SECTION_PREFIXES = SECTIONS.map((section) => `INVENTORYBOT_${screamingSnake(section)}_`);
+
+/** INVENTORYBOT_<SECTION>_* variables that name no field: typos, which would otherwise be ignored. */
+export function unknownEnvOverrides(env: Record<string, string | undefined>): string[] {
+  const known = new Set(envOverrideNames());
+  return Object.keys(env).filter(
+    (name) => SECTION_PREFIXES.some((prefix) => name.startsWith(prefix)) && !known.has(name),
+  );
 }
 
 export function applyEnvOverrides(
@@ -125,13 +177,14 @@ export function applyEnvOverrides(
   const out: Record<string, unknown> = { ...base };
   const shape = workerFileConfigSchema.shape;
   for (const section of SECTIONS) {
-    const fields = Object.keys(unwrapObject(shape[section]));
+    const fields = unwrapObject(shape[section]);
     const current = isRecord(out[section]) ? { ...(out[section] as Record<string, unknown>) } : undefined;
     let merged = current;
-    for (const field of fields) {
-      const value = env[envNameFor(section, field)];
+    for (const [field, schema] of Object.entries(fields)) {
+      const name = envNameFor(section, field);
+      const value = env[name];
       if (value === undefined || value === '') continue;
-      merged = { ...(merged ?? {}), [field]: coerceEnvValue(value) };
+      merged = { ...(merged ?? {}), [field]: convertEnvValue(name, value, schema) };
     }
     if (merged !== undefined) out[section] = merged;
   }
@@ -148,25 +201,63 @@ export class ConfigError extends InputError {
 
 /** `queue.maxDeliveries: Too big: expected number to be <=100`, issues joined with `; `. */
 function formatZodError(error: z.ZodError): string {
-  return error.issues.map(describeIssue).join('; ');
+  return error.issues.flatMap(describeIssue).join('; ');
 }
 
-/** A missing value names where to set it: the env variable (and so the `inventorybot worker` flag) (#9). */
-function describeIssue(issue: z.core.$ZodIssue): string {
+/**
+ * An unknown key names itself (with a near miss, issue 11); a missing value names where to set it: the
+ * env variable (and so the `inventorybot worker` flag) (#9).
+ */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
   const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const at = path.join('.');
+    return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key${suggest(at, key)}`);
+  }
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
   const section = path[0] as (typeof SECTIONS)[number] | undefined;
   if (!missing || section === undefined || !SECTIONS.includes(section))
-    return `${path.join('.') || '(root)'}: ${issue.message}`;
+    return [`${path.join('.') || '(root)'}: ${issue.message}`];
   const fields =
     path.length > 1
       ? [path[1] as string]
       : Object.entries(unwrapObject(workerFileConfigSchema.shape[section]))
           .filter(([, schema]) => !schema.safeParse(undefined).success)
           .map(([field]) => field);
-  return fields
-    .map((field) => `${section}.${field}: required (set ${envNameFor(section, field)} or the config file)`)
-    .join('; ');
+  return fields.map(
+    (field) => `${section}.${field}: required (set ${envNameFor(section, field)} or the config file)`,
+  );
+}
+
+/** ` (did you mean maxDeliveries?)` for a near miss of a known key of the same section. */
+function suggest(section: string, key: string): string {
+  const shape = workerFileConfigSchema.shape as Record<string, z.ZodType>;
+  const candidates =
+    section === '' ? Object.keys(shape) : shape[section] ? Object.keys(unwrapObject(shape[section])) : [];
+  const lower = key.toLowerCase();
+  const close = candidates.find(
+    (c) =>
+      c.toLowerCase().startsWith(lower) ||
+      lower.startsWith(c.toLowerCase()) ||
+      editDistance(c.toLowerCase(), lower) <= (lower.length >= 8 ? 3 : 2),
+  );
+  return close ? ` (did you mean ${close}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] as number;
 }
 
 /**
@@ -177,6 +268,20 @@ export function buildWorkerConfig(
   fileContent: unknown,
   env: Record<string, string | undefined>,
 ): WorkerConfig {
+  if (fileContent !== undefined && !isRecord(fileContent)) {
+    const what = Array.isArray(fileContent)
+      ? 'an array'
+      : fileContent === null
+        ? 'null'
+        : `a ${typeof fileContent}`;
+    throw new ConfigError(`invalid worker configuration: (root): must be a JSON object, got ${what}`);
+  }
+  const typos = unknownEnvOverrides(env);
+  if (typos.length > 0) {
+    throw new ConfigError(
+      `invalid worker configuration: ${typos.map((n) => `${n}: unknown variable`).join('; ')}`,
+    );
+  }
   const file = workerFileConfigSchema.safeParse(applyEnvOverrides(fileContent, env));
   if (!file.success) throw new ConfigError(`invalid worker configuration: ${formatZodError(file.error)}`);
   const runtime = runtimeSchema.safeParse({

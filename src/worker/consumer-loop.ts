@@ -1,61 +1,83 @@
-// The consumer: a read loop on the blocking connection, an XAUTOCLAIM loop for entries left idle by dead
-// consumers, heartbeats for the entries in flight, and a bounded number of batches in flight. stop()
-// stops reading and waits for the batches in flight, up to the grace period.
+// The consumer: one intake loop that fills free batch slots, in this order, from the worker's own due
+// redeliveries, entries reclaimed from dead consumers (XAUTOCLAIM, again at once while pages come back
+// full) and new entries (XREADGROUP). Intake pauses while no upstream can take calls (issue 11), except
+// to let one batch carry the half-open trial when nothing is in flight. Heartbeats keep the entries in
+// flight or scheduled for redelivery from being reclaimed; dead consumers are removed from the group.
+// stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchProcessor } from './batch-processor.ts';
 import type { Logger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
+import type { UpstreamRouter } from './upstream-router.ts';
 
 export interface ConsumerOptions {
   batches: number;
   readCount: number;
   claimIdleMs: number;
+  /** retry.maxDelayMs: the base of the worker's own redelivery backoff. */
+  redeliveryBaseMs: number;
 }
 
-// Short enough that a stop request is noticed quickly, long enough not to spin on an idle stream.
+// Short enough that a stop request or a due redelivery is noticed quickly, long enough not to spin.
 const BLOCK_MS = 1000;
+const OUTAGE_POLL_MS = 100;
+
+export interface ConsumerDeps {
+  queue: StreamQueue;
+  processor: BatchProcessor;
+  router: UpstreamRouter;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+/** Consumers idle this long with nothing pending are removed from the group. */
+export const deadConsumerIdleMs = (claimIdleMs: number) => Math.max(3 * claimIdleMs, 10_000);
 
 export class ConsumerLoop {
   readonly #o: ConsumerOptions;
-  readonly #queue: StreamQueue;
-  readonly #processor: BatchProcessor;
-  readonly #metrics: WorkerMetrics;
-  readonly #logger: Logger;
+  readonly #d: ConsumerDeps;
   readonly #inFlight = new Map<string, Promise<unknown>>();
+  readonly #redeliveries = new RedeliverySchedule();
   readonly #stop = new AbortController();
   #slotFreed: (() => void) | undefined;
   #loops: Promise<unknown>[] = [];
+  #nextClaimAt = 0;
 
-  constructor(
-    options: ConsumerOptions,
-    deps: { queue: StreamQueue; processor: BatchProcessor; metrics: WorkerMetrics; logger: Logger },
-  ) {
+  constructor(options: ConsumerOptions, deps: ConsumerDeps) {
     this.#o = options;
-    this.#queue = deps.queue;
-    this.#processor = deps.processor;
-    this.#metrics = deps.metrics;
-    this.#logger = deps.logger;
+    this.#d = deps;
   }
 
   get stopping(): boolean {
     return this.#stop.signal.aborted;
   }
 
-  start(): void {
-    const claimEvery = Math.max(200, Math.min(this.#o.claimIdleMs / 2, 30_000));
+  get claimEveryMs(): number {
+    return Math.max(200, Math.min(this.#o.claimIdleMs / 2, 30_000));
+  }
+
+  start(ownPending: readonly string[] = []): void {
+    // Entries left pending on this consumer name by an earlier run: redeliver them now, not after claimIdle.
+    for (const id of ownPending) this.#redeliveries.schedule(id, 0);
     const heartbeatEvery = Math.max(100, this.#o.claimIdleMs / 3);
     this.#loops = [
-      this.#readLoop(),
-      this.#every(claimEvery, () => this.#claim(), 'claim'),
-      this.#every(heartbeatEvery, () => this.#queue.heartbeat([...this.#inFlight.keys()]), 'heartbeat'),
+      this.#intakeLoop(),
+      this.#every(
+        heartbeatEvery,
+        () => this.#d.queue.heartbeat([...this.#inFlight.keys(), ...this.#redeliveries.ids()]),
+        'heartbeat',
+      ),
+      this.#every(Math.max(this.claimEveryMs, 1000), () => this.#removeDeadConsumers(), 'consumer_cleanup'),
     ];
   }
 
-  /** Stops reading and claiming; resolves true when every batch in flight finished within graceMs. */
+  /** Stops intake; resolves true when every batch in flight finished within graceMs. */
   async stop(graceMs: number): Promise<boolean> {
     this.#stop.abort();
     this.#slotFreed?.();
+    this.#redeliveries.clear();
     const deadline = sleep(graceMs, false);
     const drained = Promise.all(this.#loops).then(() => this.#drain());
     return Promise.race([drained.then(() => true), deadline]);
@@ -69,47 +91,88 @@ export class ConsumerLoop {
     return this.#o.batches - this.#inFlight.size;
   }
 
-  async #readLoop(): Promise<void> {
+  /** Intake is open when some upstream's breaker is closed, or to carry a due trial when idle. */
+  #intakeOpen(): boolean {
+    const { router } = this.#d;
+    return !router.outage || (this.#inFlight.size === 0 && router.probeDue());
+  }
+
+  async #intakeLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       if (this.#free() <= 0) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
+      if (!this.#intakeOpen()) {
+        if (this.#inFlight.size === 0) await this.#d.router.whenAvailable(this.#stop.signal);
+        else await this.#pause(OUTAGE_POLL_MS);
+        continue;
+      }
       try {
-        const entries = await this.#queue.read(Math.min(this.#o.readCount, this.#free()), BLOCK_MS);
+        await this.#takeOne();
         failures = 0;
-        for (const entry of entries) this.#dispatch(entry);
       } catch (error) {
         failures++;
-        this.#logger.warn('read_error', { error: (error as Error).message });
+        this.#d.logger.warn('read_error', { error: (error as Error).message });
         await this.#pause(Math.min(100 * 2 ** failures, 2000));
       }
     }
   }
 
-  async #claim(): Promise<void> {
-    const free = this.#free();
-    if (free <= 0) return;
-    const entries = await this.#queue.autoClaim(this.#o.claimIdleMs, free);
-    for (const entry of entries) {
-      if (this.#inFlight.has(entry.id)) continue;
-      this.#metrics.reclaimed.inc();
-      this.#logger.info('batch_reclaimed', { stream_id: entry.id, attempts: entry.deliveries });
-      this.#dispatch(entry);
+  async #takeOne(): Promise<void> {
+    const now = performance.now();
+    const due = this.#redeliveries.takeDue(now, this.#free());
+    if (due.length > 0) {
+      for (const id of due) {
+        const entry = await this.#d.queue.reclaimOwn(id);
+        if (entry) this.#dispatch(entry);
+      }
+      return;
     }
+    if (now >= this.#nextClaimAt) {
+      const free = this.#free();
+      const entries = await this.#d.queue.autoClaim(this.#o.claimIdleMs, free);
+      // A full page means more are waiting: claim again at once rather than at the claim interval.
+      this.#nextClaimAt = entries.length >= free ? now : now + this.claimEveryMs;
+      for (const entry of entries) {
+        if (this.#inFlight.has(entry.id)) continue;
+        this.#d.metrics.reclaimed.inc();
+        this.#d.logger.info('batch_reclaimed', { stream_id: entry.id, attempts: entry.deliveries });
+        this.#dispatch(entry);
+      }
+      if (entries.length > 0) return;
+    }
+    const untilDue = this.#redeliveries.nextInMs(now);
+    const block = Math.min(BLOCK_MS, untilDue ?? BLOCK_MS, Math.max(1, this.#nextClaimAt - now));
+    const entries = await this.#d.queue.read(Math.min(this.#o.readCount, this.#free()), Math.max(1, block));
+    for (const entry of entries) this.#dispatch(entry);
   }
 
   #dispatch(entry: StreamEntry): void {
-    const run = this.#processor.process(entry).finally(() => {
-      this.#inFlight.delete(entry.id);
-      this.#metrics.batchesInFlight.set(this.#inFlight.size);
-      const wake = this.#slotFreed;
-      this.#slotFreed = undefined;
-      wake?.();
-    });
+    this.#redeliveries.cancel(entry.id);
+    const run = this.#d.processor
+      .process(entry, this.#stop.signal)
+      .then((report) => {
+        if (report.redeliver && !this.stopping) {
+          const delay = redeliveryDelayMs(this.#o.redeliveryBaseMs, entry.deliveries);
+          this.#redeliveries.schedule(entry.id, performance.now() + delay);
+        }
+      })
+      .finally(() => {
+        this.#inFlight.delete(entry.id);
+        this.#d.metrics.batchesInFlight.set(this.#inFlight.size);
+        const wake = this.#slotFreed;
+        this.#slotFreed = undefined;
+        wake?.();
+      });
     this.#inFlight.set(entry.id, run);
-    this.#metrics.batchesInFlight.set(this.#inFlight.size);
+    this.#d.metrics.batchesInFlight.set(this.#inFlight.size);
+  }
+
+  async #removeDeadConsumers(): Promise<void> {
+    const removed = await this.#d.queue.deleteDeadConsumers(deadConsumerIdleMs(this.#o.claimIdleMs));
+    if (removed.length > 0) this.#d.logger.info('consumers_removed', { consumers: removed });
   }
 
   async #every(ms: number, fn: () => Promise<void>, name: string): Promise<void> {
@@ -119,7 +182,7 @@ export class ConsumerLoop {
       try {
         await fn();
       } catch (error) {
-        this.#logger.warn(`${name}_error`, { error: (error as Error).message });
+        this.#d.logger.warn(`${name}_error`, { error: (error as Error).message });
       }
     }
   }

@@ -20,10 +20,14 @@ export function itemDeadLetter(
   code: ErrorCode,
   error: string,
   ctx: DeadLetterContext,
+  cause: { attempts: number; upstream: string | undefined } = { attempts: 0, upstream: undefined },
 ): Record<string, string> {
   const single: BatchMessage = { ...batch, items: [{ ...item, key }] };
   return {
     ...common('item', code, error, ctx),
+    // Every dead letter carries its cause (issue 11): the last error, the calls spent, and where.
+    attempts: String(cause.attempts),
+    upstream: cause.upstream ?? '',
     [BATCH_FIELD]: JSON.stringify(single),
     batch_id: batch.batchId,
     warehouse: batch.warehouse,
@@ -38,9 +42,12 @@ export function batchDeadLetter(
   code: ErrorCode,
   error: string,
   ctx: DeadLetterContext,
+  /** Structured cause (JSON), e.g. the per-item failures behind MAX_DELIVERIES_EXCEEDED. */
+  cause?: unknown,
 ): Record<string, string> {
   return {
     ...common(batch ? 'batch' : 'message', code, error, ctx),
+    ...(cause === undefined ? {} : { cause: JSON.stringify(cause).slice(0, 20_000) }),
     // A malformed message may lack the batch field: keep every original field so nothing is lost.
     [BATCH_FIELD]: fields[BATCH_FIELD] ?? '',
     original_fields: JSON.stringify(fields),
@@ -70,6 +77,9 @@ export interface DeadLetterEntry {
   itemKey: string | undefined;
   failedAt: string | undefined;
   deliveries: number | undefined;
+  attempts: number | undefined;
+  upstream: string | undefined;
+  cause: string | undefined;
   batch: string;
 }
 
@@ -84,6 +94,9 @@ export function parseDeadLetter(id: string, fields: Record<string, string>): Dea
     itemKey: fields.item_key,
     failedAt: fields.failed_at,
     deliveries: fields.deliveries === undefined ? undefined : Number(fields.deliveries),
+    attempts: fields.attempts === undefined ? undefined : Number(fields.attempts),
+    upstream: fields.upstream || undefined,
+    cause: fields.cause,
     batch: fields[BATCH_FIELD] ?? '',
   };
 }

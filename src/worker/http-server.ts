@@ -1,11 +1,13 @@
-// /metrics, /healthz (the process serves) and /readyz (Redis answers PING and we are not shutting down).
+// /metrics, /healthz (the process serves) and /readyz: 200, or 503 with the reasons (Redis unavailable
+// and why, no upstream can take calls, starting, shutting down).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface ProbeDeps {
   registry: Registry;
-  ready: () => Promise<boolean>;
+  /** Why the worker is not ready; empty when it is. */
+  ready: () => Promise<string[]>;
 }
 
 export async function startHttpServer(port: number, host: string, deps: ProbeDeps): Promise<Server> {
@@ -18,7 +20,12 @@ export async function startHttpServer(port: number, host: string, deps: ProbeDep
     const route = async () => {
       if (path === '/metrics') return reply(200, await deps.registry.metrics(), deps.registry.contentType);
       if (path === '/healthz') return reply(200, 'ok\n');
-      if (path === '/readyz') return (await deps.ready()) ? reply(200, 'ready\n') : reply(503, 'not ready\n');
+      if (path === '/readyz') {
+        const reasons = await deps.ready();
+        return reasons.length === 0
+          ? reply(200, 'ready\n')
+          : reply(503, `not ready: ${reasons.join('; ')}\n`);
+      }
       reply(404, 'not found\n');
     };
     route().catch((error: unknown) => reply(500, `${(error as Error).message}\n`));

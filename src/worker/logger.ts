@@ -1,4 +1,5 @@
-// JSON logs, one object per line: {timestamp, level, event, ...fields}.
+// JSON logs, one object per line: {timestamp, level, event, ...fields}; secrets redacted (issue 11).
+import { redactText } from './redact.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -16,14 +17,21 @@ export function formatLogLine(level: LogLevel, event: string, fields: LogFields,
   return JSON.stringify({ timestamp: now.toISOString(), level, event, ...fields });
 }
 
-export function createLogger(options: { level: LogLevel; sinks: LogSink[]; now?: () => Date }): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  sinks: LogSink[];
+  now?: () => Date;
+  /** Strings never written (passwords, tokens); URL passwords are redacted anyway (redact.ts). */
+  secrets?: readonly string[];
+}): Logger {
+  const secrets = options.secrets ?? [];
   const threshold = LOG_LEVELS.indexOf(options.level);
   const now = options.now ?? (() => new Date());
   const log =
     (level: LogLevel) =>
     (event: string, fields: LogFields = {}) => {
       if (LOG_LEVELS.indexOf(level) < threshold) return;
-      const line = formatLogLine(level, event, fields, now());
+      const line = redactText(formatLogLine(level, event, fields, now()), secrets);
       for (const sink of options.sinks) sink(line);
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

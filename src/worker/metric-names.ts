@@ -22,6 +22,8 @@ export const METRICS = {
   deadLetterStreamLength: 'inventorybot_dead_letter_stream_length',
   batchesInFlight: 'inventorybot_batches_in_flight',
   itemsInFlight: 'inventorybot_items_in_flight',
+  intakePaused: 'inventorybot_intake_paused',
+  redisUp: 'inventorybot_redis_up',
   info: 'inventorybot_worker_info',
 } as const;
 

@@ -120,6 +120,16 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       help: 'Batches being processed.',
       registers,
     }),
+    intakePaused: new Gauge({
+      name: METRICS.intakePaused,
+      help: '1 while no upstream can take calls (every breaker open): the worker takes no new batches.',
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: METRICS.redisUp,
+      help: '1 while the worker is connected to Redis.',
+      registers,
+    }),
     itemsInFlight: new Gauge({
       name: METRICS.itemsInFlight,
       help: 'Items being applied upstream.',

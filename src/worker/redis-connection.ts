@@ -1,6 +1,8 @@
 // Redis clients: reconnect with capped backoff (forever for the worker, a few times for the CLI), queue
-// commands while reconnecting, and report connection errors instead of crashing the process.
+// commands while reconnecting, and report connection errors instead of crashing the process. Messages
+// name the Redis URL without its password (issue 11).
 import { createClient } from 'redis';
+import { redactUrl } from './redact.ts';
 
 export interface RedisClientOptions {
   name?: string;
@@ -13,6 +15,7 @@ export function createRedisClient(
   onError: (error: Error) => void,
   options: RedisClientOptions = {},
 ) {
+  let lastError = '';
   const client = createClient({
     url,
     ...(options.name ? { name: options.name } : {}),
@@ -20,11 +23,14 @@ export function createRedisClient(
       connectTimeout: 5000,
       reconnectStrategy: (retries: number) =>
         options.maxRetries !== undefined && retries >= options.maxRetries
-          ? new Error(`cannot reach Redis at ${url}`)
+          ? new Error(`cannot reach Redis at ${redactUrl(url)}${lastError ? `: ${lastError}` : ''}`)
           : Math.min(50 * 2 ** retries, 2000),
     },
   });
-  client.on('error', onError);
+  client.on('error', (error: Error) => {
+    lastError = redactUrl(error.message);
+    onError(error);
+  });
   return client;
 }
 

@@ -1,24 +1,30 @@
 // Wires a worker together from its configuration and starts it; main.ts and `inventorybot worker` use it.
+// The probe server starts first: while Redis is unreachable or rejects the credentials the worker serves
+// /healthz, answers /readyz with 503 and the cause, and logs `redis_unavailable` again every 10 s
+// (issue 11). Secrets are redacted from every log line.
 import type { Server } from 'node:http';
 import { BatchProcessor } from './batch-processor.ts';
+import type { BreakerState } from './circuit-breaker.ts';
 import type { WorkerConfig } from './config.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { startHttpServer, serverPort } from './http-server.ts';
 import { MarkerStore } from './idempotency.ts';
+import { IntakeMonitor } from './intake-monitor.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from './logger.ts';
 import { CIRCUIT_STATE_VALUES } from './metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { readQueueStats } from './queue-stats.ts';
+import { redactUrl, urlSecrets } from './redact.ts';
 import { createRedisClient } from './redis-connection.ts';
 import { DailyRotatingFile } from './rotating-file.ts';
 import { StreamQueue } from './stream-queue.ts';
 import { UpstreamEndpoint } from './upstream-endpoint.ts';
-import { retryPolicyFor, UpstreamRouter } from './upstream-router.ts';
-import { CircuitState } from 'cockatiel';
+import { UpstreamRouter } from './upstream-router.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 
 export const WORKER_VERSION = PRODUCT_VERSION;
 const STATS_INTERVAL_MS = 5000;
+const REDIS_LOG_REPEAT_MS = 10_000;
 
 export interface RunningWorker {
   metricsPort: number;
@@ -27,40 +33,43 @@ export interface RunningWorker {
   shutdown(): Promise<{ drained: boolean }>;
 }
 
-const circuitValue = (state: CircuitState) =>
-  state === CircuitState.HalfOpen
-    ? CIRCUIT_STATE_VALUES.half_open
-    : state === CircuitState.Closed
-      ? CIRCUIT_STATE_VALUES.closed
-      : CIRCUIT_STATE_VALUES.open;
+const BREAKER_LOG_STATE: Record<BreakerState, string> = {
+  closed: 'Closed',
+  open: 'Open',
+  half_open: 'HalfOpen',
+};
 
 export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   const file = config.logFile ? new DailyRotatingFile(config.logFile) : undefined;
   const sinks: LogSink[] = [stdoutSink, ...(file ? [(line: string) => file.write(line)] : [])];
-  const logger = createLogger({ level: config.monitoring.logLevel, sinks });
+  const secrets = [
+    ...urlSecrets(config.redisUrl),
+    ...urlSecrets(config.upstream.primaryUrl),
+    ...urlSecrets(config.upstream.secondaryUrl),
+    ...(config.upstreamToken ? [config.upstreamToken] : []),
+  ];
+  const logger = createLogger({ level: config.monitoring.logLevel, sinks, secrets });
   const metrics = createWorkerMetrics({ version: WORKER_VERSION, consumer: config.consumerName });
+  const redisWhere = redactUrl(config.redisUrl);
 
-  let redisDown = false;
-  const onRedisError = (error: Error) => {
-    if (!redisDown) logger.warn('redis_error', { error: error.message });
-    redisDown = true;
-  };
-  const client = createRedisClient(config.redisUrl, onRedisError, { name: config.consumerName });
-  const reader = client.duplicate();
-  reader.on('error', onRedisError);
-  for (const c of [client, reader]) {
-    c.on('ready', () => {
-      if (redisDown) logger.info('redis_reconnected', {});
-      redisDown = false;
-    });
-  }
-  await Promise.all([client.connect(), reader.connect()]);
-
+  // --- upstreams
+  // The breaker callbacks need the router and the intake monitor, which need the endpoints.
+  const late: { router?: UpstreamRouter; intake?: IntakeMonitor } = {};
   const observer = {
     onCall(upstream: string, result: string, seconds: number) {
       metrics.upstreamRequests.inc({ upstream, result });
       metrics.upstreamDuration.observe({ upstream }, seconds);
       if (result !== 'ok') metrics.errors.inc({ error_code: result });
+    },
+    onBreaker(upstream: string, state: BreakerState, previous: BreakerState) {
+      metrics.circuitState.set({ upstream }, CIRCUIT_STATE_VALUES[state]);
+      logger.warn('circuit_state', {
+        upstream,
+        state: BREAKER_LOG_STATE[state],
+        previous: BREAKER_LOG_STATE[previous],
+      });
+      late.router?.notify();
+      late.intake?.check();
     },
   };
   const urls = [
@@ -83,29 +92,62 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
         observer,
       ),
   );
-  for (const endpoint of endpoints) {
-    metrics.circuitState.set({ upstream: endpoint.name }, 0);
-    endpoint.breaker.onStateChange((state) => {
-      metrics.circuitState.set({ upstream: endpoint.name }, circuitValue(state));
-      logger.warn('circuit_state', { upstream: endpoint.name, state: CircuitState[state] });
+  for (const endpoint of endpoints) metrics.circuitState.set({ upstream: endpoint.name }, 0);
+  const router = new UpstreamRouter(endpoints, {
+    onServingChange(from, to, direction) {
+      logger.warn(`upstream_${direction}`, { from, to, upstreams: late.router?.breakerStates() });
+    },
+  });
+  const intake = new IntakeMonitor(router, metrics, logger);
+  late.router = router;
+  late.intake = intake;
+
+  // --- Redis: connect in the background, say why it is not there, again and again
+  const redis = { up: false, cause: 'connecting', since: Date.now(), loggedAt: 0 };
+  metrics.redisUp.set(0);
+  const onRedisError = (error: Error) => {
+    const now = Date.now();
+    if (redis.up) redis.since = now;
+    redis.up = false;
+    redis.cause = error.message;
+    metrics.redisUp.set(0);
+    if (now - redis.loggedAt < REDIS_LOG_REPEAT_MS) return;
+    redis.loggedAt = now;
+    logger.warn('redis_unavailable', {
+      redis: redisWhere,
+      error: error.message,
+      down_seconds: Math.round((now - redis.since) / 1000),
+    });
+  };
+  const client = createRedisClient(config.redisUrl, onRedisError, { name: config.consumerName });
+  const reader = client.duplicate();
+  reader.on('error', onRedisError);
+  for (const c of [client, reader]) {
+    c.on('ready', () => {
+      if (!client.isReady || !reader.isReady) return;
+      if (!redis.up && redis.loggedAt > 0) logger.info('redis_reconnected', { redis: redisWhere });
+      redis.up = true;
+      redis.loggedAt = 0;
+      metrics.redisUp.set(1);
     });
   }
-  const retryPolicy = retryPolicyFor(config.retry);
-  retryPolicy.onRetry(() => metrics.retries.inc());
-  const router = new UpstreamRouter(endpoints, retryPolicy);
 
   const names = {
     stream: config.queue.stream,
     consumerGroup: config.queue.consumerGroup,
     deadLetterStream: config.queue.deadLetterStream,
   };
-  const queue = new StreamQueue(client, reader, { ...names, consumer: config.consumerName });
-  await queue.ensureGroup();
+  const queue = new StreamQueue(client, reader, {
+    ...names,
+    consumer: config.consumerName,
+    markerTtlSeconds: config.markerTtlSeconds,
+  });
   const processor = new BatchProcessor(
     {
       maxDeliveries: config.queue.maxDeliveries,
       itemsPerBatch: config.concurrency.itemsPerBatch,
       consumer: config.consumerName,
+      attempts: config.retry,
     },
     {
       queue,
@@ -120,10 +162,12 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       batches: config.concurrency.batches,
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
+      redeliveryBaseMs: config.retry.maxDelayMs,
     },
-    { queue, processor, metrics, logger },
+    { queue, processor, router, metrics, logger },
   );
 
+  let started = false;
   const ping = async () => {
     try {
       return (
@@ -135,7 +179,16 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   };
   const server: Server = await startHttpServer(config.monitoring.metricsPort, config.metricsHost, {
     registry: metrics.registry,
-    ready: async () => !consumer.stopping && (await ping()),
+    ready: async () => {
+      const reasons: string[] = [];
+      if (consumer.stopping) reasons.push('shutting down');
+      if (!redis.up || !(await ping()))
+        reasons.push(`redis ${redisWhere} unavailable: ${redactUrl(redis.cause)}`);
+      else if (!started) reasons.push('starting');
+      if (router.outage)
+        reasons.push(`no upstream can take calls (${JSON.stringify(router.breakerStates())})`);
+      return reasons;
+    },
   });
 
   const refreshStats = async () => {
@@ -147,35 +200,57 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
     metrics.deadLetterLength.set(stats.deadLetters);
   };
   const statsTimer = setInterval(() => {
-    if (!redisDown) refreshStats().catch(() => undefined);
+    if (redis.up) refreshStats().catch(() => undefined);
   }, STATS_INTERVAL_MS);
   statsTimer.unref();
 
-  consumer.start();
-  logger.info('bot_start', {
-    version: WORKER_VERSION,
-    consumer: config.consumerName,
-    stream: config.queue.stream,
-    consumer_group: config.queue.consumerGroup,
-    upstreams: endpoints.map((e) => e.name),
-    concurrency: config.concurrency,
-    metrics_port: serverPort(server),
-  });
+  const stopping = new AbortController();
+  const startup = (async () => {
+    await Promise.all([client.connect(), reader.connect()]);
+    for (let failures = 0; !stopping.signal.aborted; failures++) {
+      try {
+        await queue.ensureGroup();
+        const own = await queue.ownPending();
+        if (stopping.signal.aborted) return;
+        consumer.start(own);
+        started = true;
+        logger.info('bot_start', {
+          version: WORKER_VERSION,
+          consumer: config.consumerName,
+          stream: config.queue.stream,
+          consumer_group: config.queue.consumerGroup,
+          upstreams: endpoints.map((e) => e.name),
+          concurrency: config.concurrency,
+          metrics_port: serverPort(server),
+          redeliveries: own.length,
+        });
+        return;
+      } catch (error) {
+        logger.error('bot_start_error', { error: (error as Error).message, attempt: failures + 1 });
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** failures, 10_000)));
+      }
+    }
+  })();
+  startup.catch((error: unknown) => logger.error('bot_start_error', { error: (error as Error).message }));
 
   return {
     metricsPort: serverPort(server),
     logger,
     async shutdown() {
-      const started = performance.now();
+      const t0 = performance.now();
       logger.info('bot_stopping', { grace_seconds: config.shutdownGraceSeconds });
-      const drained = await consumer.stop(config.shutdownGraceSeconds * 1000);
+      stopping.abort();
+      const drained = started ? await consumer.stop(config.shutdownGraceSeconds * 1000) : true;
       clearInterval(statsTimer);
+      intake.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await router.close().catch(() => undefined);
-      await Promise.all([client, reader].map((c) => c.close().catch(() => c.destroy())));
+      await Promise.all(
+        [client, reader].map((c) => (c.isOpen ? c.close().catch(() => c.destroy()) : c.destroy())),
+      );
       logger.info('bot_stop', {
         drained,
-        duration: Number(((performance.now() - started) / 1000).toFixed(3)),
+        duration: Number(((performance.now() - t0) / 1000).toFixed(3)),
       });
       file?.close();
       return { drained };

@@ -1,5 +1,9 @@
 // The Redis Streams side of the worker: consumer group reads on a dedicated blocking connection,
-// XAUTOCLAIM of idle entries, delivery counts, heartbeats, and ack + dead-letter in one MULTI.
+// XAUTOCLAIM of idle entries, the worker's own redeliveries, heartbeats, delivery notes, the end of a
+// delivery (ack + dead letters + markers in one MULTI, or give-back + markers + cause), and the
+// removal of dead consumers.
+import { causeField, notesKey, outageField, parseCause, type DeliveryCause } from './delivery-notes.ts';
+import type { MarkerWrite } from './idempotency.ts';
 import type { RedisClient } from './redis-connection.ts';
 
 export interface QueueOptions {
@@ -7,6 +11,7 @@ export interface QueueOptions {
   consumerGroup: string;
   deadLetterStream: string;
   consumer: string;
+  markerTtlSeconds: number;
 }
 
 export interface StreamEntry {
@@ -17,15 +22,49 @@ export interface StreamEntry {
 
 const isNoGroup = (error: unknown) => error instanceof Error && error.message.startsWith('NOGROUP');
 
+// Redelivers one of our own pending entries to ourselves, only if it is still ours (another worker
+// may have reclaimed it): XCLAIM bumps its delivery count, so the redelivery is counted like any other.
+const RECLAIM_OWN = `
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if #p == 0 then return false end
+local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3])
+if #claimed == 0 or not claimed[1] then return false end
+return {tostring(p[1][4] + 1), claimed[1][2]}
+`;
+
+// Removes consumers with nothing pending that have been idle past a bound. Atomic, so a consumer
+// cannot receive an entry between the check and the removal (DELCONSUMER drops its pending entries).
+const DELETE_DEAD_CONSUMERS = `
+local removed = {}
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
+  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) > tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    table.insert(removed, info['name'])
+  end
+end
+return removed
+`;
+
+function fieldsOf(flat: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const list = (flat ?? []) as string[];
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i] as string] = list[i + 1] as string;
+  return out;
+}
+
 export class StreamQueue {
   readonly #client: RedisClient;
   readonly #reader: RedisClient;
   readonly #o: QueueOptions;
+  readonly #notes: string;
 
   constructor(client: RedisClient, reader: RedisClient, options: QueueOptions) {
     this.#client = client;
     this.#reader = reader;
     this.#o = options;
+    this.#notes = notesKey(options.stream);
   }
 
   /** Creates the group at the start of the stream (so batches enqueued before the first worker count). */
@@ -45,7 +84,7 @@ export class StreamQueue {
         this.#o.consumerGroup,
         this.#o.consumer,
         { key: this.#o.stream, id: '>' },
-        { COUNT: count, BLOCK: blockMs },
+        { COUNT: count, BLOCK: Math.max(1, Math.round(blockMs)) },
       );
     } catch (error) {
       // The group vanishes if Redis lost its data: recreate it rather than spin on errors.
@@ -69,23 +108,41 @@ export class StreamQueue {
       '0-0',
       { COUNT: count },
     );
-    const entries: StreamEntry[] = [];
-    for (const message of reply.messages) {
-      if (!message) continue;
-      const pending = await this.#client.xPendingRange(
-        this.#o.stream,
-        this.#o.consumerGroup,
-        message.id,
-        message.id,
-        1,
-      );
-      entries.push({
-        id: message.id,
-        fields: { ...message.message } as Record<string, string>,
-        deliveries: pending[0]?.deliveriesCounter ?? 1,
-      });
-    }
-    return entries;
+    const messages = reply.messages.filter((m): m is NonNullable<typeof m> => m !== null);
+    if (messages.length === 0) return [];
+    const ids = new Set(messages.map((m) => m.id));
+    const pending = await this.#client.xPendingRange(
+      this.#o.stream,
+      this.#o.consumerGroup,
+      (messages[0] as { id: string }).id,
+      (messages[messages.length - 1] as { id: string }).id,
+      Math.max(1000, messages.length * 4),
+      { consumer: this.#o.consumer },
+    );
+    const counts = new Map(pending.filter((p) => ids.has(p.id)).map((p) => [p.id, p.deliveriesCounter]));
+    return messages.map((m) => ({
+      id: m.id,
+      fields: { ...m.message } as Record<string, string>,
+      deliveries: counts.get(m.id) ?? 1,
+    }));
+  }
+
+  /** Redelivers our own pending entry to ourselves (counted); undefined if it is no longer ours. */
+  async reclaimOwn(id: string): Promise<StreamEntry | undefined> {
+    const reply = (await this.#client.eval(RECLAIM_OWN, {
+      keys: [this.#o.stream],
+      arguments: [this.#o.consumerGroup, this.#o.consumer, id],
+    })) as [string, unknown] | null;
+    if (!reply) return undefined;
+    return { id, deliveries: Number(reply[0]), fields: fieldsOf(reply[1]) };
+  }
+
+  /** Ids pending on this consumer name (left by an earlier run under the same name). */
+  async ownPending(): Promise<string[]> {
+    const pending = await this.#client.xPendingRange(this.#o.stream, this.#o.consumerGroup, '-', '+', 1000, {
+      consumer: this.#o.consumer,
+    });
+    return pending.map((p) => p.id);
   }
 
   /** Resets the idle time of entries still being worked on, so nobody reclaims them (JUSTID: no delivery bump). */
@@ -94,11 +151,48 @@ export class StreamQueue {
     await this.#client.xClaimJustId(this.#o.stream, this.#o.consumerGroup, this.#o.consumer, 0, [...ids]);
   }
 
-  /** XADD each dead letter and XACK the entry, atomically. */
-  async ackWithDeadLetters(id: string, deadLetters: readonly Record<string, string>[]): Promise<void> {
+  /** Marks the current delivery of `id` as spent in an outage (it will not count toward maxDeliveries). */
+  async forgiveDelivery(id: string): Promise<void> {
+    await this.#client.hIncrBy(this.#notes, outageField(id), 1);
+  }
+
+  async readNotes(id: string): Promise<{ outageDeliveries: number; cause: DeliveryCause | undefined }> {
+    const [outage, cause] = await this.#client.hmGet(this.#notes, [outageField(id), causeField(id)]);
+    return { outageDeliveries: Number(outage ?? 0) || 0, cause: parseCause(cause) };
+  }
+
+  /** Ends a delivery with a verdict: markers, dead letters and the ack in one MULTI; the notes go too. */
+  async finish(
+    id: string,
+    markers: readonly MarkerWrite[],
+    deadLetters: readonly Record<string, string>[],
+  ): Promise<void> {
     const multi = this.#client.multi();
+    for (const m of markers) multi.set(m.key, m.value, { NX: true, EX: this.#o.markerTtlSeconds });
     for (const fields of deadLetters) multi.xAdd(this.#o.deadLetterStream, '*', fields);
     multi.xAck(this.#o.stream, this.#o.consumerGroup, id);
+    multi.hDel(this.#notes, [outageField(id), causeField(id)]);
     await multi.exec();
+  }
+
+  /** Ends a delivery without a verdict: the entry stays pending; markers and the cause are kept. */
+  async giveBack(
+    id: string,
+    markers: readonly MarkerWrite[],
+    cause: DeliveryCause | undefined,
+  ): Promise<void> {
+    if (markers.length === 0 && !cause) return;
+    const multi = this.#client.multi();
+    for (const m of markers) multi.set(m.key, m.value, { NX: true, EX: this.#o.markerTtlSeconds });
+    if (cause) multi.hSet(this.#notes, causeField(id), JSON.stringify(cause));
+    await multi.exec();
+  }
+
+  /** XGROUP DELCONSUMER for consumers with nothing pending, idle longer than idleMs; returns their names. */
+  async deleteDeadConsumers(idleMs: number): Promise<string[]> {
+    return (await this.#client.eval(DELETE_DEAD_CONSUMERS, {
+      keys: [this.#o.stream],
+      arguments: [this.#o.consumerGroup, this.#o.consumer, String(Math.round(idleMs))],
+    })) as string[];
   }
 }

@@ -1,24 +1,13 @@
-// One upstream inventory API: a keep-alive connection pool, a token bucket, a timeout and its own
-// circuit breaker (only transient failures count against it: a 4xx means the upstream is healthy).
-import {
-  CircuitBreakerPolicy,
-  circuitBreaker,
-  ConsecutiveBreaker,
-  handleType,
-  timeout,
-  TimeoutStrategy,
-  type TimeoutPolicy,
-} from 'cockatiel';
+// One upstream inventory API: a keep-alive connection pool, a token bucket, a timeout, a Retry-After
+// pause, and its own circuit breaker (issue 11). send() makes one HTTP call and classifies the answer;
+// it never throws and never touches the breaker (the router does, knowing whether the call was a trial).
 import { Pool } from 'undici';
-import { classifyNetworkError, classifyResponse } from './classify.ts';
-import { InventoryBotError, TransientError } from './errors.ts';
+import { CircuitBreaker, type BreakerState } from './circuit-breaker.ts';
+import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
+import { PermanentError } from './errors.ts';
+import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
 import { TokenBucket } from './token-bucket.ts';
-import {
-  APPLY_PATH,
-  IDEMPOTENCY_HEADER,
-  type ApplyRequest,
-  type ApplyResponse,
-} from './upstream-protocol.ts';
+import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from './upstream-protocol.ts';
 
 export interface EndpointOptions {
   name: string;
@@ -33,84 +22,95 @@ export interface EndpointOptions {
 
 export interface CallObserver {
   onCall(upstream: string, result: string, seconds: number): void;
+  onBreaker(upstream: string, state: BreakerState, previous: BreakerState): void;
 }
+
+/** The result code a call is counted under in metrics: ok, or its error_code. */
+export const resultLabel = (result: CallResult): string => ('error' in result ? result.error.code : 'ok');
 
 export class UpstreamEndpoint {
   readonly name: string;
-  readonly breaker: CircuitBreakerPolicy;
+  readonly breaker: CircuitBreaker;
   readonly #pool: Pool;
   readonly #path: string;
   readonly #bucket: TokenBucket;
-  readonly #timeout: TimeoutPolicy;
+  readonly #timeoutMs: number;
   readonly #token: string | undefined;
   readonly #observer: CallObserver;
+  /** 429/409 backpressure: no call to this upstream before this time (performance.now() clock). */
+  #notBefore = 0;
 
   constructor(options: EndpointOptions, observer: CallObserver) {
     const url = new URL(options.url);
     this.name = options.name;
-    this.#pool = new Pool(url.origin, { connections: options.connections, keepAliveTimeout: 10_000 });
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections,
+      keepAliveTimeout: 10_000,
+      // Our own timer bounds the whole call; undici's would only report a different error for it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
     this.#path = `${url.pathname.replace(/\/$/, '')}${APPLY_PATH}`;
     this.#bucket = new TokenBucket(options.rateLimitPerSecond);
-    this.#timeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
-    this.breaker = circuitBreaker(handleType(TransientError), {
-      halfOpenAfter: options.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(options.consecutiveFailures),
-    });
+    this.#timeoutMs = options.timeoutMs;
+    this.breaker = new CircuitBreaker(
+      { consecutiveFailures: options.consecutiveFailures, halfOpenAfterMs: options.halfOpenAfterMs },
+      (state, previous) => observer.onBreaker(this.name, state, previous),
+    );
     this.#token = options.token;
     this.#observer = observer;
   }
 
-  /** One call through the breaker. Throws BrokenCircuitError when open, else typed errors. */
-  apply(request: ApplyRequest, idempotencyKey: string): Promise<ApplyResponse> {
-    return this.breaker.execute(() => this.#call(request, idempotencyKey));
+  /** Milliseconds until this upstream takes calls again after a 429/409 with Retry-After (0: now). */
+  throttledForMs(now: number): number {
+    return Math.max(0, this.#notBefore - now);
   }
 
-  async #call(request: ApplyRequest, idempotencyKey: string): Promise<ApplyResponse> {
+  pauseUntil(at: number): void {
+    this.#notBefore = Math.max(this.#notBefore, at);
+  }
+
+  async send(request: ApplyRequest, itemKey: string): Promise<CallResult> {
+    const key = encodeIdempotencyKey(itemKey);
+    if (!isValidHeaderValue(key)) {
+      // Unreachable with the encoding above; kept so a future header never becomes a breaker failure.
+      const error = new PermanentError('INVALID_REQUEST', 'idempotency key is not a valid header value');
+      return { kind: 'rejected', error, breaker: 'none' };
+    }
     await this.#bucket.take();
     const started = performance.now();
-    let result = 'ok';
+    const controller = new AbortController();
+    let timedOut = false;
+    // A plain timer, cleared on return: nothing is aborted after a successful call (issue 12 hot path).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#timeoutMs);
+    let result: CallResult;
     try {
-      return await this.#timeout.execute(async ({ signal }) => {
-        let response;
-        try {
-          response = await this.#pool.request({
-            method: 'POST',
-            path: this.#path,
-            headers: {
-              'content-type': 'application/json',
-              [IDEMPOTENCY_HEADER]: idempotencyKey,
-              ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-            },
-            body: JSON.stringify(request),
-            signal,
-          });
-        } catch (error) {
-          throw classifyNetworkError(error);
-        }
-        const text = await response.body.text().catch(() => '');
-        const body = parseJson(text);
-        const error = classifyResponse(response.statusCode, body);
-        if (error) throw error;
-        return body as ApplyResponse;
+      const response = await this.#pool.request({
+        method: 'POST',
+        path: this.#path,
+        headers: {
+          'content-type': 'application/json',
+          [IDEMPOTENCY_HEADER]: key,
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+        },
+        body: JSON.stringify(request),
+        signal: controller.signal,
       });
+      const text = await response.body.text();
+      result = classifyAnswer(response.statusCode, text, response.headers['retry-after'], Date.now());
     } catch (error) {
-      const typed = error instanceof InventoryBotError ? error : classifyNetworkError(error);
-      result = typed.code;
-      throw typed;
+      result = classifyCallError(error, timedOut);
     } finally {
-      this.#observer.onCall(this.name, result, (performance.now() - started) / 1000);
+      clearTimeout(timer);
     }
+    this.#observer.onCall(this.name, resultLabel(result), (performance.now() - started) / 1000);
+    return result;
   }
 
   close(): Promise<void> {
     return this.#pool.close();
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

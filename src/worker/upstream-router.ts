@@ -1,86 +1,147 @@
-// Applies an item upstream: retry with exponential backoff (cockatiel) around a call that goes to the
-// primary, or to the next upstream while the primary's breaker is open.
-import {
-  BrokenCircuitError,
-  CircuitState,
-  decorrelatedJitterGenerator,
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleType,
-  noJitterGenerator,
-  retry,
-  type RetryPolicy,
-} from 'cockatiel';
-import { TransientError, type InventoryBotError } from './errors.ts';
+// Routes one call: to the first upstream (primary, then secondary) whose breaker lets it through. An open
+// breaker is probed on its own half-open schedule even while another upstream serves (issue 11): once
+// its probe is due, the next call goes to it as the trial; a failed trial falls through to the next
+// upstream in the same attempt. Failover and failback are reported (logged by run.ts).
+//
+// It also answers "can any upstream take calls?" and lets callers wait until one can: items then wait
+// for an upstream instead of burning attempts and deliveries on an outage.
+import { breakerEffect, type CallResult } from './classify.ts';
+import { TransientError } from './errors.ts';
 import type { UpstreamEndpoint } from './upstream-endpoint.ts';
-import type { ApplyRequest, ApplyResponse } from './upstream-protocol.ts';
+import type { ApplyRequest } from './upstream-protocol.ts';
 
-export interface RetryOptions {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  jitter: 'full' | 'decorrelated' | 'none';
+export type RoutedResult =
+  (CallResult & { upstream: string }) | { kind: 'unavailable'; error: TransientError; upstream: undefined };
+
+export interface RouterEvents {
+  /** The upstream that served the last successful call changed (failover to a later one, failback to an earlier one). */
+  onServingChange(from: string, to: string, direction: 'failover' | 'failback'): void;
 }
 
-export type ApplyOutcome =
-  | { ok: true; response: ApplyResponse; upstream: string; attempts: number }
-  | { ok: false; error: InventoryBotError; attempts: number };
-
-export function retryPolicyFor(options: RetryOptions): RetryPolicy {
-  const base = { initialDelay: options.baseDelayMs, maxDelay: options.maxDelayMs };
-  const backoff =
-    options.jitter === 'full'
-      ? new ExponentialBackoff({ ...base, generator: fullJitterGenerator })
-      : options.jitter === 'none'
-        ? new ExponentialBackoff({ ...base, generator: noJitterGenerator })
-        : new ExponentialBackoff({ ...base, generator: decorrelatedJitterGenerator });
-  // cockatiel counts retries; our maxAttempts counts the first call too.
-  return retry(handleType(TransientError), { maxAttempts: options.maxAttempts - 1, backoff });
-}
-
-const blocked = (state: CircuitState) => state === CircuitState.Open || state === CircuitState.Isolated;
+const now = () => performance.now();
 
 export class UpstreamRouter {
   readonly #endpoints: readonly UpstreamEndpoint[];
-  readonly #retry: RetryPolicy;
+  readonly #events: RouterEvents;
+  readonly #waiters = new Set<() => void>();
+  #serving: number;
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(endpoints: readonly UpstreamEndpoint[], retryPolicy: RetryPolicy) {
+  constructor(endpoints: readonly UpstreamEndpoint[], events: RouterEvents) {
+    if (endpoints.length === 0) throw new Error('at least one upstream is required');
     this.#endpoints = endpoints;
-    this.#retry = retryPolicy;
+    this.#events = events;
+    this.#serving = 0;
   }
 
-  async apply(request: ApplyRequest, idempotencyKey: string): Promise<ApplyOutcome> {
-    let attempts = 0;
-    try {
-      const { response, upstream } = await this.#retry.execute(async () => {
-        attempts++;
-        return this.#once(request, idempotencyKey);
+  get names(): string[] {
+    return this.#endpoints.map((e) => e.name);
+  }
+
+  /** No upstream's breaker is closed: the worker is in an outage (intake paused, not ready). */
+  get outage(): boolean {
+    return this.#endpoints.every((e) => e.breaker.state !== 'closed');
+  }
+
+  /** Some upstream takes a call now (closed, or open with its trial due). */
+  available(at = now()): boolean {
+    return this.#endpoints.some((e) => e.breaker.canCall(at));
+  }
+
+  /** Is a trial call due somewhere (an outage that a new batch could probe)? */
+  probeDue(at = now()): boolean {
+    return this.#endpoints.some((e) => e.breaker.state === 'open' && e.breaker.canCall(at));
+  }
+
+  breakerStates(): Record<string, string> {
+    return Object.fromEntries(this.#endpoints.map((e) => [e.name, e.breaker.state]));
+  }
+
+  /** Resolves once some upstream takes calls, or when the signal aborts. */
+  async whenAvailable(signal?: AbortSignal): Promise<void> {
+    while (!this.available() && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#waiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.#waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+        this.#arm();
       });
-      return { ok: true, response, upstream, attempts };
-    } catch (error) {
-      return { ok: false, error: error as InventoryBotError, attempts };
     }
   }
 
-  async #once(request: ApplyRequest, key: string): Promise<{ response: ApplyResponse; upstream: string }> {
+  /** Breaker states changed: wake the waiters, and arm a timer for the next due trial. */
+  notify(): void {
+    for (const wake of [...this.#waiters]) wake();
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#waiters.size === 0) return;
+    const due = this.#endpoints.map((e) => e.breaker.probeDueAt).filter((t): t is number => t !== undefined);
+    if (due.length === 0) return;
+    this.#timer = setTimeout(() => this.notify(), Math.max(0, Math.min(...due) - now()) + 1);
+  }
+
+  async call(request: ApplyRequest, key: string): Promise<RoutedResult> {
+    let failedProbe: RoutedResult | undefined;
     for (const [index, endpoint] of this.#endpoints.entries()) {
-      const last = index === this.#endpoints.length - 1;
-      if (!last && blocked(endpoint.breaker.state)) continue;
-      try {
-        return { response: await endpoint.apply(request, key), upstream: endpoint.name };
-      } catch (error) {
-        // Half-open breakers let one trial call through and refuse the others: fail over for those.
-        if (error instanceof BrokenCircuitError && !last) continue;
-        if (error instanceof BrokenCircuitError) {
-          throw new TransientError('CIRCUIT_OPEN', `circuit open for ${endpoint.name}`, { cause: error });
-        }
-        throw error;
+      const throttled = endpoint.throttledForMs(now());
+      if (throttled > 0 && endpoint.breaker.state === 'closed') {
+        // Backpressure from a 429 is not a reason to fail over: wait for the upstream that asked.
+        return {
+          kind: 'throttled',
+          error: throttledError(endpoint.name),
+          retryAfterMs: throttled,
+          upstream: endpoint.name,
+        };
       }
+      const grant = endpoint.breaker.grant(now());
+      if (grant === 'refuse') continue;
+      const result = await endpoint.send(request, key);
+      endpoint.breaker.record(breakerEffect(result), grant, now());
+      if (result.kind === 'throttled' && result.retryAfterMs !== undefined) {
+        endpoint.pauseUntil(now() + result.retryAfterMs);
+      }
+      if (grant === 'probe' && result.kind === 'failed') {
+        failedProbe = { ...result, upstream: endpoint.name };
+        continue;
+      }
+      if (result.kind === 'applied' || result.kind === 'replayed') this.#served(index);
+      return { ...result, upstream: endpoint.name };
     }
-    throw new TransientError('CIRCUIT_OPEN', 'no upstream available');
+    return (
+      failedProbe ?? {
+        kind: 'unavailable',
+        error: new TransientError('CIRCUIT_OPEN', `no upstream available (${this.#describe()})`),
+        upstream: undefined,
+      }
+    );
+  }
+
+  #served(index: number): void {
+    if (index === this.#serving) return;
+    const from = this.#endpoints[this.#serving]?.name ?? '';
+    const to = this.#endpoints[index]?.name ?? '';
+    const direction = index > this.#serving ? 'failover' : 'failback';
+    this.#serving = index;
+    this.#events.onServingChange(from, to, direction);
+  }
+
+  #describe(): string {
+    return this.#endpoints.map((e) => `${e.name} ${e.breaker.state}`).join(', ');
   }
 
   close(): Promise<void[]> {
+    if (this.#timer) clearTimeout(this.#timer);
     return Promise.all(this.#endpoints.map((e) => e.close()));
   }
 }
+
+const throttledError = (name: string) =>
+  new TransientError('RATE_LIMITED', `${name} asked to wait (Retry-After)`);

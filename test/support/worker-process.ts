@@ -29,6 +29,8 @@ export async function startWorkerProcess(options: {
   config: Omit<WorkerFileConfigInput, 'monitoring'> & { monitoring?: WorkerFileConfigInput['monitoring'] };
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** ready (default): /readyz answers 200; serving: /healthz does (a worker that may never be ready). */
+  waitUntil?: 'ready' | 'serving';
 }): Promise<WorkerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'inventorybot-worker-'));
   const metricsPort = await freePort();
@@ -72,7 +74,7 @@ export async function startWorkerProcess(options: {
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`worker exited early: ${stderr}`);
-      return (await fetch(`${url}/readyz`)).status;
+      return (await fetch(`${url}/${options.waitUntil === 'serving' ? 'healthz' : 'readyz'}`)).status;
     },
     (status) => status === 200,
     { timeoutMs: options.readyTimeoutMs ?? 20_000, what: `worker ${options.name} ready` },

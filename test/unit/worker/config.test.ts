@@ -127,3 +127,65 @@ describe('workerConfigFromSpec', () => {
     expect(Object.keys(workerConfigFromSpec(spec).upstream)).not.toContain('secondaryUrl');
   });
 });
+
+describe('strict config (issue 11)', () => {
+  it.each([
+    [{ ...file, typo: 1 }, /typo: unknown key/],
+    [
+      { ...file, queue: { maxDelivery: 3 } },
+      /queue\.maxDelivery: unknown key \(did you mean maxDeliveries\?\)/,
+    ],
+    [{ upstream: { primaryUrl: 'http://a', timeout: 5 } }, /upstream\.timeout: unknown key/],
+    [
+      { ...file, retry: { maxattempts: 3 } },
+      /retry\.maxattempts: unknown key \(did you mean maxAttempts\?\)/,
+    ],
+    [{ ...file, monitoring: { serviceMonitor: true } }, /monitoring\.serviceMonitor: unknown key/],
+    [{ ...file, Queue: {} }, /Queue: unknown key \(did you mean queue\?\)/],
+  ])('%j fails naming the key', (content, message) => {
+    expect(() => buildWorkerConfig(content, env)).toThrow(ConfigError);
+    expect(() => buildWorkerConfig(content, env)).toThrow(message);
+  });
+
+  it.each([[[file]], [[]], ['text'], [42], [null]])(
+    'a config that is not an object (%j) fails',
+    (content) => {
+      expect(() => buildWorkerConfig(content, env)).toThrow(/must be a JSON object/);
+    },
+  );
+
+  it('converts env values by the declared type, not by their look', () => {
+    const config = buildWorkerConfig(file, {
+      ...env,
+      INVENTORYBOT_QUEUE_STREAM: '2024',
+      INVENTORYBOT_QUEUE_CONSUMER_GROUP: 'true',
+      INVENTORYBOT_QUEUE_DEAD_LETTER_STREAM: '1e3',
+      INVENTORYBOT_QUEUE_MAX_DELIVERIES: '7',
+    });
+    expect(config.queue.stream).toBe('2024');
+    expect(config.queue.consumerGroup).toBe('true');
+    expect(config.queue.deadLetterStream).toBe('1e3');
+    expect(config.queue.maxDeliveries).toBe(7);
+  });
+
+  it('a number field given a word names the variable', () => {
+    expect(() => buildWorkerConfig(file, { ...env, INVENTORYBOT_QUEUE_MAX_DELIVERIES: 'five' })).toThrow(
+      /INVENTORYBOT_QUEUE_MAX_DELIVERIES: expected a number/,
+    );
+  });
+
+  it('an INVENTORYBOT_<SECTION>_ variable that names no field is a typo', () => {
+    expect(() => buildWorkerConfig(file, { ...env, INVENTORYBOT_RETRY_MAX_ATEMPTS: '3' })).toThrow(
+      /INVENTORYBOT_RETRY_MAX_ATEMPTS: unknown variable/,
+    );
+    expect(buildWorkerConfig(file, { ...env, INVENTORYBOT_CACHE: '/x' }).queue.stream).toBe(
+      'inventory:batches',
+    );
+  });
+
+  it('an upstream token that is not a valid header value fails at start', () => {
+    expect(() => buildWorkerConfig(file, { ...env, UPSTREAM_TOKEN: 'abc\r\nX-Evil: 1' })).toThrow(
+      /UPSTREAM_TOKEN/,
+    );
+  });
+});

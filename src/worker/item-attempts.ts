@@ -1,0 +1,95 @@
+// Applies one item: retry with backoff on transient upstream errors, wait (not an attempt) while no
+// upstream can take calls or the upstream asked to wait (429/409 Retry-After), stop on a verdict about
+// the item (issue 11). The retry loop is ours rather than cockatiel's so that these waits are explicit
+// steps; issue 12 turns them into a timer queue that holds no capacity.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import type { ErrorCode } from './errors.ts';
+import type { UpstreamRouter } from './upstream-router.ts';
+import type { ApplyRequest } from './upstream-protocol.ts';
+
+export interface AttemptOptions extends BackoffOptions {
+  maxAttempts: number;
+}
+
+/** The last failed call of an item: what a dead letter or a give-back records as its cause. */
+export interface ItemFailure {
+  code: ErrorCode;
+  message: string;
+  upstream: string | undefined;
+}
+
+export type ItemResult =
+  | { kind: 'applied' | 'deduplicated'; attempts: number; upstream: string | undefined }
+  | { kind: 'permanent'; attempts: number; code: ErrorCode; message: string; upstream: string | undefined }
+  | { kind: 'transient'; attempts: number; code: ErrorCode; message: string; upstream: string | undefined }
+  | { kind: 'interrupted'; attempts: number };
+
+export interface AttemptHooks {
+  /** Called once per item when it starts waiting for an upstream (an outage). */
+  onOutageWait(): void;
+  onRetry(): void;
+}
+
+export async function applyWithRetries(
+  router: UpstreamRouter,
+  request: ApplyRequest,
+  key: string,
+  options: AttemptOptions,
+  hooks: AttemptHooks,
+  signal: AbortSignal,
+): Promise<ItemResult> {
+  let attempts = 0;
+  let calls = 0;
+  let previousDelay = 0;
+  let waitedForOutage = false;
+  const pause = (ms: number) => sleep(ms, true, { signal }).catch(() => false);
+  // A shutdown (signal) lets calls that can be made now go ahead, so batches in flight finish; it only
+  // cuts waits short (outage, backoff, Retry-After), and the batch is then given back.
+  for (;;) {
+    if (!router.available()) {
+      if (signal.aborted) return { kind: 'interrupted', attempts: calls };
+      if (!waitedForOutage) hooks.onOutageWait();
+      waitedForOutage = true;
+      await router.whenAvailable(signal);
+      // Failures that led into the outage were the outage's, not the item's: start the count again.
+      attempts = 0;
+      continue;
+    }
+    const result = await router.call(request, key);
+    if (result.kind === 'unavailable') continue;
+    calls++;
+    if (result.kind === 'applied' || result.kind === 'replayed') {
+      const kind = result.kind === 'applied' ? 'applied' : 'deduplicated';
+      return { kind, attempts: calls, upstream: result.upstream };
+    }
+    if (result.kind === 'rejected') return failure('permanent', calls, result);
+    if (result.kind === 'throttled') {
+      // Backpressure: wait at least what the upstream asked, never less than the backoff; no attempt used.
+      const delay = backoffDelayMs(options, Math.max(1, attempts), previousDelay);
+      hooks.onRetry();
+      if (!(await pause(Math.max(result.retryAfterMs ?? 0, delay))))
+        return { kind: 'interrupted', attempts: calls };
+      continue;
+    }
+    attempts++;
+    if (attempts >= options.maxAttempts) return failure('transient', calls, result);
+    hooks.onRetry();
+    previousDelay = backoffDelayMs(options, attempts, previousDelay);
+    if (!(await pause(previousDelay))) return { kind: 'interrupted', attempts: calls };
+  }
+}
+
+function failure(
+  kind: 'permanent' | 'transient',
+  attempts: number,
+  result: { error: { code: ErrorCode; message: string }; upstream: string | undefined },
+): ItemResult {
+  return {
+    kind,
+    attempts,
+    code: result.error.code,
+    message: result.error.message,
+    upstream: result.upstream,
+  };
+}
