@@ -18,18 +18,28 @@ jest.setTimeout(90_000);
 const h = useQueueHarness();
 
 test('after a kill storm only the live consumers stay in the group, and nothing is lost', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 30, p95Ms: 60 } });
+  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 100, p95Ms: 150 } });
   h.simulators.push(sim);
   const names = uniqueNames('dead-consumers');
-  const config = testConfig(names, { primaryUrl: sim.url }, { queue: { claimIdleSeconds: 1 } });
+  // Slow victims (so they die with batches in hand), a fast survivor.
+  const slow = testConfig(
+    names,
+    { primaryUrl: sim.url },
+    { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 2, itemsPerBatch: 2 } },
+  );
+  const config = testConfig(
+    names,
+    { primaryUrl: sim.url },
+    { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 8, itemsPerBatch: 8 } },
+  );
   const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 60,
+    batches: 150,
     warehouses: 2,
     minItems: 4,
     maxItems: 8,
   });
   const victims = await Promise.all(
-    [1, 2, 3, 4].map((i) => startWorkerProcess({ name: `victim-${i}`, redisUrl: h.redis.url, config })),
+    [1, 2, 3, 4].map((i) => startWorkerProcess({ name: `victim-${i}`, redisUrl: h.redis.url, config: slow })),
   );
   h.workers.push(...victims);
   await waitFor(
