@@ -34,12 +34,18 @@ const BATCHES_PER_SECOND = 10;
 jest.setTimeout(3 * OUTAGE_MS + 90_000);
 
 const h = useQueueHarness();
+// A failing test must not leave its producer enqueueing (jest would never exit).
+const producers: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(producers.splice(0).map((p) => p.stop()));
+});
 
 /** Enqueues BATCHES_PER_SECOND synthetic batches per second until stopped; remembers what it sent. */
 function startProducer(names: QueueNames) {
   const sent: BatchMessage[] = [];
   let running = true;
   let round = 0;
+  let stopped: Promise<void> | undefined;
   const done = (async () => {
     const started = Date.now();
     while (running) {
@@ -58,13 +64,16 @@ function startProducer(names: QueueNames) {
       await sleep(Math.max(0, next - Date.now()));
     }
   })();
-  return {
+  const producer = {
     sent,
-    stop: async () => {
+    stop: () => {
       running = false;
-      await done;
+      stopped ??= done.catch(() => undefined);
+      return stopped;
     },
   };
+  producers.push(producer);
+  return producer;
 }
 
 async function startWorkers(names: QueueNames, upstream: { primaryUrl: string; secondaryUrl?: string }) {
