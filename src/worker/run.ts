@@ -29,6 +29,8 @@ const REDIS_LOG_REPEAT_MS = 10_000;
 export interface RunningWorker {
   metricsPort: number;
   logger: Logger;
+  /** Settles once connected to Redis and consuming (the probe server answers before that). */
+  started: Promise<void>;
   /** Stops reading, waits for the batches in flight (up to the grace period), closes everything. */
   shutdown(): Promise<{ drained: boolean }>;
 }
@@ -236,6 +238,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   return {
     metricsPort: serverPort(server),
     logger,
+    started: startup.catch(() => undefined),
     async shutdown() {
       const t0 = performance.now();
       logger.info('bot_stopping', { grace_seconds: config.shutdownGraceSeconds });

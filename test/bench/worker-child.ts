@@ -5,6 +5,7 @@ import { loadWorkerConfig } from '../../src/worker/config-file.ts';
 import { runWorker } from '../../src/worker/run.ts';
 
 const worker = await runWorker(loadWorkerConfig({ ...process.env, INVENTORYBOT_METRICS_HOST: '127.0.0.1' }));
+await worker.started;
 process.send?.('ready');
 process.once('SIGTERM', () => {
   process.disconnect?.();
