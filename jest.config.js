@@ -11,22 +11,22 @@ const common = {
   transform,
   testEnvironment: 'node',
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Timeouts per project live there: Jest ignores `testTimeout` in a project's config.
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-timeouts.ts'],
 };
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], testTimeout: 10_000 },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testTimeout: 120_000,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testPathIgnorePatterns: ['<rootDir>/test/integration/cluster/'],
     },
     {
       ...common,
       displayName: 'cluster',
-      testTimeout: 180_000,
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/cluster/jest-global-teardown.ts',
