@@ -1,0 +1,305 @@
+// The user's story on a real node (#10): the chart's operator (2 pods, leader election, its RBAC, restricted
+// PSS) from the project image, Redis and the upstream simulator as pods, a sample InventoryBot; 20,000 items
+// with 20 % transient upstream failures while a worker is force-deleted mid-batch and the leader pod is
+// deleted; the HPA scales out on real CPU (metrics-server) and back in. Everything runs in the cluster;
+// the test uses kubectl and helm only (plus the pods' cgroup files for peak memory/CPU).
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
+import type { RealNodeInfo } from '../../cluster/real-node.ts';
+import { PROJECT_IMAGE, REDIS_IMAGE } from '../../cluster/real-node.ts';
+import { helmOk, kubectlOk } from '../../support/command-line.ts';
+import { PodUsageSampler } from '../../support/pod-usage.ts';
+import {
+  enqueueJobYaml,
+  namespaceYaml,
+  redisYaml,
+  simulatorYaml,
+} from '../../support/real-node-workloads.ts';
+import { waitFor } from '../../support/wait-for.ts';
+import { LEADER_ELECTION_LEASE } from '../../../src/api/names.ts';
+
+const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const OPERATOR_NS = 'inventorybot-system';
+const APP_NS = 'inventory';
+const BOT = 'warehouse-sync';
+const BATCHES = 2000;
+const BATCH_SIZE = 10;
+const ITEMS = BATCHES * BATCH_SIZE;
+const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
+
+interface PodJson {
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
+  status: {
+    phase: string;
+    containerStatuses?: {
+      restartCount: number;
+      ready: boolean;
+      lastState?: { terminated?: { reason?: string } };
+      state?: { terminated?: { reason?: string } };
+    }[];
+  };
+}
+
+const json = <T>(args: string[]): T => JSON.parse(kubectlOk([...args, '-o', 'json'])) as T;
+const pods = (namespace: string, selector?: string): PodJson[] =>
+  json<{ items: PodJson[] }>(['get', 'pods', '-n', namespace, ...(selector ? ['-l', selector] : [])]).items;
+const runningReady = (p: PodJson) =>
+  p.status.phase === 'Running' &&
+  !p.metadata.deletionTimestamp &&
+  (p.status.containerStatuses ?? []).every((c) => c.ready);
+const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
+
+interface Ledger {
+  requests: number;
+  applied: number;
+  effects: number;
+  duplicates: number;
+  replays: number;
+  conflicts: number;
+}
+/** The simulator's ledger through the API server's service proxy: no forwarder on the host. */
+const ledger = (): Ledger =>
+  JSON.parse(
+    kubectlOk([
+      'get',
+      '--raw',
+      `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:8080/proxy/admin/ledger`,
+    ]),
+  ) as Ledger;
+const redisCli = (args: string[]) =>
+  kubectlOk(['exec', '-n', APP_NS, 'deploy/redis', '--', 'redis-cli', ...args]).trim();
+function queueState(): { lag: number; pending: number; deadLetters: number } {
+  const info = redisCli(['XINFO', 'GROUPS', 'inventory:batches']).split('\n');
+  const field = (name: string) => Number(info[info.indexOf(name) + 1]);
+  return {
+    lag: field('lag'),
+    pending: field('pending'),
+    deadLetters: Number(redisCli(['XLEN', 'inventory:dead-letter'])),
+  };
+}
+const leaseHolder = () =>
+  kubectlOk([
+    'get',
+    'lease',
+    LEADER_ELECTION_LEASE,
+    '-n',
+    OPERATOR_NS,
+    '-o',
+    'jsonpath={.spec.holderIdentity}',
+  ]).trim();
+const hpaDesired = () =>
+  Number(kubectlOk(['get', 'hpa', BOT, '-n', APP_NS, '-o', 'jsonpath={.status.desiredReplicas}']) || '0');
+
+const sampler = new PodUsageSampler(`inventorybot-node-${node.id}`);
+let sampling: NodeJS.Timeout | undefined;
+const figures: Record<string, string> = {};
+
+beforeAll(() => {
+  // Sample every pod's cgroup (peak memory, CPU) all along, so pods deleted mid-run are measured too.
+  const tick = () => {
+    try {
+      sampler.sample([...pods(OPERATOR_NS), ...pods(APP_NS)].map((p) => p.metadata));
+    } catch {
+      // namespace not there yet
+    }
+  };
+  sampling = setInterval(tick, 2000);
+});
+
+afterAll(() => {
+  clearInterval(sampling);
+  process.stderr.write(
+    `\n[real-node] figures\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n`,
+  );
+  process.stderr.write(
+    `[real-node] per-pod usage (cgroup v1: memory.max_usage_in_bytes, cpuacct.usage)\n${sampler.table()}\n`,
+  );
+});
+
+test('helm install: the operator runs as 2 real pods of the project image, restricted PSS, one leader', () => {
+  kubectlOk(['apply', '-f', '-'], namespaceYaml(OPERATOR_NS));
+  const started = Date.now();
+  helmOk([
+    'install',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--set',
+    `image.repository=${imageRepository}`,
+    '--set',
+    `image.tag=${imageTag}`,
+    '--set',
+    'image.pullPolicy=Never',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  figures['helm install --wait'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const operators = pods(OPERATOR_NS);
+  expect(operators.filter(runningReady)).toHaveLength(2);
+  expect(operators.map((p) => p.metadata.name)).toContain(leaseHolder());
+});
+
+test('Redis and the upstream simulator run as pods behind Services', async () => {
+  kubectlOk(['apply', '-f', '-'], namespaceYaml(APP_NS));
+  const volume = join(node.workDir, 'volumes', 'redis');
+  mkdirSync(volume, { recursive: true });
+  chownSync(volume, 999, 999);
+  kubectlOk(['apply', '-f', '-'], redisYaml(APP_NS, REDIS_IMAGE, volume, node.nodeName));
+  kubectlOk(['apply', '-f', '-'], simulatorYaml(APP_NS, PROJECT_IMAGE));
+  kubectlOk(['rollout', 'status', '-n', APP_NS, 'deploy/redis', 'deploy/inventory-api', '--timeout=180s']);
+  expect(redisCli(['PING'])).toBe('PONG');
+  expect(ledger()).toMatchObject({ applied: 0 });
+});
+
+test('kubectl apply an InventoryBot: the operator makes real worker pods and reports them Ready', async () => {
+  const bot = {
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: { name: BOT, namespace: APP_NS },
+    spec: {
+      image: { repository: imageRepository, tag: imageTag, pullPolicy: 'Never' },
+      queue: { redis: { url: `redis://redis.${APP_NS}.svc:6379` }, claimIdleSeconds: 10 },
+      upstream: { primaryUrl: `http://inventory-api.${APP_NS}.svc:8080` },
+      scaling: {
+        minReplicas: 1,
+        maxReplicas: 4,
+        targetCPUUtilizationPercentage: 50,
+        queueLagPerReplica: 0,
+        scaleDownStabilizationSeconds: 15,
+      },
+      resources: { requests: { cpu: '50m', memory: '64Mi' } },
+    },
+  };
+  kubectlOk(['apply', '-f', '-'], stringify(bot));
+  await waitFor(
+    () =>
+      kubectlOk([
+        'get',
+        'ib',
+        BOT,
+        '-n',
+        APP_NS,
+        '-o',
+        'jsonpath={.status.readyReplicas}/{.status.conditions[?(@.type=="Ready")].status}',
+      ]),
+    (s) => s === '1/True',
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'InventoryBot Ready with 1 ready worker' },
+  );
+  const table = kubectlOk(['get', 'ib', '-n', APP_NS]);
+  expect(table).toMatch(/READY\s+DESIRED/);
+  expect(table).toMatch(new RegExp(`${BOT}\\s+1\\s+1`));
+  expect(pods(APP_NS, workerSelector).filter(runningReady)).toHaveLength(1);
+});
+
+test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch and the leader deleted: HPA scales out on CPU, nothing lost or applied twice', async () => {
+  const runStarted = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobYaml(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-1',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 25,
+      runId: 'e2e-1',
+    }),
+  );
+
+  // HPA on real CPU: metrics-server reads the kubelet, the HPA controller wants more workers.
+  await waitFor(hpaDesired, (n) => n > 1, {
+    timeoutMs: 240_000,
+    intervalMs: 1000,
+    what: 'HPA desiredReplicas > 1',
+  });
+  figures['HPA scale-out decision (CPU) after enqueue start'] =
+    `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+  await waitFor(
+    () => pods(APP_NS, workerSelector).filter(runningReady).length,
+    (n) => n > 1,
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'more than one ready worker' },
+  );
+  figures['second worker Ready after enqueue start'] = `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+
+  // Force-delete a worker while it holds batches (pending entries) and items are being applied.
+  await waitFor(queueState, (q) => q.pending > 0, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    what: 'batches in flight',
+  });
+  const appliedBefore = ledger().applied;
+  expect(appliedBefore).toBeLessThan(ITEMS);
+  const victim = pods(APP_NS, workerSelector).filter(runningReady)[0]?.metadata.name as string;
+  kubectlOk(['delete', 'pod', victim, '-n', APP_NS, '--grace-period=0', '--force']);
+
+  // Delete the leader operator pod: a new leader within 20 s.
+  const leader = leaseHolder();
+  const leaderDeleted = Date.now();
+  kubectlOk(['delete', 'pod', leader, '-n', OPERATOR_NS, '--wait=false']);
+  const newLeader = await waitFor(leaseHolder, (h) => h !== '' && h !== leader, {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+    what: 'a new operator leader',
+  });
+  figures['new leader after leader pod deleted'] =
+    `${((Date.now() - leaderDeleted) / 1000).toFixed(1)} s (${newLeader})`;
+
+  // Everything applied once: the ledger counts distinct idempotency keys; the queue drains completely.
+  await waitFor(ledger, (l) => l.applied >= ITEMS, {
+    timeoutMs: 600_000,
+    intervalMs: 2000,
+    what: `${ITEMS} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained (lag 0, pending 0)',
+  });
+  const final = ledger();
+  figures['run (enqueue start to all applied)'] = `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+  figures.ledger = JSON.stringify(final);
+  expect(final.applied).toBe(ITEMS); // 0 lost
+  expect(final.duplicates).toBe(0); // 0 applied twice
+  expect(final.conflicts).toBe(0);
+  expect(final.requests).toBeGreaterThan(ITEMS); // the 20 % failures were retried
+  expect(queueState().deadLetters).toBe(0); // transient failures never dead-letter
+  expect(kubectlOk(['get', 'job', 'enqueue-1', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}'])).toBe(
+    '1',
+  );
+});
+
+test('no container restarted or was OOMKilled under load', () => {
+  for (const p of [...pods(OPERATOR_NS), ...pods(APP_NS)]) {
+    for (const c of p.status.containerStatuses ?? []) {
+      expect({ pod: p.metadata.name, restarts: c.restartCount }).toEqual({
+        pod: p.metadata.name,
+        restarts: 0,
+      });
+      expect(c.lastState?.terminated?.reason).not.toBe('OOMKilled');
+      expect(c.state?.terminated?.reason).not.toBe('OOMKilled');
+    }
+  }
+  const usage = sampler.results();
+  expect(usage.some((u) => u.pod.startsWith(`${APP_NS}/${BOT}-`) && u.peakMemoryBytes > 0)).toBe(true);
+});
+
+test('the HPA scales the workers back in once the queue is empty', async () => {
+  const started = Date.now();
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA desiredReplicas 1',
+  });
+  await waitFor(
+    () => pods(APP_NS, workerSelector).length,
+    (n) => n === 1,
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'one worker pod left' },
+  );
+  figures['scale-in to 1 worker after the queue drained'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  expect(ledger().duplicates).toBe(0);
+});
