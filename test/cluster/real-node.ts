@@ -551,7 +551,7 @@ state = "${ctrDir}/state"
     start('kube-proxy', bin('kube-proxy'), [`--config=${proxyConfig}`], pathEnv);
 
     // CoreDNS and metrics-server run as node daemons (processes in the namespace) behind Services
-    // with EndpointSlices to the node address, as the cluster's DNS and resource-metrics API.
+    // with Endpoints at the node address, as the cluster's DNS and resource-metrics API.
     const corefile = join(workDir, 'Corefile');
     writeFileSync(
       corefile,
@@ -616,13 +616,13 @@ state = "${ctrDir}/state"
 }
 
 function nodeServicesYaml(nodeAddress: string): string {
-  const slice = (name: string, ports: object[]) => ({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name, namespace: 'kube-system', labels: { 'kubernetes.io/service-name': name } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [nodeAddress], conditions: { ready: true } }],
-    ports,
+  // Endpoints for Services without a selector (the EndpointSlice mirroring controller makes the slices
+  // kube-proxy reads); the address is the node's, where these daemons listen.
+  const endpoints = (name: string, ports: object[]) => ({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace: 'kube-system' },
+    subsets: [{ addresses: [{ ip: nodeAddress }], ports }],
   });
   const docs = [
     {
@@ -637,7 +637,7 @@ function nodeServicesYaml(nodeAddress: string): string {
         ],
       },
     },
-    slice('kube-dns', [
+    endpoints('kube-dns', [
       { name: 'dns', port: 53, protocol: 'UDP' },
       { name: 'dns-tcp', port: 53, protocol: 'TCP' },
     ]),
@@ -647,7 +647,7 @@ function nodeServicesYaml(nodeAddress: string): string {
       metadata: { name: 'metrics-server', namespace: 'kube-system' },
       spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 4443 }] },
     },
-    slice('metrics-server', [{ name: 'https', port: 4443, protocol: 'TCP' }]),
+    endpoints('metrics-server', [{ name: 'https', port: 4443, protocol: 'TCP' }]),
     {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',

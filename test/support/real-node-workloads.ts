@@ -25,7 +25,12 @@ export function namespaceYaml(name: string): string {
   return stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: RESTRICTED_LABELS } });
 }
 
-function deploymentAndService(namespace: string, name: string, pod: object, port: number): object[] {
+function deploymentAndService(
+  namespace: string,
+  name: string,
+  pod: object,
+  port: { name: string; port: number },
+): object[] {
   const labels = { 'app.kubernetes.io/name': name };
   return [
     {
@@ -43,7 +48,7 @@ function deploymentAndService(namespace: string, name: string, pod: object, port
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace, labels },
-      spec: { selector: labels, ports: [{ name: 'tcp', port, targetPort: port }] },
+      spec: { selector: labels, ports: [{ name: port.name, port: port.port, targetPort: port.port }] },
     },
   ];
 }
@@ -117,7 +122,7 @@ export function redisYaml(namespace: string, image: string, volumeDir: string, n
         ],
         volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'redis-data' } }],
       },
-      6379,
+      { name: 'redis', port: 6379 },
     ),
   ];
   return docs.map((d) => stringify(d)).join('---\n');
@@ -151,7 +156,7 @@ export function simulatorYaml(namespace: string, image: string): string {
         },
       ],
     },
-    8080,
+    { name: 'http', port: 8080 },
   )
     .map((d) => stringify(d))
     .join('---\n');

@@ -65,7 +65,7 @@ const ledger = (): Ledger =>
     kubectlOk([
       'get',
       '--raw',
-      `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:8080/proxy/admin/ledger`,
+      `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:http/proxy/admin/ledger`,
     ]),
   ) as Ledger;
 const redisCli = (args: string[]) =>
