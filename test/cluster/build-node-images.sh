@@ -29,7 +29,7 @@ if [[ ! -s "$OUT/pause.tar" || "$(cat "$OUT/pause.version" 2>/dev/null)" != "$pa
 fi
 
 # ---- redis: Debian's redis-server, rebuilt when the package version changes ----
-redis_stamp=$(dpkg-query -W -f '${Version}' redis-server 2>/dev/null) ||
+redis_stamp=$(dpkg-query -W -f '${Version}' redis-server 2>/dev/null)-nss ||
   { echo "redis-server (Debian package) is not installed" >&2; exit 1; }
 if [[ ! -s "$OUT/redis.tar" || "$(cat "$OUT/redis.version" 2>/dev/null)" != "$redis_stamp" ]]; then
   log "redis image from Debian redis-server $redis_stamp"
@@ -43,6 +43,11 @@ if [[ ! -s "$OUT/redis.tar" || "$(cat "$OUT/redis.version" 2>/dev/null)" != "$re
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
+  # Name resolution (redis-cli -h NAME) through glibc's NSS modules.
+  for lib in /lib/x86_64-linux-gnu/libnss_dns.so.2 /lib/x86_64-linux-gnu/libnss_files.so.2 /lib/x86_64-linux-gnu/libresolv.so.2; do
+    [[ -e "$lib" ]] && cp -L "$lib" "$root$lib"
+  done
+  echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
   echo 'redis:x:999:999::/data:/usr/sbin/nologin' > "$root/etc/passwd"
   echo 'redis:x:999:' > "$root/etc/group"
   "$HERE/images/oci-archive.sh" "$root" inventorybot.local/redis:7 "$OUT/redis.tar" \
@@ -55,8 +60,11 @@ fi
 if [[ "${1:-}" != "--no-project" ]]; then
   log "project image $PROJECT_IMAGE"
   IMAGE="$PROJECT_IMAGE" "$REPO/test/image/build-local-image.sh" >&2
-  /usr/bin/docker save "$PROJECT_IMAGE" -o "$OUT/inventorybot.tar.tmp"
-  mv "$OUT/inventorybot.tar.tmp" "$OUT/inventorybot.tar"
-  /usr/bin/docker image inspect -f '{{.Id}}' "$PROJECT_IMAGE" > "$OUT/inventorybot.version"
+  id=$(/usr/bin/docker image inspect -f '{{.Id}}' "$PROJECT_IMAGE")
+  if [[ ! -s "$OUT/inventorybot.tar" || "$(cat "$OUT/inventorybot.version" 2>/dev/null)" != "$id" ]]; then
+    /usr/bin/docker save "$PROJECT_IMAGE" -o "$OUT/inventorybot.tar.tmp"
+    mv "$OUT/inventorybot.tar.tmp" "$OUT/inventorybot.tar"
+    echo "$id" > "$OUT/inventorybot.version"
+  fi
 fi
 echo "$OUT"

@@ -237,6 +237,20 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
   const logDir = join(workDir, 'logs');
   const pki = join(workDir, 'pki');
   const stop = () => removeRealNode(info);
+  // A daemon that dies during bring-up fails it at once instead of at the next timeout.
+  const exited: string[] = [];
+  const up = async <T>(probe: () => T, done: (v: T) => boolean, timeoutMs: number, what: string) => {
+    const result = await waitFor(
+      () => {
+        if (exited.length > 0) return { dead: exited.join(', ') };
+        return { value: probe() };
+      },
+      (r) => 'dead' in r || done(r.value),
+      { timeoutMs, intervalMs: 250, what },
+    );
+    if ('dead' in result) throw new Error(`exited during bring-up: ${result.dead}`);
+    return result.value;
+  };
 
   try {
     for (const d of [logDir, pki, join(workDir, 'cni', 'net.d'), join(workDir, 'pod-logs')])
@@ -308,7 +322,10 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
       );
       info.pids.push(child.pid as number);
       if (options.detached) child.unref();
-      child.on('exit', (code, signal) => log(`${name} exited (${signal ?? code})`));
+      child.on('exit', (code, signal) => {
+        log(`${name} exited (${signal ?? code})`);
+        exited.push(`${name} (${signal ?? code}, log ${join(logDir, `${name}.log`)})`);
+      });
       return child;
     };
     const bin = (name: string) => join(binDir, name);
@@ -355,10 +372,11 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
     ]);
     const kubectl = (args: string[], input?: string) =>
       sh(bin('kubectl'), ['--kubeconfig', admin, ...args], input);
-    await waitFor(
+    await up(
       () => kubectl(['get', '--raw', '/readyz']),
       (out) => out.trim() === 'ok',
-      { timeoutMs: 120_000, intervalMs: 250, what: 'kube-apiserver /readyz' },
+      120_000,
+      'kube-apiserver /readyz',
     );
 
     log('kube-controller-manager, kube-scheduler, containerd');
@@ -454,14 +472,11 @@ state = "${ctrDir}/state"
     const pathEnv = { PATH: `${binDir}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin` };
     start('containerd', bin('containerd'), ['--config', ctrConfig], pathEnv);
     const ctr = (args: string[]) => sh(bin('ctr'), ['--address', socket, '-n', 'k8s.io', ...args]);
-    await waitFor(
+    await up(
       () => ctr(['version']),
       (out) => out.includes('Server'),
-      {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: 'containerd',
-      },
+      60_000,
+      'containerd',
     );
     const archives =
       options.images ?? ['pause.tar', 'redis.tar', 'inventorybot.tar'].map((f) => join(imageDir, f));
@@ -578,22 +593,24 @@ state = "${ctrDir}/state"
       `--cert-dir=${join(workDir, 'metrics-server')}`,
       `--kubelet-certificate-authority=${certs.caCert}`,
       '--kubelet-preferred-address-types=InternalIP',
-      '--metric-resolution=10s',
+      '--metric-resolution=15s',
     ]);
     kubectl(['apply', '-f', '-'], nodeServicesYaml(nodeAddress));
 
-    await waitFor(
+    await up(
       () =>
         kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']),
       (s) => s.trim() === 'True',
-      { timeoutMs: 120_000, intervalMs: 500, what: `node ${nodeName} Ready` },
+      120_000,
+      `node ${nodeName} Ready`,
     );
-    await waitFor(
+    await up(
       () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']),
       (s) => s.trim() !== '',
-      { timeoutMs: 60_000, intervalMs: 250, what: 'default ServiceAccount' },
+      60_000,
+      'default ServiceAccount',
     );
-    await waitFor(
+    await up(
       () =>
         kubectl([
           'get',
@@ -603,7 +620,8 @@ state = "${ctrDir}/state"
           'jsonpath={.status.conditions[?(@.type=="Available")].status}',
         ]),
       (s) => s.trim() === 'True',
-      { timeoutMs: 120_000, intervalMs: 500, what: 'metrics.k8s.io Available' },
+      120_000,
+      'metrics.k8s.io Available',
     );
     log(`real node ${nodeName} ready at ${info.server} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { ...info, stop };
