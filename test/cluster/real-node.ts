@@ -174,10 +174,32 @@ async function killCgroup(path: string): Promise<void> {
   }
 }
 
+/** Unix sockets under dir that these processes listen on (containerd shims: /run/containerd/s/<hash>). */
+function socketsOf(pids: number[], dir: string): string[] {
+  const paths = new Set<string>();
+  for (const pid of pids) {
+    quiet(() => {
+      const inodes = new Set(
+        readdirSync(`/proc/${pid}/fd`)
+          .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
+          .filter((inode) => inode !== undefined),
+      );
+      // /proc/PID/net/unix: Num RefCount Protocol Flags Type St Inode Path (the process's network namespace)
+      for (const line of readFileSync(`/proc/${pid}/net/unix`, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f[6] && inodes.has(f[6]) && f[7]?.startsWith(`${dir}/`)) paths.add(f[7]);
+      }
+    });
+  }
+  return [...paths];
+}
+
 /** Removes everything a real node made; safe to call on a half-built node and twice. */
 export async function removeRealNode(
   info: Pick<RealNodeInfo, 'workDir' | 'netns' | 'hostVeth' | 'cgroups' | 'pids'>,
 ) {
+  // containerd's shims put their sockets in the fixed /run/containerd/s: note ours before killing them.
+  const shimSockets = info.cgroups.flatMap((cg) => socketsOf(cgroupPids(cg), '/run/containerd/s'));
   // Pods and daemons first (SIGKILL: the data goes with the work dir), then the mounts they left.
   for (const cg of info.cgroups) await killCgroup(cg);
   for (const pid of info.pids) quiet(() => process.kill(pid, 'SIGKILL'));
@@ -193,6 +215,7 @@ export async function removeRealNode(
         if (readlinkSync(path).startsWith(`${info.workDir}/`)) rmSync(path);
       });
     }
+  for (const socket of shimSockets) rmSync(socket, { force: true });
   quiet(() => sh('ip', ['link', 'del', info.hostVeth]));
   quiet(() => sh('ip', ['netns', 'del', info.netns]));
   rmSync(info.workDir, { recursive: true, force: true });
@@ -466,6 +489,8 @@ state = "${ctrDir}/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         BinaryName = "/usr/sbin/runc"
+        # runc state of this run only (the default /run/containerd/runc is shared by every containerd).
+        Root = "${ctrDir}/runc"
         SystemdCgroup = false
 `,
     );
