@@ -1,7 +1,7 @@
 // What the user runs beside the operator on the real node (#10): Redis (Debian's redis-server image, AOF
 // on a volume that outlives the pod) and the upstream simulator (the project image) as Deployments with
 // Services, an enqueue Job, and the namespaces, all under Pod Security "restricted".
-import { stringify } from 'yaml';
+// Written as JSON (a v1 List), which kubectl reads without YAML 1.1 surprises (an unquoted `yes` is a bool).
 
 export const RESTRICTED_LABELS = {
   'pod-security.kubernetes.io/enforce': 'restricted',
@@ -21,8 +21,14 @@ const restrictedContainer = {
   capabilities: { drop: ['ALL'] },
 };
 
-export function namespaceYaml(name: string): string {
-  return stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: RESTRICTED_LABELS } });
+const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+
+export function namespaceJson(name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: RESTRICTED_LABELS },
+  });
 }
 
 function deploymentAndService(
@@ -54,7 +60,7 @@ function deploymentAndService(
 }
 
 /** Redis with AOF on a PersistentVolume (a directory on the node), so a restarted pod keeps the queue. */
-export function redisYaml(namespace: string, image: string, volumeDir: string, nodeName: string): string {
+export function redisJson(namespace: string, image: string, volumeDir: string, nodeName: string): string {
   const docs = [
     {
       apiVersion: 'v1',
@@ -125,50 +131,50 @@ export function redisYaml(namespace: string, image: string, volumeDir: string, n
       { name: 'redis', port: 6379 },
     ),
   ];
-  return docs.map((d) => stringify(d)).join('---\n');
+  return list(docs);
 }
 
 /** The upstream simulator: 20 % transient failures (a quarter of them after the effect: lost responses). */
-export function simulatorYaml(namespace: string, image: string): string {
-  return deploymentAndService(
-    namespace,
-    'inventory-api',
-    {
-      securityContext: restrictedPod(65532),
-      containers: [
-        {
-          name: 'simulator',
-          image,
-          imagePullPolicy: 'Never',
-          command: ['node', 'dist/src/simulator/main.js'],
-          env: [
-            { name: 'SIMULATOR_HOST', value: '0.0.0.0' },
-            { name: 'SIMULATOR_PORT', value: '8080' },
-            { name: 'SIMULATOR_FAILURE_RATE', value: '0.2' },
-            { name: 'SIMULATOR_LOST_RESPONSE_SHARE', value: '0.25' },
-            { name: 'SIMULATOR_LATENCY_MEDIAN_MS', value: '2' },
-            { name: 'SIMULATOR_LATENCY_P95_MS', value: '8' },
-          ],
-          ports: [{ containerPort: 8080 }],
-          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
-          resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-          securityContext: restrictedContainer,
-        },
-      ],
-    },
-    { name: 'http', port: 8080 },
-  )
-    .map((d) => stringify(d))
-    .join('---\n');
+export function simulatorJson(namespace: string, image: string): string {
+  return list(
+    deploymentAndService(
+      namespace,
+      'inventory-api',
+      {
+        securityContext: restrictedPod(65532),
+        containers: [
+          {
+            name: 'simulator',
+            image,
+            imagePullPolicy: 'Never',
+            command: ['node', 'dist/src/simulator/main.js'],
+            env: [
+              { name: 'SIMULATOR_HOST', value: '0.0.0.0' },
+              { name: 'SIMULATOR_PORT', value: '8080' },
+              { name: 'SIMULATOR_FAILURE_RATE', value: '0.2' },
+              { name: 'SIMULATOR_LOST_RESPONSE_SHARE', value: '0.25' },
+              { name: 'SIMULATOR_LATENCY_MEDIAN_MS', value: '2' },
+              { name: 'SIMULATOR_LATENCY_P95_MS', value: '8' },
+            ],
+            ports: [{ containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
+            resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+            securityContext: restrictedContainer,
+          },
+        ],
+      },
+      { name: 'http', port: 8080 },
+    ),
+  );
 }
 
 /** `inventorybot enqueue` as a Job in the cluster: count batches of batchSize items at rate batches/s. */
-export function enqueueJobYaml(
+export function enqueueJobJson(
   namespace: string,
   image: string,
   o: { name: string; redisUrl: string; batches: number; batchSize: number; rate: number; runId: string },
 ): string {
-  return stringify({
+  return JSON.stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: o.name, namespace },

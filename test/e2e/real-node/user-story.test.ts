@@ -5,17 +5,16 @@
 // the test uses kubectl and helm only (plus the pods' cgroup files for peak memory/CPU).
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
 import type { RealNodeInfo } from '../../cluster/real-node.ts';
 import { PROJECT_IMAGE, REDIS_IMAGE } from '../../cluster/real-node.ts';
 import { helmOk, kubectlOk } from '../../support/command-line.ts';
 import { PodUsageSampler } from '../../support/pod-usage.ts';
 import {
-  enqueueJobYaml,
-  namespaceYaml,
-  redisYaml,
-  simulatorYaml,
+  enqueueJobJson,
+  namespaceJson,
+  redisJson,
+  simulatorJson,
 } from '../../support/real-node-workloads.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LEADER_ELECTION_LEASE } from '../../../src/api/names.ts';
@@ -79,7 +78,8 @@ function queueState(): { lag: number; pending: number; deadLetters: number } {
     deadLetters: Number(redisCli(['XLEN', 'inventory:dead-letter'])),
   };
 }
-const leaseHolder = () =>
+/** The pod holding the leader Lease (the operator's identity is `<pod name>_<uuid>`). */
+const leaderPod = () =>
   kubectlOk([
     'get',
     'lease',
@@ -106,7 +106,7 @@ beforeAll(() => {
     }
   };
   sampling = setInterval(tick, 2000);
-});
+}, 900_000);
 
 afterAll(() => {
   clearInterval(sampling);
@@ -118,10 +118,10 @@ afterAll(() => {
   process.stderr.write(
     `[real-node] per-pod usage (cgroup v1: memory.max_usage_in_bytes, cpuacct.usage)\n${sampler.table()}\n`,
   );
-});
+}, 900_000);
 
-test('helm install: the operator runs as 2 real pods of the project image, restricted PSS, one leader', () => {
-  kubectlOk(['apply', '-f', '-'], namespaceYaml(OPERATOR_NS));
+test('helm install: the operator runs as 2 real pods of the project image, restricted PSS, one leader', async () => {
+  kubectlOk(['apply', '-f', '-'], namespaceJson(OPERATOR_NS));
   const started = Date.now();
   helmOk([
     'install',
@@ -142,20 +142,25 @@ test('helm install: the operator runs as 2 real pods of the project image, restr
   figures['helm install --wait'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const operators = pods(OPERATOR_NS);
   expect(operators.filter(runningReady)).toHaveLength(2);
-  expect(operators.map((p) => p.metadata.name)).toContain(leaseHolder());
-});
+  const leader = await waitFor(leaderPod, (p) => p !== '', {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    what: 'a leader',
+  });
+  expect(operators.map((p) => p.metadata.name)).toContain(leader);
+}, 900_000);
 
 test('Redis and the upstream simulator run as pods behind Services', async () => {
-  kubectlOk(['apply', '-f', '-'], namespaceYaml(APP_NS));
+  kubectlOk(['apply', '-f', '-'], namespaceJson(APP_NS));
   const volume = join(node.workDir, 'volumes', 'redis');
   mkdirSync(volume, { recursive: true });
   chownSync(volume, 999, 999);
-  kubectlOk(['apply', '-f', '-'], redisYaml(APP_NS, REDIS_IMAGE, volume, node.nodeName));
-  kubectlOk(['apply', '-f', '-'], simulatorYaml(APP_NS, PROJECT_IMAGE));
+  kubectlOk(['apply', '-f', '-'], redisJson(APP_NS, REDIS_IMAGE, volume, node.nodeName));
+  kubectlOk(['apply', '-f', '-'], simulatorJson(APP_NS, PROJECT_IMAGE));
   kubectlOk(['rollout', 'status', '-n', APP_NS, 'deploy/redis', 'deploy/inventory-api', '--timeout=180s']);
   expect(redisCli(['PING'])).toBe('PONG');
   expect(ledger()).toMatchObject({ applied: 0 });
-});
+}, 900_000);
 
 test('kubectl apply an InventoryBot: the operator makes real worker pods and reports them Ready', async () => {
   const bot = {
@@ -176,7 +181,7 @@ test('kubectl apply an InventoryBot: the operator makes real worker pods and rep
       resources: { requests: { cpu: '50m', memory: '64Mi' } },
     },
   };
-  kubectlOk(['apply', '-f', '-'], stringify(bot));
+  kubectlOk(['apply', '-f', '-'], JSON.stringify(bot));
   await waitFor(
     () =>
       kubectlOk([
@@ -195,13 +200,13 @@ test('kubectl apply an InventoryBot: the operator makes real worker pods and rep
   expect(table).toMatch(/READY\s+DESIRED/);
   expect(table).toMatch(new RegExp(`${BOT}\\s+1\\s+1`));
   expect(pods(APP_NS, workerSelector).filter(runningReady)).toHaveLength(1);
-});
+}, 900_000);
 
 test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch and the leader deleted: HPA scales out on CPU, nothing lost or applied twice', async () => {
   const runStarted = Date.now();
   kubectlOk(
     ['apply', '-f', '-'],
-    enqueueJobYaml(APP_NS, PROJECT_IMAGE, {
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
       name: 'enqueue-1',
       redisUrl: `redis://redis.${APP_NS}.svc:6379`,
       batches: BATCHES,
@@ -238,10 +243,10 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
   kubectlOk(['delete', 'pod', victim, '-n', APP_NS, '--grace-period=0', '--force']);
 
   // Delete the leader operator pod: a new leader within 20 s.
-  const leader = leaseHolder();
+  const leader = leaderPod();
   const leaderDeleted = Date.now();
   kubectlOk(['delete', 'pod', leader, '-n', OPERATOR_NS, '--wait=false']);
-  const newLeader = await waitFor(leaseHolder, (h) => h !== '' && h !== leader, {
+  const newLeader = await waitFor(leaderPod, (h) => h !== '' && h !== leader, {
     timeoutMs: 20_000,
     intervalMs: 250,
     what: 'a new operator leader',
@@ -271,7 +276,7 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
   expect(kubectlOk(['get', 'job', 'enqueue-1', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}'])).toBe(
     '1',
   );
-});
+}, 900_000);
 
 test('no container restarted or was OOMKilled under load', () => {
   for (const p of [...pods(OPERATOR_NS), ...pods(APP_NS)]) {
@@ -286,7 +291,7 @@ test('no container restarted or was OOMKilled under load', () => {
   }
   const usage = sampler.results();
   expect(usage.some((u) => u.pod.startsWith(`${APP_NS}/${BOT}-`) && u.peakMemoryBytes > 0)).toBe(true);
-});
+}, 900_000);
 
 test('the HPA scales the workers back in once the queue is empty', async () => {
   const started = Date.now();
@@ -302,4 +307,4 @@ test('the HPA scales the workers back in once the queue is empty', async () => {
   );
   figures['scale-in to 1 worker after the queue drained'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
   expect(ledger().duplicates).toBe(0);
-});
+}, 900_000);
