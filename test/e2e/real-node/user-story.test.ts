@@ -88,7 +88,9 @@ const leaderPod = () =>
     OPERATOR_NS,
     '-o',
     'jsonpath={.spec.holderIdentity}',
-  ]).trim();
+  ])
+    .trim()
+    .split('_')[0] ?? '';
 const hpaDesired = () =>
   Number(kubectlOk(['get', 'hpa', BOT, '-n', APP_NS, '-o', 'jsonpath={.status.desiredReplicas}']) || '0');
 
