@@ -195,7 +195,7 @@ export function enqueueJobJson(
                 `--redis-url=${o.redisUrl}`,
                 `--count=${o.batches}`,
                 `--batch-size=${o.batchSize}`,
-                `--rate=${o.rate}`,
+                ...(o.rate > 0 ? [`--rate=${o.rate}`] : []),
                 `--run-id=${o.runId}`,
               ],
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },

@@ -27,6 +27,9 @@ const BOT = 'warehouse-sync';
 const BATCHES = 2000;
 const BATCH_SIZE = 10;
 const ITEMS = BATCHES * BATCH_SIZE;
+const RESTART_BATCHES = 500;
+const UPGRADE_BATCHES = 500;
+const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
 const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
 
 interface PodJson {
@@ -257,18 +260,6 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
   figures['new leader after leader pod deleted'] =
     `${((Date.now() - leaderDeleted) / 1000).toFixed(1)} s (${newLeader})`;
 
-  // Restart Redis while batches are in flight: AOF on the PersistentVolume keeps the stream, the group and
-  // the pending entries; workers reconnect.
-  const redisBefore = pods(APP_NS, 'app.kubernetes.io/name=redis')[0]?.metadata.name as string;
-  const lengthBefore = Number(redisCli(['XLEN', 'inventory:batches']));
-  kubectlOk(['delete', 'pod', redisBefore, '-n', APP_NS]);
-  await waitFor(
-    () => pods(APP_NS, 'app.kubernetes.io/name=redis').filter(runningReady),
-    (ps) => ps.length === 1 && ps[0]?.metadata.name !== redisBefore,
-    { timeoutMs: 120_000, intervalMs: 500, what: 'a new Redis pod Ready' },
-  );
-  expect(Number(redisCli(['XLEN', 'inventory:batches']))).toBeGreaterThanOrEqual(lengthBefore);
-
   // Everything applied once: the ledger counts distinct idempotency keys; the queue drains completely.
   await waitFor(ledger, (l) => l.applied >= ITEMS, {
     timeoutMs: 600_000,
@@ -293,6 +284,65 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
     (n) => n === '1',
     { timeoutMs: 60_000, intervalMs: 1000, what: 'enqueue Job succeeded' },
   );
+}, 900_000);
+
+test('Redis pod restarted with work queued during an upstream outage: AOF on the volume keeps it, nothing lost', async () => {
+  const post = (path: string, body: object) =>
+    kubectlOk(
+      [
+        'create',
+        '--raw',
+        `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:http/proxy${path}`,
+        '-f',
+        '-',
+      ],
+      JSON.stringify(body),
+    );
+  const before = ledger().applied;
+  // Upstream down: the workers stop taking batches, so the work waits in Redis while it restarts.
+  post('/admin/outage', { enabled: true });
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-2',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: RESTART_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-2',
+    }),
+  );
+  await waitFor(
+    () => kubectlOk(['get', 'job', 'enqueue-2', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}']),
+    (n) => n === '1',
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'enqueue-2 Job succeeded' },
+  );
+  const queued = queueState();
+  expect(queued.lag + queued.pending).toBeGreaterThan(0);
+  const redisBefore = pods(APP_NS, 'app.kubernetes.io/name=redis')[0]?.metadata.name as string;
+  const lengthBefore = Number(redisCli(['XLEN', 'inventory:batches']));
+  kubectlOk(['delete', 'pod', redisBefore, '-n', APP_NS]);
+  await waitFor(
+    () => pods(APP_NS, 'app.kubernetes.io/name=redis').filter(runningReady),
+    (ps) => ps.length === 1 && ps[0]?.metadata.name !== redisBefore,
+    { timeoutMs: 120_000, intervalMs: 500, what: 'a new Redis pod Ready' },
+  );
+  expect(Number(redisCli(['XLEN', 'inventory:batches']))).toBe(lengthBefore);
+  post('/admin/outage', { enabled: false });
+  const total = ITEMS + RESTART_BATCHES * BATCH_SIZE;
+  await waitFor(ledger, (l) => l.applied >= total, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: `${total} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
+  expect(queueState().deadLetters).toBe(0);
+  expect(before).toBeLessThan(total);
 }, 900_000);
 
 test('no container restarted or was OOMKilled under load', () => {
@@ -344,12 +394,12 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
   kubectlOk(
     ['apply', '-f', '-'],
     enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-2',
+      name: 'enqueue-3',
       redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: 500,
+      batches: UPGRADE_BATCHES,
       batchSize: BATCH_SIZE,
       rate: 25,
-      runId: 'e2e-2',
+      runId: 'e2e-3',
     }),
   );
   await waitFor(ledger, (l) => l.applied > before, {
@@ -407,7 +457,7 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
     (list) => list.length === 2 && list.every((image) => image === upgraded),
     { timeoutMs: 120_000, intervalMs: 1000, what: 'both operator pods on the new tag' },
   );
-  await waitFor(ledger, (l) => l.applied >= ITEMS + 5000, {
+  await waitFor(ledger, (l) => l.applied >= ALL_ITEMS, {
     timeoutMs: 300_000,
     intervalMs: 2000,
     what: 'second run applied',
@@ -419,7 +469,7 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
   });
   expect(new Set(images(APP_NS, workerSelector))).toEqual(new Set([upgraded]));
   const final = ledger();
-  expect(final).toMatchObject({ applied: ITEMS + 5000, duplicates: 0, conflicts: 0 });
+  expect(final).toMatchObject({ applied: ALL_ITEMS, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
 }, 900_000);
 
