@@ -81,7 +81,10 @@ export class PodUsageSampler {
   }
 
   results(): PodUsage[] {
-    return [...this.#usage.values()].sort((a, b) => a.pod.localeCompare(b.pod));
+    // A pod that lived shorter than one sampling interval may never have been read.
+    return [...this.#usage.values()]
+      .filter((u) => u.peakMemoryBytes > 0)
+      .sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
   table(): string {

@@ -443,15 +443,13 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
     { timeoutMs: 60_000, intervalMs: 500, what: 'the operator rolls the workers to the new tag' },
   );
   kubectlOk(['rollout', 'status', '-n', APP_NS, `deploy/${BOT}`, '--timeout=300s']);
+  // Pods still terminating (old ReplicaSet draining on SIGTERM) are not the running version.
   const images = (ns: string, selector: string) =>
-    json<{ items: { spec: { containers: { image: string }[] } }[] }>([
-      'get',
-      'pods',
-      '-n',
-      ns,
-      '-l',
-      selector,
-    ]).items.map((p) => p.spec.containers[0]?.image);
+    json<{
+      items: { metadata: { deletionTimestamp?: string }; spec: { containers: { image: string }[] } }[];
+    }>(['get', 'pods', '-n', ns, '-l', selector])
+      .items.filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.spec.containers[0]?.image);
   await waitFor(
     () => images(OPERATOR_NS, 'app.kubernetes.io/component=operator'),
     (list) => list.length === 2 && list.every((image) => image === upgraded),
@@ -467,7 +465,11 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
     intervalMs: 1000,
     what: 'queue drained',
   });
-  expect(new Set(images(APP_NS, workerSelector))).toEqual(new Set([upgraded]));
+  await waitFor(
+    () => images(APP_NS, workerSelector),
+    (list) => list.length > 0 && list.every((image) => image === upgraded),
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'every worker on the new tag' },
+  );
   const final = ledger();
   expect(final).toMatchObject({ applied: ALL_ITEMS, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
