@@ -14,6 +14,8 @@ CACHE=${INVENTORYBOT_CACHE:-$HOME/.cache/inventorybot}
 OUT="$CACHE/images"
 PROJECT_IMAGE=${PROJECT_IMAGE:-inventorybot.local/inventorybot:e2e}
 mkdir -p "$OUT"
+exec 9>"$OUT/.lock"
+flock 9
 log() { echo "[build-node-images] $(date -u +%H:%M:%S) $*" >&2; }
 
 # ---- pause: rebuilt when its source changes ----
