@@ -29,6 +29,7 @@ const BATCH_SIZE = 10;
 const ITEMS = BATCHES * BATCH_SIZE;
 const RESTART_BATCHES = 500;
 const UPGRADE_BATCHES = 500;
+const LAG_BATCHES = 2000;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
 const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
 
@@ -472,6 +473,95 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
   );
   const final = ledger();
   expect(final).toMatchObject({ applied: ALL_ITEMS, duplicates: 0, conflicts: 0 });
+  expect(queueState().deadLetters).toBe(0);
+}, 900_000);
+
+test('with externalMetrics.enabled the HPA scales on queue lag through the operator APIService, and back in', async () => {
+  helmOk([
+    'upgrade',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--reuse-values',
+    '--set',
+    'externalMetrics.enabled=true',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  await waitFor(
+    () =>
+      kubectlOk([
+        'get',
+        'apiservice',
+        'v1beta1.external.metrics.k8s.io',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+      ]),
+    (s) => s === 'True',
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'external.metrics.k8s.io Available' },
+  );
+  // Queue lag only (no CPU target): the scale-out can only come from the external metric.
+  kubectlOk([
+    'patch',
+    'ib',
+    BOT,
+    '-n',
+    APP_NS,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { scaling: { targetCPUUtilizationPercentage: 0, queueLagPerReplica: 100 } } }),
+  ]);
+  await waitFor(
+    () => kubectlOk(['get', 'hpa', BOT, '-n', APP_NS, '-o', 'jsonpath={.spec.metrics[*].type}']),
+    (types) => types === 'External',
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the HPA on the External metric only' },
+  );
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA at 1 before the lag run',
+  });
+  const before = ledger().applied;
+  const started = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-4',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: LAG_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-4',
+    }),
+  );
+  await waitFor(hpaDesired, (n) => n > 1, {
+    timeoutMs: 180_000,
+    intervalMs: 1000,
+    what: 'HPA desiredReplicas > 1 on queue lag',
+  });
+  figures['HPA scale-out decision (queue lag) after enqueue start'] =
+    `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const total = before + LAG_BATCHES * BATCH_SIZE;
+  await waitFor(ledger, (l) => l.applied >= total, {
+    timeoutMs: 600_000,
+    intervalMs: 2000,
+    what: `${total} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  const drained = Date.now();
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA back to 1 on queue lag',
+  });
+  figures['scale-in (queue lag) after the queue drained'] = `${((Date.now() - drained) / 1000).toFixed(1)} s`;
+  expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
 }, 900_000);
 
