@@ -1,0 +1,609 @@
+// The user's story on a real node (#10): the chart's operator (2 pods, leader election, its RBAC, restricted
+// PSS) from the project image, Redis and the upstream simulator as pods, a sample InventoryBot; 20,000 items
+// with 20 % transient upstream failures while a worker is force-deleted mid-batch and the leader pod is
+// deleted; the HPA scales out on real CPU (metrics-server) and back in. Everything runs in the cluster;
+// the test uses kubectl and helm only (plus the pods' cgroup files for peak memory/CPU).
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
+import type { RealNodeInfo } from '../../cluster/real-node.ts';
+import { PROJECT_IMAGE, REDIS_IMAGE } from '../../cluster/real-node.ts';
+import { helmOk, kubectlOk } from '../../support/command-line.ts';
+import { PodUsageSampler } from '../../support/pod-usage.ts';
+import {
+  enqueueJobJson,
+  namespaceJson,
+  redisJson,
+  simulatorJson,
+} from '../../support/real-node-workloads.ts';
+import { waitFor } from '../../support/wait-for.ts';
+import { LEADER_ELECTION_LEASE } from '../../../src/api/names.ts';
+
+const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const OPERATOR_NS = 'inventorybot-system';
+const APP_NS = 'inventory';
+const BOT = 'warehouse-sync';
+const BATCHES = 2000;
+const BATCH_SIZE = 10;
+const ITEMS = BATCHES * BATCH_SIZE;
+const RESTART_BATCHES = 500;
+const UPGRADE_BATCHES = 500;
+const LAG_BATCHES = 2000;
+const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
+const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
+
+interface PodJson {
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
+  status: {
+    phase: string;
+    containerStatuses?: {
+      restartCount: number;
+      ready: boolean;
+      lastState?: { terminated?: { reason?: string } };
+      state?: { terminated?: { reason?: string } };
+    }[];
+  };
+}
+
+const json = <T>(args: string[]): T => JSON.parse(kubectlOk([...args, '-o', 'json'])) as T;
+const pods = (namespace: string, selector?: string): PodJson[] =>
+  json<{ items: PodJson[] }>(['get', 'pods', '-n', namespace, ...(selector ? ['-l', selector] : [])]).items;
+const runningReady = (p: PodJson) =>
+  p.status.phase === 'Running' &&
+  !p.metadata.deletionTimestamp &&
+  (p.status.containerStatuses ?? []).every((c) => c.ready);
+const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
+
+interface Ledger {
+  requests: number;
+  applied: number;
+  effects: number;
+  duplicates: number;
+  replays: number;
+  conflicts: number;
+}
+/** The simulator's ledger through the API server's service proxy: no forwarder on the host. */
+const ledger = (): Ledger =>
+  JSON.parse(
+    kubectlOk([
+      'get',
+      '--raw',
+      `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:http/proxy/admin/ledger`,
+    ]),
+  ) as Ledger;
+const redisCli = (args: string[]) =>
+  kubectlOk(['exec', '-n', APP_NS, 'deploy/redis', '--', 'redis-cli', ...args]).trim();
+function queueState(): { lag: number; pending: number; deadLetters: number } {
+  const info = redisCli(['XINFO', 'GROUPS', 'inventory:batches']).split('\n');
+  const field = (name: string) => Number(info[info.indexOf(name) + 1]);
+  return {
+    lag: field('lag'),
+    pending: field('pending'),
+    deadLetters: Number(redisCli(['XLEN', 'inventory:dead-letter'])),
+  };
+}
+/** The pod holding the leader Lease (the operator's identity is `<pod name>_<uuid>`). */
+const leaderPod = () =>
+  kubectlOk([
+    'get',
+    'lease',
+    LEADER_ELECTION_LEASE,
+    '-n',
+    OPERATOR_NS,
+    '-o',
+    'jsonpath={.spec.holderIdentity}',
+  ])
+    .trim()
+    .split('_')[0] ?? '';
+const hpaDesired = () =>
+  Number(kubectlOk(['get', 'hpa', BOT, '-n', APP_NS, '-o', 'jsonpath={.status.desiredReplicas}']) || '0');
+
+const sampler = new PodUsageSampler(`inventorybot-node-${node.id}`);
+let sampling: NodeJS.Timeout | undefined;
+const figures: Record<string, string> = {};
+
+beforeAll(() => {
+  // Sample every pod's cgroup (peak memory, CPU) all along, so pods deleted mid-run are measured too.
+  const tick = () => {
+    try {
+      sampler.sample([...pods(OPERATOR_NS), ...pods(APP_NS)].map((p) => p.metadata));
+    } catch {
+      // namespace not there yet
+    }
+  };
+  sampling = setInterval(tick, 2000);
+}, 900_000);
+
+afterAll(() => {
+  clearInterval(sampling);
+  process.stderr.write(
+    `\n[real-node] figures\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n`,
+  );
+  process.stderr.write(
+    `[real-node] per-pod usage (cgroup v1: memory.max_usage_in_bytes, cpuacct.usage)\n${sampler.table()}\n`,
+  );
+}, 900_000);
+
+test('helm install: the operator runs as 2 real pods of the project image, restricted PSS, one leader', async () => {
+  kubectlOk(['apply', '-f', '-'], namespaceJson(OPERATOR_NS));
+  const started = Date.now();
+  helmOk([
+    'install',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--set',
+    `image.repository=${imageRepository}`,
+    '--set',
+    `image.tag=${imageTag}`,
+    '--set',
+    'image.pullPolicy=Never',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  figures['helm install --wait'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const operators = pods(OPERATOR_NS);
+  expect(operators.filter(runningReady)).toHaveLength(2);
+  const leader = await waitFor(leaderPod, (p) => p !== '', {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    what: 'a leader',
+  });
+  expect(operators.map((p) => p.metadata.name)).toContain(leader);
+}, 900_000);
+
+test('Redis and the upstream simulator run as pods behind Services', async () => {
+  kubectlOk(['apply', '-f', '-'], namespaceJson(APP_NS));
+  const volume = join(node.workDir, 'volumes', 'redis');
+  mkdirSync(volume, { recursive: true });
+  chownSync(volume, 999, 999);
+  kubectlOk(['apply', '-f', '-'], redisJson(APP_NS, REDIS_IMAGE, volume, node.nodeName));
+  kubectlOk(['apply', '-f', '-'], simulatorJson(APP_NS, PROJECT_IMAGE));
+  kubectlOk(['rollout', 'status', '-n', APP_NS, 'deploy/redis', 'deploy/inventory-api', '--timeout=180s']);
+  expect(redisCli(['PING'])).toBe('PONG');
+  expect(ledger()).toMatchObject({ applied: 0 });
+}, 900_000);
+
+test('kubectl apply an InventoryBot: the operator makes real worker pods and reports them Ready', async () => {
+  const bot = {
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: { name: BOT, namespace: APP_NS },
+    spec: {
+      image: { repository: imageRepository, tag: imageTag, pullPolicy: 'Never' },
+      queue: { redis: { url: `redis://redis.${APP_NS}.svc:6379` }, claimIdleSeconds: 10 },
+      upstream: { primaryUrl: `http://inventory-api.${APP_NS}.svc:8080` },
+      scaling: {
+        minReplicas: 1,
+        maxReplicas: 4,
+        targetCPUUtilizationPercentage: 50,
+        queueLagPerReplica: 0,
+        scaleDownStabilizationSeconds: 15,
+      },
+      resources: { requests: { cpu: '50m', memory: '64Mi' } },
+    },
+  };
+  kubectlOk(['apply', '-f', '-'], JSON.stringify(bot));
+  await waitFor(
+    () =>
+      kubectlOk([
+        'get',
+        'ib',
+        BOT,
+        '-n',
+        APP_NS,
+        '-o',
+        'jsonpath={.status.readyReplicas}/{.status.conditions[?(@.type=="Ready")].status}',
+      ]),
+    (s) => s === '1/True',
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'InventoryBot Ready with 1 ready worker' },
+  );
+  const table = kubectlOk(['get', 'ib', '-n', APP_NS]);
+  expect(table).toMatch(/READY\s+DESIRED/);
+  expect(table).toMatch(new RegExp(`${BOT}\\s+1\\s+1`));
+  expect(pods(APP_NS, workerSelector).filter(runningReady)).toHaveLength(1);
+}, 900_000);
+
+test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch and the leader deleted: HPA scales out on CPU, nothing lost or applied twice', async () => {
+  const runStarted = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-1',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 25,
+      runId: 'e2e-1',
+    }),
+  );
+
+  // HPA on real CPU: metrics-server reads the kubelet, the HPA controller wants more workers.
+  await waitFor(hpaDesired, (n) => n > 1, {
+    timeoutMs: 240_000,
+    intervalMs: 1000,
+    what: 'HPA desiredReplicas > 1',
+  });
+  figures['HPA scale-out decision (CPU) after enqueue start'] =
+    `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+  await waitFor(
+    () => pods(APP_NS, workerSelector).filter(runningReady).length,
+    (n) => n > 1,
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'more than one ready worker' },
+  );
+  figures['second worker Ready after enqueue start'] = `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+
+  // Force-delete a worker while it holds batches (pending entries) and items are being applied.
+  await waitFor(queueState, (q) => q.pending > 0, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    what: 'batches in flight',
+  });
+  const appliedBefore = ledger().applied;
+  expect(appliedBefore).toBeLessThan(ITEMS);
+  const victim = pods(APP_NS, workerSelector).filter(runningReady)[0]?.metadata.name as string;
+  kubectlOk(['delete', 'pod', victim, '-n', APP_NS, '--grace-period=0', '--force']);
+
+  // Delete the leader operator pod: a new leader within 20 s.
+  const leader = leaderPod();
+  const leaderDeleted = Date.now();
+  kubectlOk(['delete', 'pod', leader, '-n', OPERATOR_NS, '--wait=false']);
+  const newLeader = await waitFor(leaderPod, (h) => h !== '' && h !== leader, {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+    what: 'a new operator leader',
+  });
+  figures['new leader after leader pod deleted'] =
+    `${((Date.now() - leaderDeleted) / 1000).toFixed(1)} s (${newLeader})`;
+
+  // Everything applied once: the ledger counts distinct idempotency keys; the queue drains completely.
+  await waitFor(ledger, (l) => l.applied >= ITEMS, {
+    timeoutMs: 600_000,
+    intervalMs: 2000,
+    what: `${ITEMS} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained (lag 0, pending 0)',
+  });
+  const final = ledger();
+  figures['run (enqueue start to all applied)'] = `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+  figures.ledger = JSON.stringify(final);
+  expect(final.applied).toBe(ITEMS); // 0 lost
+  expect(final.duplicates).toBe(0); // 0 applied twice
+  expect(final.conflicts).toBe(0);
+  expect(final.requests).toBeGreaterThan(ITEMS); // the 20 % failures were retried
+  expect(queueState().deadLetters).toBe(0); // transient failures never dead-letter
+  await waitFor(
+    () => kubectlOk(['get', 'job', 'enqueue-1', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}']),
+    (n) => n === '1',
+    { timeoutMs: 60_000, intervalMs: 1000, what: 'enqueue Job succeeded' },
+  );
+}, 900_000);
+
+test('Redis pod restarted with work queued during an upstream outage: AOF on the volume keeps it, nothing lost', async () => {
+  const post = (path: string, body: object) =>
+    kubectlOk(
+      [
+        'create',
+        '--raw',
+        `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:http/proxy${path}`,
+        '-f',
+        '-',
+      ],
+      JSON.stringify(body),
+    );
+  const before = ledger().applied;
+  // Upstream down: the workers stop taking batches, so the work waits in Redis while it restarts.
+  post('/admin/outage', { enabled: true });
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-2',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: RESTART_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-2',
+    }),
+  );
+  await waitFor(
+    () => kubectlOk(['get', 'job', 'enqueue-2', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}']),
+    (n) => n === '1',
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'enqueue-2 Job succeeded' },
+  );
+  const queued = queueState();
+  expect(queued.lag + queued.pending).toBeGreaterThan(0);
+  const redisBefore = pods(APP_NS, 'app.kubernetes.io/name=redis')[0]?.metadata.name as string;
+  const lengthBefore = Number(redisCli(['XLEN', 'inventory:batches']));
+  kubectlOk(['delete', 'pod', redisBefore, '-n', APP_NS]);
+  await waitFor(
+    () => pods(APP_NS, 'app.kubernetes.io/name=redis').filter(runningReady),
+    (ps) => ps.length === 1 && ps[0]?.metadata.name !== redisBefore,
+    { timeoutMs: 120_000, intervalMs: 500, what: 'a new Redis pod Ready' },
+  );
+  expect(Number(redisCli(['XLEN', 'inventory:batches']))).toBe(lengthBefore);
+  post('/admin/outage', { enabled: false });
+  const total = ITEMS + RESTART_BATCHES * BATCH_SIZE;
+  await waitFor(ledger, (l) => l.applied >= total, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: `${total} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
+  expect(queueState().deadLetters).toBe(0);
+  expect(before).toBeLessThan(total);
+}, 900_000);
+
+test('no container restarted or was OOMKilled under load', () => {
+  for (const p of [...pods(OPERATOR_NS), ...pods(APP_NS)]) {
+    for (const c of p.status.containerStatuses ?? []) {
+      expect({ pod: p.metadata.name, restarts: c.restartCount }).toEqual({
+        pod: p.metadata.name,
+        restarts: 0,
+      });
+      expect(c.lastState?.terminated?.reason).not.toBe('OOMKilled');
+      expect(c.state?.terminated?.reason).not.toBe('OOMKilled');
+    }
+  }
+  const usage = sampler.results();
+  expect(usage.some((u) => u.pod.startsWith(`${APP_NS}/${BOT}-`) && u.peakMemoryBytes > 0)).toBe(true);
+}, 900_000);
+
+test('the HPA scales the workers back in once the queue is empty', async () => {
+  const started = Date.now();
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA desiredReplicas 1',
+  });
+  await waitFor(
+    () => pods(APP_NS, workerSelector).length,
+    (n) => n === 1,
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'one worker pod left' },
+  );
+  figures['scale-in to 1 worker after the queue drained'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  expect(ledger().duplicates).toBe(0);
+}, 900_000);
+
+test('helm upgrade to a new image tag rolls the operator and the workers while they work; nothing lost', async () => {
+  // A second tag of the same image in the node's containerd, as a registry would serve a new release.
+  const upgraded = `${imageRepository}:e2e-upgrade`;
+  execFileSync(join(node.binDir, 'ctr'), [
+    '--address',
+    join(node.workDir, 'containerd', 'containerd.sock'),
+    '-n',
+    'k8s.io',
+    'images',
+    'tag',
+    '--force',
+    PROJECT_IMAGE,
+    upgraded,
+  ]);
+  const before = ledger().applied;
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-3',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: UPGRADE_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 25,
+      runId: 'e2e-3',
+    }),
+  );
+  await waitFor(ledger, (l) => l.applied > before, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    what: 'the second run started',
+  });
+  helmOk([
+    'upgrade',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--reuse-values',
+    '--set',
+    'image.tag=e2e-upgrade',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  kubectlOk([
+    'patch',
+    'ib',
+    BOT,
+    '-n',
+    APP_NS,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { image: { tag: 'e2e-upgrade' } } }),
+  ]);
+  await waitFor(
+    () =>
+      json<{ spec: { template: { spec: { containers: { image: string }[] } } } }>([
+        'get',
+        'deploy',
+        BOT,
+        '-n',
+        APP_NS,
+      ]).spec.template.spec.containers[0]?.image,
+    (image) => image === upgraded,
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the operator rolls the workers to the new tag' },
+  );
+  kubectlOk(['rollout', 'status', '-n', APP_NS, `deploy/${BOT}`, '--timeout=300s']);
+  // Pods still terminating (old ReplicaSet draining on SIGTERM) are not the running version.
+  const images = (ns: string, selector: string) =>
+    json<{
+      items: { metadata: { deletionTimestamp?: string }; spec: { containers: { image: string }[] } }[];
+    }>(['get', 'pods', '-n', ns, '-l', selector])
+      .items.filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.spec.containers[0]?.image);
+  await waitFor(
+    () => images(OPERATOR_NS, 'app.kubernetes.io/component=operator'),
+    (list) => list.length === 2 && list.every((image) => image === upgraded),
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'both operator pods on the new tag' },
+  );
+  await waitFor(ledger, (l) => l.applied >= ALL_ITEMS, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'second run applied',
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  await waitFor(
+    () => images(APP_NS, workerSelector),
+    (list) => list.length > 0 && list.every((image) => image === upgraded),
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'every worker on the new tag' },
+  );
+  const final = ledger();
+  expect(final).toMatchObject({ applied: ALL_ITEMS, duplicates: 0, conflicts: 0 });
+  expect(queueState().deadLetters).toBe(0);
+}, 900_000);
+
+test('with externalMetrics.enabled the HPA scales on queue lag through the operator APIService, and back in', async () => {
+  helmOk([
+    'upgrade',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--reuse-values',
+    '--set',
+    'externalMetrics.enabled=true',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  await waitFor(
+    () =>
+      kubectlOk([
+        'get',
+        'apiservice',
+        'v1beta1.external.metrics.k8s.io',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+      ]),
+    (s) => s === 'True',
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'external.metrics.k8s.io Available' },
+  );
+  // Queue lag only (no CPU target): the scale-out can only come from the external metric.
+  kubectlOk([
+    'patch',
+    'ib',
+    BOT,
+    '-n',
+    APP_NS,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { scaling: { targetCPUUtilizationPercentage: 0, queueLagPerReplica: 100 } } }),
+  ]);
+  await waitFor(
+    () => kubectlOk(['get', 'hpa', BOT, '-n', APP_NS, '-o', 'jsonpath={.spec.metrics[*].type}']),
+    (types) => types === 'External',
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the HPA on the External metric only' },
+  );
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA at 1 before the lag run',
+  });
+  const before = ledger().applied;
+  const started = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-4',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: LAG_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-4',
+    }),
+  );
+  await waitFor(hpaDesired, (n) => n > 1, {
+    timeoutMs: 180_000,
+    intervalMs: 1000,
+    what: 'HPA desiredReplicas > 1 on queue lag',
+  });
+  figures['HPA scale-out decision (queue lag) after enqueue start'] =
+    `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const total = before + LAG_BATCHES * BATCH_SIZE;
+  await waitFor(ledger, (l) => l.applied >= total, {
+    timeoutMs: 600_000,
+    intervalMs: 2000,
+    what: `${total} items applied`,
+  });
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  const drained = Date.now();
+  await waitFor(hpaDesired, (n) => n === 1, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: 'HPA back to 1 on queue lag',
+  });
+  figures['scale-in (queue lag) after the queue drained'] = `${((Date.now() - drained) / 1000).toFixed(1)} s`;
+  expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
+  expect(queueState().deadLetters).toBe(0);
+}, 900_000);
+
+test('deleting the bot and helm uninstall leave nothing behind (the CRD stays: crds.keep)', async () => {
+  kubectlOk(['delete', 'ib', BOT, '-n', APP_NS, '--wait=true', '--timeout=120s']);
+  helmOk(['uninstall', 'inventorybot', '-n', OPERATOR_NS, '--wait', '--timeout', '3m']);
+  const left = (args: string[]) =>
+    kubectlOk([...args, '-o', 'name'])
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  await waitFor(
+    () => [
+      ...left([
+        'get',
+        'deploy,rs,pods,svc,hpa,pdb,configmap',
+        '-n',
+        APP_NS,
+        '-l',
+        `app.kubernetes.io/instance=${BOT}`,
+      ]),
+      ...left([
+        'get',
+        'all,configmap,secret,lease,serviceaccount,role,rolebinding,pdb',
+        '-n',
+        OPERATOR_NS,
+        '-l',
+        'app.kubernetes.io/name=inventorybot-operator',
+      ]),
+      ...left([
+        'get',
+        'clusterrole,clusterrolebinding,apiservice',
+        '-l',
+        'app.kubernetes.io/name=inventorybot-operator',
+      ]),
+      ...left(['get', 'pods', '-n', OPERATOR_NS]),
+    ],
+    (objects) => objects.length === 0,
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'no bot or operator objects left' },
+  );
+  expect(left(['get', 'crd', 'inventorybots.inventorybot.io'])).toHaveLength(1);
+  // Made by the operator at run time, not by the chart: reported, not asserted.
+  figures['left in the operator namespace after uninstall'] =
+    left(['get', 'all,lease,configmap,secret', '-n', OPERATOR_NS]).join(' ') || 'nothing';
+}, 900_000);
