@@ -5,13 +5,13 @@ KIND_CLUSTER ?= inventorybot
 IMAGE ?= ghcr.io/inventorybot/inventorybot:dev
 
 .PHONY: all prerequisites install build lint typecheck test test-unit test-integration crds generate deploy-render \
-	binaries cluster-up cluster-down demo run kind-up kind-load kind-down image bench image-local
+	binaries node-binaries node-up node-down test-real-node cluster-up cluster-down demo run kind-up kind-load kind-down image bench image-local
 
 all: lint typecheck test
 
 ## Debian packages the demo and the tests run (test/tools/prerequisites.tsv); apt-get as root, else prints the command.
 prerequisites:
-	test/tools/prerequisites.sh demo test
+	test/tools/prerequisites.sh demo test node
 
 # Installs exactly what package-lock.json records (never rewrites it).
 node_modules: package.json package-lock.json
@@ -30,8 +30,13 @@ typecheck: node_modules
 	$(NPM) run typecheck
 
 ## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
-test: prerequisites node_modules binaries
+## Needs root for the real-node suite (network namespace, cgroups, containerd); see README.
+test: prerequisites node_modules binaries node-binaries
 	$(NPM) test -- $(JEST_ARGS)
+
+## The real-node suite alone (kubelet + containerd in a network namespace, the product as real pods).
+test-real-node: prerequisites node_modules binaries node-binaries
+	$(NPM) test -- --selectProjects real-node $(JEST_ARGS)
 
 test-unit: node_modules
 	$(NPM) run test:unit
@@ -53,6 +58,17 @@ deploy-render: node_modules binaries
 ## Builds kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok and helm from Go modules (cached).
 binaries:
 	test/cluster/build-binaries.sh
+
+## kubelet, kube-proxy, containerd, CNI plugins, CoreDNS and metrics-server from Go modules (cached).
+node-binaries: binaries
+	test/cluster/build-node-binaries.sh
+
+## A real node (control plane + kubelet + containerd) left running in its own network namespace; root.
+node-up: prerequisites node_modules binaries node-binaries
+	$(NPM) run node-up
+
+node-down:
+	$(NPM) run node-down
 
 ## Starts the local control plane and leaves it running; prints how to point kubectl at it.
 cluster-up: node_modules binaries

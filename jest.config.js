@@ -35,7 +35,6 @@ export default {
       // #10: the product as real pods on a real node (kubelet + containerd) in a network namespace; root only.
       ...common,
       displayName: 'real-node',
-      testTimeout: 900_000,
       testMatch: ['<rootDir>/test/e2e/real-node/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/real-node-global-setup.ts',
       globalTeardown: '<rootDir>/test/cluster/real-node-global-teardown.ts',

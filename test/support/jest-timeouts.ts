@@ -6,7 +6,9 @@ import { expect, jest } from '@jest/globals';
 const path = expect.getState().testPath ?? '';
 const timeoutMs = path.includes('/test/unit/')
   ? 10_000
-  : path.includes('/test/integration/cluster/') || path.includes('/test/real-node/')
-    ? 180_000
-    : 120_000;
+  : path.includes('/test/e2e/')
+    ? 900_000
+    : path.includes('/test/integration/cluster/')
+      ? 180_000
+      : 120_000;
 jest.setTimeout(timeoutMs);

@@ -5,14 +5,14 @@
 # right after install: the demo and the tests start their own on loopback.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-(($#)) || set -- demo test
+(($#)) || set -- demo test node
 
 missing=()
 while IFS=$'\t' read -r purpose binary package; do
   [[ -z "$purpose" || "$purpose" == \#* ]] && continue
   for want in "$@"; do
     [[ "$purpose" == "$want" ]] || continue
-    [[ -x "$binary" ]] && continue
+    [[ -e "$binary" ]] && continue
     [[ " ${missing[*]} " == *" $package "* ]] || missing+=("$package")
   done
 done < "$here/prerequisites.tsv"
