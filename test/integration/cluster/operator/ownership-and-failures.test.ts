@@ -252,12 +252,18 @@ describe('a spec that cannot be served as asked (#14)', () => {
     );
     expect(degraded(bot)?.reason).toBe(REASONS.cpuTargetNeedsExternalMetrics);
     expect(bot.status?.summary).toBe(REASONS.cpuTargetNeedsExternalMetrics);
-    const events = await admin
-      .makeApiClient(CoreV1Api)
-      .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lag-only' });
-    expect(events.items.find((e) => e.reason === REASONS.cpuTargetNeedsExternalMetrics)?.message).toContain(
-      'externalMetrics.enabled=true',
+    // The event is recorded after the status write: wait for it rather than read once.
+    const event = await waitFor(
+      async () =>
+        (
+          await admin
+            .makeApiClient(CoreV1Api)
+            .listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lag-only' })
+        ).items.find((e) => e.reason === REASONS.cpuTargetNeedsExternalMetrics),
+      (e) => e !== undefined,
+      { timeoutMs: 20_000, what: 'the CPU-target event' },
     );
+    expect(event?.message).toContain('externalMetrics.enabled=true');
   });
 });
 

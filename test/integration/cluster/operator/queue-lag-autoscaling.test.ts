@@ -439,13 +439,12 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     );
     mark('scaledTo1');
     expect(scaledIn.spec?.replicas).toBe(1);
-    expect(
-      (
-        await waitFor(getBot, (b) => b.status?.desiredReplicas === 1, {
-          timeoutMs: 30_000,
-          what: 'desiredReplicas 1',
-        })
-      ).status?.readyReplicas,
-    ).toBe(1);
+    // The bot's status follows the HPA and the Deployment on their own watch events: wait for both figures.
+    const settled = await waitFor(
+      getBot,
+      (b) => b.status?.desiredReplicas === 1 && b.status?.readyReplicas === 1,
+      { timeoutMs: 30_000, what: 'desiredReplicas 1 and readyReplicas 1 on the bot' },
+    );
+    expect([settled.status?.desiredReplicas, settled.status?.readyReplicas]).toEqual([1, 1]);
   });
 });
