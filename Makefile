@@ -30,9 +30,16 @@ typecheck: node_modules
 	$(NPM) run typecheck
 
 ## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
-## Needs root for the real-node suite (network namespace, cgroups, containerd); see README.
+## Every suite. The real-node suite runs after the others, not beside them: it loads both cores on purpose
+## (HPA on real CPU) and would starve the timing of the cluster suites. Needs root for it (README).
+## JEST_REPORT=PATH writes PATH.main.json and PATH.real-node.json (Jest's --json) for .ci/run.
 test: prerequisites node_modules binaries node-binaries
-	$(NPM) test -- $(JEST_ARGS)
+	@status=0; \
+	$(NPM) test -- --selectProjects unit integration cluster $(JEST_ARGS) \
+	  $(if $(JEST_REPORT),--json --outputFile=$(JEST_REPORT).main.json) || status=1; \
+	$(NPM) test -- --selectProjects real-node $(JEST_ARGS) \
+	  $(if $(JEST_REPORT),--json --outputFile=$(JEST_REPORT).real-node.json) || status=1; \
+	exit $$status
 
 ## The real-node suite alone (kubelet + containerd in a network namespace, the product as real pods).
 test-real-node: prerequisites node_modules binaries node-binaries
