@@ -27,7 +27,7 @@ import type { Logger } from './logger.ts';
 import { RECONCILE_RESULTS } from './metric-names.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
-import { rememberingSecretReader } from './redaction.ts';
+import { rememberingSecretReader } from '../contracts/redaction.ts';
 import { bucketRateLimiter, itemExponentialRateLimiter, maxOfRateLimiter } from './rate-limiter.ts';
 import { runWorkers, WorkQueue } from './work-queue.ts';
 

@@ -1,6 +1,6 @@
 // JSON logs, one object per line, so log pipelines need no parsing rules. Every string value passes
 // the one redaction point (#14): no Secret value reaches a log line, at any level.
-import { redact } from './redaction.ts';
+import { redact } from '../contracts/redaction.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;

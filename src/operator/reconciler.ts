@@ -25,7 +25,7 @@ import type { Logger } from './logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
 import { ownershipOf } from './ownership.ts';
 import { specProblems } from './spec-problems.ts';
-import { redact } from './redaction.ts';
+import { redact } from '../contracts/redaction.ts';
 import { computeStatus, degradedStatus, statusChanged } from './status.ts';
 import type { ProcessResult } from './work-queue.ts';
 import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';

@@ -20,7 +20,7 @@ import {
 } from './leader-election.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createOperatorMetrics } from './metrics.ts';
-import { rememberingSecretReader } from './redaction.ts';
+import { rememberingSecretReader } from '../contracts/redaction.ts';
 
 export interface OperatorOptions {
   kubeConfig?: KubeConfig;

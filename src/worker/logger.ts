@@ -1,5 +1,5 @@
 // JSON logs, one object per line: {timestamp, level, event, ...fields}; secrets redacted (issue 11).
-import { redactText } from './redact.ts';
+import { redactText } from '../contracts/redaction.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -14,7 +14,7 @@ import { createLogger, stdoutSink, type Logger, type LogSink } from './logger.ts
 import { CIRCUIT_STATE_VALUES } from './metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { readQueueStats } from './queue-stats.ts';
-import { redactUrl, urlSecrets } from './redact.ts';
+import { redactUrl, urlSecrets } from '../contracts/redaction.ts';
 import { createRedisClient } from './redis-connection.ts';
 import { DailyRotatingFile } from './rotating-file.ts';
 import { StreamQueue } from './stream-queue.ts';

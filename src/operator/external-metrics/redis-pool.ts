@@ -4,7 +4,7 @@
 import { createClient } from 'redis';
 import type { RedisClient } from '../../worker/redis-connection.ts';
 import type { Logger } from '../logger.ts';
-import { redact } from '../redaction.ts';
+import { redact } from '../../contracts/redaction.ts';
 
 export interface RedisPoolOptions {
   logger: Logger;

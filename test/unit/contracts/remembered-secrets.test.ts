@@ -7,7 +7,7 @@ import {
   MASK,
   redact,
   rememberingSecretReader,
-} from '../../../src/operator/redaction.ts';
+} from '../../../src/contracts/redaction.ts';
 
 const PASSWORD = 'hunter2-Pa55word';
 const secret: V1Secret = {
