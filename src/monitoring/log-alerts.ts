@@ -6,7 +6,7 @@ import {
   ITEM_OUTCOMES,
   type BatchOutcome,
   type ItemOutcome,
-} from '../worker/metric-names.ts';
+} from '../contracts/worker-metric-names.ts';
 import {
   ALERT_NAMES,
   DEFAULT_SLO,

@@ -24,7 +24,7 @@ import {
   type WatchedResource,
 } from './kube/watched-resources.ts';
 import type { Logger } from './logger.ts';
-import { RECONCILE_RESULTS } from './metric-names.ts';
+import { RECONCILE_RESULTS } from '../contracts/operator-metric-names.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
 import { rememberingSecretReader } from '../contracts/redaction.ts';

@@ -1,7 +1,7 @@
 // How item results add up to a batch outcome. Pure.
 import type { ErrorCode } from './errors.ts';
 import type { ItemResult } from './item-attempts.ts';
-import type { BatchOutcome } from './metric-names.ts';
+import type { BatchOutcome } from '../contracts/worker-metric-names.ts';
 
 export type { ItemResult } from './item-attempts.ts';
 

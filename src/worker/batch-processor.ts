@@ -18,7 +18,7 @@ import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-a
 import type { Logger } from './logger.ts';
 import { mapLimit } from './map-limit.ts';
 import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
-import type { BatchOutcome, ItemOutcome } from './metric-names.ts';
+import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';

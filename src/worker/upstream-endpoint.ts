@@ -7,7 +7,7 @@ import { classifyAnswer, classifyCallError, type CallResult } from './classify.t
 import { PermanentError } from './errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from './upstream-protocol.ts';
+import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export interface EndpointOptions {
   name: string;

@@ -8,7 +8,7 @@
 import { breakerEffect, type CallResult } from './classify.ts';
 import { TransientError } from './errors.ts';
 import type { UpstreamEndpoint } from './upstream-endpoint.ts';
-import type { ApplyRequest } from './upstream-protocol.ts';
+import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export type RoutedResult =
   (CallResult & { upstream: string }) | { kind: 'unavailable'; error: TransientError; upstream: undefined };

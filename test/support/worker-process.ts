@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMetrics, type Sample } from '../../src/cli/prom-text.ts';
-import type { WorkerFileConfigInput } from '../../src/worker/config.ts';
+import { parseMetrics, type Sample } from '../../src/contracts/prom-text.ts';
+import type { WorkerFileConfigInput } from '../../src/contracts/worker-config.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait-for.ts';
 

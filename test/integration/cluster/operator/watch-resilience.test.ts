@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/operator/logger.ts';
-import { METRIC_NAMES } from '../../../../src/operator/metric-names.ts';
+import { METRIC_NAMES } from '../../../../src/contracts/operator-metric-names.ts';
 import {
   startOperator,
   type OperatorHandle,
