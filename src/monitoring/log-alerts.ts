@@ -1,6 +1,6 @@
 // Alerting on the worker's JSON logs (batch_complete / batch_error events), with the thresholds of the
 // Prometheus rules (spec.slo). Pure: lines in, figures and alerts out. `inventorybot alerts` does the I/O.
-import { nextFailureRun } from '../worker/batch-outcome.ts';
+import { nextFailureRun } from '../contracts/failure-run.ts';
 import {
   BATCH_OUTCOMES,
   ITEM_OUTCOMES,

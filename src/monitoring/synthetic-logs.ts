@@ -3,7 +3,7 @@
 // Pure: same options, same lines. For demos, for `inventorybot alerts` and for the ROI report.
 import { seededRandom } from '../contracts/seeded-random.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
-import type { ErrorCode } from '../worker/errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import { formatLogLine } from '../worker/logger.ts';
 import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
 

@@ -4,7 +4,7 @@
 // steps; issue 12 turns them into a timer queue that holds no capacity.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
-import type { ErrorCode } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 

@@ -1,6 +1,6 @@
 import { parseBatchEvent, computeLogStats, type BatchLogEvent } from '../../../src/monitoring/log-alerts.ts';
 import { syntheticLogLines } from '../../../src/monitoring/synthetic-logs.ts';
-import { ERROR_CODES } from '../../../src/worker/errors.ts';
+import { ERROR_CODES } from '../../../src/contracts/error-codes.ts';
 import { BATCH_OUTCOMES } from '../../../src/contracts/worker-metric-names.ts';
 
 const start = new Date('2026-02-01T08:00:00Z');
