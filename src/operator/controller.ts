@@ -23,7 +23,7 @@ import {
   POD_DISRUPTION_BUDGETS,
   type WatchedResource,
 } from './kube/watched-resources.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import { RECONCILE_RESULTS } from '../contracts/operator-metric-names.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';

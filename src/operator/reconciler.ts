@@ -21,7 +21,7 @@ import type { Applier } from './kube/apply.ts';
 import type { MonitoringKinds } from './kube/discovery.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
 import { ownershipOf } from './ownership.ts';
 import { specProblems } from './spec-problems.ts';

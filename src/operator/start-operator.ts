@@ -18,7 +18,7 @@ import {
   LeaderElector,
   type LeaderElectionTiming,
 } from './leader-election.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from '../contracts/logger.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import { rememberingSecretReader } from '../contracts/redaction.ts';
 
@@ -90,7 +90,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
   const kubeConfig =
     requestTimeoutMs > 0 ? withRequestTimeout(givenKubeConfig, requestTimeoutMs) : givenKubeConfig;
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-  const logger = options.logger ?? createLogger('info', { component: CONTROLLER_NAME });
+  const logger = options.logger ?? createLogger({ level: 'info', base: { component: CONTROLLER_NAME } });
   const metrics = createOperatorMetrics();
   const leaderElect = options.leaderElect ?? false;
   let controller: Controller | undefined;

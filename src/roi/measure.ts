@@ -2,7 +2,8 @@
 // query API, or the workers' JSON logs. Each returns MeasuredFigures (src/roi/arithmetic.ts).
 import { histogramQuantile, parseMetrics, sumOf, type Sample } from '../contracts/prom-text.ts';
 
-import { ERROR_OUTCOMES, itemCounts, quantile, type BatchLogEvent } from '../monitoring/log-alerts.ts';
+import { ERROR_OUTCOMES, itemCounts, quantile } from '../monitoring/log-alerts.ts';
+import { type BatchLogEvent } from '../contracts/log-line.ts';
 import { METRICS, PROCESS_METRICS } from '../contracts/worker-metric-names.ts';
 import type { MeasuredFigures, TimelinePoint } from './arithmetic.ts';
 

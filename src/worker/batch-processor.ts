@@ -16,7 +16,7 @@ import { countedDeliveries, describeCause, type DeliveryCause } from './delivery
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { MarkerStore, MarkerWrite } from './idempotency.ts';
 import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-attempts.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import { mapLimit } from './map-limit.ts';
 import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
 import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';

@@ -10,7 +10,7 @@ import { ConsumerLoop } from './consumer-loop.ts';
 import { startHttpServer, serverPort } from './http-server.ts';
 import { MarkerStore } from './idempotency.ts';
 import { IntakeMonitor } from './intake-monitor.ts';
-import { createLogger, stdoutSink, type Logger, type LogSink } from './logger.ts';
+import { createLogger, stdoutSink, type Logger, type LogSink } from '../contracts/logger.ts';
 import { CIRCUIT_STATE_VALUES } from '../contracts/worker-metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { readQueueStats } from '../contracts/queue-stats.ts';

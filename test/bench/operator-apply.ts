@@ -20,7 +20,7 @@ import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
 import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
 import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
-import { createLogger } from '../../src/operator/logger.ts';
+import { createLogger } from '../../src/contracts/logger.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
@@ -264,7 +264,7 @@ async function oursRound(
     namespaces: [namespace],
     workers: o.workers,
     metricsPort: 0,
-    logger: createLogger('error'),
+    logger: createLogger({ level: 'error' }),
     // No periodic status.queue refresh during the run: the resync below is the only trigger.
     queueRefreshMs: 600_000,
   });

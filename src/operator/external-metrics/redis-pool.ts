@@ -3,7 +3,7 @@
 // attempt, commands time out, and clients unused for a while are closed (bots come and go).
 import { createClient } from 'redis';
 import type { RedisClient } from '../../contracts/redis-connection.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../contracts/logger.ts';
 import { redact } from '../../contracts/redaction.ts';
 
 export interface RedisPoolOptions {

@@ -6,12 +6,8 @@
 import { jest } from '@jest/globals';
 import { ALERT_NAMES, alertDefinitions } from '../../../src/monitoring/alert-rules.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
-import {
-  computeLogStats,
-  evaluateLogAlerts,
-  parseBatchEvent,
-  type BatchLogEvent,
-} from '../../../src/monitoring/log-alerts.ts';
+import { computeLogStats, evaluateLogAlerts } from '../../../src/monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { figuresFromPrometheus } from '../../../src/roi/measure.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';

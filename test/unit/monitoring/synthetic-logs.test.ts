@@ -1,4 +1,5 @@
-import { parseBatchEvent, computeLogStats, type BatchLogEvent } from '../../../src/monitoring/log-alerts.ts';
+import { computeLogStats } from '../../../src/monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
 import { syntheticLogLines } from '../../../src/monitoring/synthetic-logs.ts';
 import { ERROR_CODES } from '../../../src/contracts/error-codes.ts';
 import { BATCH_OUTCOMES } from '../../../src/contracts/worker-metric-names.ts';

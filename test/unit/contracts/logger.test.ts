@@ -1,4 +1,4 @@
-import { createLogger } from '../../../src/worker/logger.ts';
+import { createLogger } from '../../../src/contracts/logger.ts';
 
 describe('logger', () => {
   it('writes one JSON object per line with timestamp, level and event, above the threshold', () => {
