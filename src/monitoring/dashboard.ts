@@ -24,7 +24,7 @@ export const KUBE_STATE_METRICS = {
   containerRequests: 'kube_pod_container_resource_requests',
 } as const;
 
-/** Operator metrics the operator row reads (controller-runtime names; src/operator/metric-names.ts). */
+/** Operator metrics the operator row reads (controller-runtime names; src/contracts/operator-metric-names.ts). */
 export const OPERATOR_ROW_METRICS = [
   OPERATOR_METRICS.reconcileTotal,
   OPERATOR_METRICS.reconcileErrorsTotal,
