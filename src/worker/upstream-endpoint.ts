@@ -6,7 +6,7 @@ import { CircuitBreaker, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from './errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../contracts/token-bucket.ts';
 import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export interface EndpointOptions {
