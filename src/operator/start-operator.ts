@@ -1,9 +1,10 @@
 // Starts the operator in this process: HTTP endpoint, then (with leader election) waits for the
 // lease and runs the controller while it holds it. main.ts and the tests both start it from here.
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../api/names.ts';
+import { LEADER_ELECTION_LEASE } from '../api/names.ts';
+import { inventoryBotReader } from './kube/inventory-bot-reader.ts';
 import { Controller, CONTROLLER_NAME } from './controller.ts';
 import { queueStatusSource } from './external-metrics/queue-status-source.ts';
 import { QueueReader } from './external-metrics/queue-reader.ts';
@@ -133,20 +134,11 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
 
   let externalMetrics: ExternalMetricsServer | undefined;
   if (options.externalMetricsServer) {
-    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    const readBot = inventoryBotReader(kubeConfig);
     externalMetrics = await startExternalMetricsServer({
       ...options.externalMetricsServer,
       kubeConfig,
-      readBotSpec: async (namespace, name) =>
-        (
-          (await customObjects.getNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace,
-            name,
-          })) as { spec?: unknown }
-        ).spec,
+      readBotSpec: async (namespace, name) => (await readBot(namespace, name)).spec,
       reader: new QueueReader({ pool: redisPool, readSecret }),
       logger,
     });
