@@ -2,7 +2,7 @@
 import { CoreV1Api, KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { InventoryBot } from '../api/inventory-bot.ts';
 import { EVENT_REASONS, KIND, LABELS } from '../api/names.ts';
-import { PermanentError } from './errors.ts';
+import { PermanentError } from '../contracts/errors.ts';
 import { inventoryBotReader } from './kube/inventory-bot-reader.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import { Applier } from './kube/apply.ts';
