@@ -26,12 +26,19 @@ export interface SerializedError {
   cause?: unknown;
 }
 
-export function serializeError(error: Error): SerializedError {
+/** Causes deeper than this are cut: a cause chain may loop. */
+const MAX_CAUSE_DEPTH = 5;
+
+export function serializeError(error: Error, depth = 0): SerializedError {
+  const { cause } = error;
   return {
     name: error.name,
     message: error.message,
     ...(error.stack === undefined ? {} : { stack: error.stack }),
-    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    ...(cause === undefined || depth >= MAX_CAUSE_DEPTH
+      ? {}
+      : // A non-Error cause may be any object, even a circular one: its text is enough.
+        { cause: cause instanceof Error ? serializeError(cause, depth + 1) : String(cause) }),
   };
 }
 

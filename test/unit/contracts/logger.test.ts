@@ -24,3 +24,31 @@ describe('logger', () => {
     ]);
   });
 });
+
+describe('error fields (#16: one serialisation for every part)', () => {
+  it('writes an error as name, message, stack and its cause chain, with secrets masked', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', sinks: [(l) => lines.push(l)], secrets: ['tok-secret-1'] });
+    const cause = new TypeError('socket closed');
+    const looped: Error & { cause?: unknown } = new Error('loop');
+    looped.cause = looped;
+    logger.child({ bot: 'shop' }).error('reconcile_failed', {
+      error: new RangeError('token tok-secret-1 rejected', { cause }),
+      other: looped,
+    });
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record).toMatchObject({
+      level: 'error',
+      event: 'reconcile_failed',
+      bot: 'shop',
+      error: {
+        name: 'RangeError',
+        message: 'token *** rejected',
+        cause: { name: 'TypeError', message: 'socket closed' },
+      },
+    });
+    expect(record.error.stack).toMatch(/^RangeError: token \*\*\* rejected\n/);
+    expect(lines[0]).not.toContain('tok-secret-1');
+    expect(JSON.stringify(record.other)).toContain('"message":"loop"');
+  });
+});
