@@ -1,6 +1,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Imports only go down (#16). Layers, lowest first; a part may import the layers below it, never a
+// sibling or a layer above (README "Development" draws the same picture):
+//   api + contracts  the CRD and the documents the parts exchange (config, queue figures, metric and
+//                    log names, error codes, redaction); they import no part
+//   monitoring       alert rules, dashboard, log alerts (pure builders over the contracts)
+//   worker, simulator, operator (the operator renders monitoring's PrometheusRule)
+//   roi              ROI measurement and report (reads monitoring's log figures)
+//   cli              wires everything together
+const PARTS = ['operator', 'worker', 'simulator', 'monitoring', 'roi', 'cli'];
+const layer = (dir, allowed) => {
+  const forbidden = PARTS.filter((part) => part !== dir && !allowed.includes(part));
+  return {
+    files: [`src/${dir}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./)+(${forbidden.join('|')})/`,
+              message: `src/${dir} may import only ${['api', 'contracts', ...allowed].join(', ')} (imports only go down, #16; README "Development").`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'charts/', 'deploy/', 'crds/'] },
   js.configs.recommended,
@@ -11,6 +40,13 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  layer('api', []),
+  layer('contracts', []),
+  layer('monitoring', []),
+  layer('worker', []),
+  layer('simulator', []),
+  layer('operator', ['monitoring']),
+  layer('roi', ['monitoring']),
   {
     // Tests poke at arbitrary JSON from the API server.
     files: ['test/**/*.ts'],

@@ -1,7 +1,7 @@
 // Puts batches on the stream, optionally at a fixed rate, reporting progress.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeBatch, type BatchMessage } from '../worker/message.ts';
-import type { RedisClient } from '../worker/redis-connection.ts';
+import type { RedisClient } from '../contracts/redis-connection.ts';
 
 export interface EnqueueOptions {
   stream: string;

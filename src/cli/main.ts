@@ -1,5 +1,5 @@
 // `inventorybot`: one file per subcommand under commands/, registered here with one line each.
-import { redactUrl } from '../worker/redact.ts';
+import { redactUrl } from '../contracts/redaction.ts';
 import { Command, CommanderError } from 'commander';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 import { InputError } from '../contracts/input-error.ts';

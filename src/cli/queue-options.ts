@@ -1,6 +1,6 @@
 // Options shared by the commands that talk to the queue.
 import { Option, type Command } from 'commander';
-import { createRedisClient, type RedisClient } from '../worker/redis-connection.ts';
+import { createRedisClient, type RedisClient } from '../contracts/redis-connection.ts';
 
 export interface QueueCliOptions {
   redisUrl: string;

@@ -1,5 +1,5 @@
 // Synthetic batches for `inventorybot enqueue` and the demo. Pure given a seed.
-import { seededRandom } from '../simulator/faults.ts';
+import { seededRandom } from '../contracts/seeded-random.ts';
 import { skuFor } from '../simulator/catalogue.ts';
 import { itemKey, type BatchMessage } from '../worker/message.ts';
 

@@ -2,7 +2,7 @@
 // groups. The operator's per-bot PrometheusRule, the chart's static rules file and the live Prometheus
 // test all come from here; docs/monitoring.md has a runbook section per alert.
 import { scalingSchema, sloSchema, type InventoryBotSpec } from '../api/inventory-bot.ts';
-import { METRICS } from '../worker/metric-names.ts';
+import { METRICS } from '../contracts/worker-metric-names.ts';
 import { by, num, series } from './promql.ts';
 
 export type SloThresholds = InventoryBotSpec['slo'];

@@ -1,8 +1,8 @@
 // The Grafana dashboard, built by a pure function. Templated by data source, namespace and InventoryBot
 // (the `job` label: the ServiceMonitor's Service, named after the bot). Queries use the worker's metric
-// names from src/worker/metric-names.ts and kube-state-metrics for replicas.
-import { CIRCUIT_STATE_VALUES, METRIC_PREFIX, METRICS } from '../worker/metric-names.ts';
-import { METRIC_NAMES as OPERATOR_METRICS } from '../operator/metric-names.ts';
+// names from src/contracts/worker-metric-names.ts and kube-state-metrics for replicas.
+import { CIRCUIT_STATE_VALUES, METRICS, PROCESS_METRICS } from '../contracts/worker-metric-names.ts';
+import { METRIC_NAMES as OPERATOR_METRICS } from '../contracts/operator-metric-names.ts';
 import {
   ALERT_NAMES,
   DEFAULT_RUNBOOK_BASE,
@@ -14,13 +14,6 @@ import {
 } from './alert-rules.ts';
 import { num, series } from './promql.ts';
 
-// prom-client's default process metrics, registered by the worker with METRIC_PREFIX.
-export const PROCESS_METRICS = {
-  cpuSecondsTotal: `${METRIC_PREFIX}process_cpu_seconds_total`,
-  residentMemoryBytes: `${METRIC_PREFIX}process_resident_memory_bytes`,
-  heapUsedBytes: `${METRIC_PREFIX}nodejs_heap_size_used_bytes`,
-} as const;
-
 // kube-state-metrics series (the Deployment and the HPA share the bot's name).
 export const KUBE_STATE_METRICS = {
   deploymentReplicas: 'kube_deployment_status_replicas',
@@ -31,7 +24,7 @@ export const KUBE_STATE_METRICS = {
   containerRequests: 'kube_pod_container_resource_requests',
 } as const;
 
-/** Operator metrics the operator row reads (controller-runtime names; src/operator/metric-names.ts). */
+/** Operator metrics the operator row reads (controller-runtime names; src/contracts/operator-metric-names.ts). */
 export const OPERATOR_ROW_METRICS = [
   OPERATOR_METRICS.reconcileTotal,
   OPERATOR_METRICS.reconcileErrorsTotal,

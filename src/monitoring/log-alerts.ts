@@ -1,12 +1,8 @@
 // Alerting on the worker's JSON logs (batch_complete / batch_error events), with the thresholds of the
 // Prometheus rules (spec.slo). Pure: lines in, figures and alerts out. `inventorybot alerts` does the I/O.
-import { nextFailureRun } from '../worker/batch-outcome.ts';
-import {
-  BATCH_OUTCOMES,
-  ITEM_OUTCOMES,
-  type BatchOutcome,
-  type ItemOutcome,
-} from '../worker/metric-names.ts';
+import { nextFailureRun } from '../contracts/failure-run.ts';
+import { ITEM_OUTCOMES, type BatchOutcome, type ItemOutcome } from '../contracts/worker-metric-names.ts';
+import type { BatchLogEvent } from '../contracts/log-line.ts';
 import {
   ALERT_NAMES,
   DEFAULT_SLO,
@@ -14,73 +10,6 @@ import {
   type AlertName,
   type SloThresholds,
 } from './alert-rules.ts';
-
-export const BATCH_EVENTS = ['batch_complete', 'batch_error'] as const;
-
-export interface BatchLogEvent {
-  /** Milliseconds since the epoch. */
-  time: number;
-  event: (typeof BATCH_EVENTS)[number];
-  batchId: string | null;
-  warehouse: string | null;
-  items: number;
-  /** Seconds. */
-  duration: number;
-  outcome: BatchOutcome;
-  errorCode?: string;
-  /** Deliveries of the stream entry (1 = first). */
-  attempts: number;
-  /** Upstream calls retried while handling the batch. */
-  retries: number;
-  /** Items by outcome, as inventorybot_items_total counts them (lines from before issue 17 have none). */
-  itemOutcomes?: Partial<Record<ItemOutcome, number>>;
-  /** Which log the line came from (file name): consecutive failures are counted per source, like per worker. */
-  source: string;
-}
-
-const isOutcome = (v: unknown): v is BatchOutcome =>
-  typeof v === 'string' && (BATCH_OUTCOMES as readonly string[]).includes(v);
-const finiteOr = (v: unknown, fallback: number) =>
-  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-
-/** One log line → a batch event; undefined for other events, other text, or lines missing the essentials. */
-export function parseBatchEvent(line: string, source = '-'): BatchLogEvent | undefined {
-  const text = line.trim();
-  if (!text.startsWith('{')) return undefined;
-  let record: Record<string, unknown>;
-  try {
-    record = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const event = record.event;
-  if (event !== 'batch_complete' && event !== 'batch_error') return undefined;
-  const time = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN;
-  if (!Number.isFinite(time) || !isOutcome(record.outcome)) return undefined;
-  const attempts = finiteOr(record.attempts, 1);
-  const counts = record.item_outcomes;
-  const itemOutcomes =
-    counts !== null && typeof counts === 'object'
-      ? Object.fromEntries(
-          ITEM_OUTCOMES.map((o) => [o, Math.max(0, finiteOr((counts as Record<string, unknown>)[o], 0))]),
-        )
-      : undefined;
-  return {
-    time,
-    event,
-    batchId: typeof record.batch_id === 'string' ? record.batch_id : null,
-    warehouse: typeof record.warehouse === 'string' ? record.warehouse : null,
-    items: Math.max(0, finiteOr(record.items, 0)),
-    duration: Math.max(0, finiteOr(record.duration, 0)),
-    outcome: record.outcome,
-    ...(typeof record.error_code === 'string' ? { errorCode: record.error_code } : {}),
-    attempts,
-    // Older lines without `retries`: count the redeliveries instead.
-    retries: Math.max(0, finiteOr(record.retries, attempts - 1)),
-    ...(itemOutcomes ? { itemOutcomes } : {}),
-    source,
-  };
-}
 
 export interface TimeWindow {
   /** Inclusive, ms since the epoch. */

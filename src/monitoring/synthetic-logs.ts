@@ -1,11 +1,11 @@
-// A seeded, reproducible synthetic log dataset in the worker's own format (src/worker/logger.ts and the
+// A seeded, reproducible synthetic log dataset in the worker's own format (src/contracts/log-line.ts and the
 // fields of src/worker/batch-processor.ts): a bot_start line, then batch_complete / batch_error events.
 // Pure: same options, same lines. For demos, for `inventorybot alerts` and for the ROI report.
-import { seededRandom } from '../simulator/faults.ts';
+import { seededRandom } from '../contracts/seeded-random.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
-import type { ErrorCode } from '../worker/errors.ts';
-import { formatLogLine } from '../worker/logger.ts';
-import type { BatchOutcome, ItemOutcome } from '../worker/metric-names.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
+import { formatLogLine } from '../contracts/log-line.ts';
+import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
 
 export interface SyntheticLogOptions {
   /** Batch events to generate. */

@@ -1,14 +1,9 @@
 // The InventoryBot controller: caches fill the work queue with bot keys, workers reconcile them.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { InventoryBot } from '../api/inventory-bot.ts';
-import { EVENT_REASONS, GROUP, KIND, LABELS, PLURAL, VERSION } from '../api/names.ts';
-import { PermanentError } from './errors.ts';
+import { EVENT_REASONS, KIND, LABELS } from '../api/names.ts';
+import { PermanentError } from '../contracts/errors.ts';
+import { inventoryBotReader } from './kube/inventory-bot-reader.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
@@ -23,11 +18,11 @@ import {
   POD_DISRUPTION_BUDGETS,
   type WatchedResource,
 } from './kube/watched-resources.ts';
-import type { Logger } from './logger.ts';
-import { RECONCILE_RESULTS } from './metric-names.ts';
+import type { Logger } from '../contracts/logger.ts';
+import { RECONCILE_RESULTS } from '../contracts/operator-metric-names.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Reconciler } from './reconciler.ts';
-import { rememberingSecretReader } from './redaction.ts';
+import { rememberingSecretReader } from '../contracts/redaction.ts';
 import { bucketRateLimiter, itemExponentialRateLimiter, maxOfRateLimiter } from './rate-limiter.ts';
 import { runWorkers, WorkQueue } from './work-queue.ts';
 
@@ -119,18 +114,10 @@ export class Controller {
     this.bots = bots;
     this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
 
-    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.reconciler = new Reconciler({
       applier: new Applier(kubeConfig),
-      readBot: (namespace, name) =>
-        customObjects.getNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace,
-          name,
-        }),
+      readBot: inventoryBotReader(kubeConfig),
       readSecret: rememberingSecretReader((namespace, name) =>
         core.readNamespacedSecret({ namespace, name }),
       ),

@@ -1,16 +1,7 @@
 // Reconcile errors are typed so the work queue knows whether retrying can help.
 import { ApiException } from '@kubernetes/client-node';
 import { REASONS } from '../api/names.ts';
-
-/** Retrying will not help until the input changes (invalid spec, forbidden by admission). */
-export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
-  readonly reason: string;
-  constructor(reason: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.reason = reason;
-  }
-}
+import { PermanentError, TransientError } from '../contracts/errors.ts';
 
 /**
  * An object the bot would own exists and is not the bot's (#14): left untouched, the bot is Degraded
@@ -24,14 +15,6 @@ export class ObjectNotOwnedError extends PermanentError {
       `${object} already exists and ${why}: the operator leaves it untouched; delete or rename that object, or give the InventoryBot another name`,
     );
     this.object = object;
-  }
-}
-
-/** Expected to go away by itself (conflict, timeout, API server unavailable): retried with backoff. */
-export class TransientError extends Error {
-  override readonly name = 'TransientError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
   }
 }
 
@@ -65,5 +48,5 @@ export function classifyApiError(error: unknown, what: string): PermanentError |
   if (status !== undefined && status >= 400 && status < 500 && ![404, 408, 409, 429].includes(status)) {
     return new PermanentError('ApiRejected', message, { cause: error });
   }
-  return new TransientError(message, { cause: error });
+  return new TransientError('ApiRetryable', message, { cause: error });
 }

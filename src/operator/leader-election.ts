@@ -11,7 +11,7 @@
 // renewTime/acquireTime are still written (wall clock) for people reading the Lease.
 import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './errors.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 
 export interface LeaderElectionTiming {
   leaseDurationMs: number;

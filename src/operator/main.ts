@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from './logger.ts';
+import { createLogger, type LogLevel } from '../contracts/logger.ts';
 import { OPERATOR_DEFAULTS, startOperator } from './start-operator.ts';
 
 const USAGE = `usage: operator [--namespaces a,b] [--workers N] [--metrics-port P] [--metrics-address A] [--leader-elect]
@@ -38,8 +38,9 @@ if (values.help) {
   process.exit(0);
 }
 
-const logger = createLogger((env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info', {
-  component: 'inventorybot-operator',
+const logger = createLogger({
+  level: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  base: { component: 'inventorybot-operator' },
 });
 const positiveInt = (name: string, raw: string | undefined): number | undefined => {
   if (raw === undefined || raw === '') return undefined;

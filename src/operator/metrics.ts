@@ -1,7 +1,7 @@
 // The operator's Prometheus metrics, in a registry of their own so several operators can live in one
 // process (tests) without name clashes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { METRIC_NAMES } from './metric-names.ts';
+import { METRIC_NAMES } from '../contracts/operator-metric-names.ts';
 
 // controller-runtime's reconcile buckets and client-go's work queue buckets.
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6];

@@ -1,5 +1,6 @@
 // client-go's default controller rate limiter: the larger of a per-item exponential backoff and an
 // overall token bucket, so one failing item backs off alone and a storm of failures cannot flood the API.
+import { TokenBucket } from '../contracts/token-bucket.ts';
 
 export interface RateLimiter {
   /** Delay, in ms, before `key` may be retried; counts a failure of `key`. */
@@ -24,16 +25,9 @@ export function itemExponentialRateLimiter(baseDelayMs = 5, maxDelayMs = 1_000_0
 
 /** Token bucket: `qps` tokens per second, at most `burst` saved; each retry reserves one token. */
 export function bucketRateLimiter(qps = 10, burst = 100, now: () => number = Date.now): RateLimiter {
-  let tokens = burst;
-  let last = now();
+  const bucket = new TokenBucket(qps, burst, now());
   return {
-    when() {
-      const t = now();
-      tokens = Math.min(burst, tokens + ((t - last) / 1000) * qps);
-      last = t;
-      tokens -= 1;
-      return tokens >= 0 ? 0 : Math.ceil((-tokens / qps) * 1000);
-    },
+    when: () => Math.ceil(bucket.reserve(now())),
     forget: () => undefined,
     numRequeues: () => 0,
   };

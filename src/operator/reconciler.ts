@@ -9,23 +9,17 @@ import { findCondition } from './conditions.ts';
 import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
 import { MONITORING_API_VERSION } from './desired/monitoring-object.ts';
 import { workloadName } from './desired/object-names.ts';
-import {
-  classifyApiError,
-  isConflict,
-  isNotFound,
-  ObjectNotOwnedError,
-  PermanentError,
-  TransientError,
-} from './errors.ts';
+import { classifyApiError, isConflict, isNotFound, ObjectNotOwnedError } from './errors.ts';
+import { PermanentError, TransientError } from '../contracts/errors.ts';
 import type { Applier } from './kube/apply.ts';
 import type { MonitoringKinds } from './kube/discovery.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import { findSecretProblems, secretReferences } from './secret-references.ts';
 import { ownershipOf } from './ownership.ts';
 import { specProblems } from './spec-problems.ts';
-import { redact } from './redaction.ts';
+import { redact } from '../contracts/redaction.ts';
 import { computeStatus, degradedStatus, statusChanged } from './status.ts';
 import type { ProcessResult } from './work-queue.ts';
 import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';
@@ -130,7 +124,7 @@ export class Reconciler {
       // #14: an object that is not the bot's blocks the bot until it is gone; it is not watched
       // (not ours), so look again periodically.
       if (error instanceof ObjectNotOwnedError) {
-        await this.writeFailure(bot, [{ reason: error.reason, message: error.message }, ...secretProblems]);
+        await this.writeFailure(bot, [{ reason: error.code, message: error.message }, ...secretProblems]);
         return { requeueAfterMs: this.deps.secretRecheckMs };
       }
       // #18: a refused apply at once, a transient failure once retries did not cure it (a conflict

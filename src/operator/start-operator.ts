@@ -1,9 +1,10 @@
 // Starts the operator in this process: HTTP endpoint, then (with leader election) waits for the
 // lease and runs the controller while it holds it. main.ts and the tests both start it from here.
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../api/names.ts';
+import { LEADER_ELECTION_LEASE } from '../api/names.ts';
+import { inventoryBotReader } from './kube/inventory-bot-reader.ts';
 import { Controller, CONTROLLER_NAME } from './controller.ts';
 import { queueStatusSource } from './external-metrics/queue-status-source.ts';
 import { QueueReader } from './external-metrics/queue-reader.ts';
@@ -18,9 +19,9 @@ import {
   LeaderElector,
   type LeaderElectionTiming,
 } from './leader-election.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger } from '../contracts/logger.ts';
 import { createOperatorMetrics } from './metrics.ts';
-import { rememberingSecretReader } from './redaction.ts';
+import { rememberingSecretReader } from '../contracts/redaction.ts';
 
 export interface OperatorOptions {
   kubeConfig?: KubeConfig;
@@ -90,7 +91,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
   const kubeConfig =
     requestTimeoutMs > 0 ? withRequestTimeout(givenKubeConfig, requestTimeoutMs) : givenKubeConfig;
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
-  const logger = options.logger ?? createLogger('info', { component: CONTROLLER_NAME });
+  const logger = options.logger ?? createLogger({ level: 'info', base: { component: CONTROLLER_NAME } });
   const metrics = createOperatorMetrics();
   const leaderElect = options.leaderElect ?? false;
   let controller: Controller | undefined;
@@ -133,20 +134,11 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
 
   let externalMetrics: ExternalMetricsServer | undefined;
   if (options.externalMetricsServer) {
-    const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    const readBot = inventoryBotReader(kubeConfig);
     externalMetrics = await startExternalMetricsServer({
       ...options.externalMetricsServer,
       kubeConfig,
-      readBotSpec: async (namespace, name) =>
-        (
-          (await customObjects.getNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace,
-            name,
-          })) as { spec?: unknown }
-        ).spec,
+      readBotSpec: async (namespace, name) => (await readBot(namespace, name)).spec,
       reader: new QueueReader({ pool: redisPool, readSecret }),
       logger,
     });

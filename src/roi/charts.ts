@@ -4,7 +4,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { DEFAULT_SLO, type SloThresholds } from '../monitoring/alert-rules.ts';
-import { BATCH_DURATION_BUCKETS } from '../worker/metric-names.ts';
+import { BATCH_DURATION_BUCKETS } from '../contracts/worker-metric-names.ts';
 import type { RoiResult } from './arithmetic.ts';
 
 export interface Chart {

@@ -1,9 +1,10 @@
 // Readers of measured figures for the ROI report: snapshots of the workers' /metrics text, Prometheus'
 // query API, or the workers' JSON logs. Each returns MeasuredFigures (src/roi/arithmetic.ts).
-import { histogramQuantile, parseMetrics, sumOf, type Sample } from '../cli/prom-text.ts';
-import { PROCESS_METRICS } from '../monitoring/dashboard.ts';
-import { ERROR_OUTCOMES, itemCounts, quantile, type BatchLogEvent } from '../monitoring/log-alerts.ts';
-import { METRICS } from '../worker/metric-names.ts';
+import { histogramQuantile, parseMetrics, sumOf, type Sample } from '../contracts/prom-text.ts';
+
+import { ERROR_OUTCOMES, itemCounts, quantile } from '../monitoring/log-alerts.ts';
+import { type BatchLogEvent } from '../contracts/log-line.ts';
+import { METRICS, PROCESS_METRICS } from '../contracts/worker-metric-names.ts';
 import type { MeasuredFigures, TimelinePoint } from './arithmetic.ts';
 
 const START_TIME = 'inventorybot_process_start_time_seconds';

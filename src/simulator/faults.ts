@@ -1,6 +1,6 @@
 // Latency and failure injection. Pure given a random source, so the unit tests pin it down.
 
-export type Random = () => number;
+import type { Random } from '../contracts/seeded-random.ts';
 
 export interface LatencyOptions {
   /** Median latency, ms. 0 disables latency. */
@@ -38,16 +38,4 @@ export function decideFault(options: FaultOptions, random: Random): Fault {
   if (random() < options.lostResponseShare) return { kind: 'fail-after', status: random() < 0.5 ? 503 : 500 };
   const pick = random();
   return { kind: 'fail-before', status: pick < 0.6 ? 503 : pick < 0.85 ? 500 : 429 };
-}
-
-/** Small seeded PRNG (mulberry32) so demos and tests can be repeated. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

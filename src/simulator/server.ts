@@ -4,15 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { APPLY_PATH, IDEMPOTENCY_HEADER } from '../worker/upstream-protocol.ts';
+import { APPLY_PATH, IDEMPOTENCY_HEADER } from '../contracts/upstream-protocol.ts';
+import { seededRandom } from '../contracts/seeded-random.ts';
 import { isKnownSku } from './catalogue.ts';
-import {
-  decideFault,
-  sampleLatencyMs,
-  seededRandom,
-  type FaultOptions,
-  type LatencyOptions,
-} from './faults.ts';
+import { decideFault, sampleLatencyMs, type FaultOptions, type LatencyOptions } from './faults.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createSimulatorMetrics } from './metrics.ts';
 

@@ -1,7 +1,7 @@
 // How item results add up to a batch outcome. Pure.
-import type { ErrorCode } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { ItemResult } from './item-attempts.ts';
-import type { BatchOutcome } from './metric-names.ts';
+import type { BatchOutcome } from '../contracts/worker-metric-names.ts';
 
 export type { ItemResult } from './item-attempts.ts';
 
@@ -33,11 +33,4 @@ export function summarizeBatch(results: readonly ItemResult[]): BatchSummary {
     retries,
     deadLetterIndexes,
   };
-}
-
-/** Consecutive failed batches: failures add one, a batch that got acknowledged resets the run. */
-export function nextFailureRun(current: number, outcome: BatchOutcome): number {
-  if (outcome === 'failed' || outcome === 'dead_lettered') return current + 1;
-  if (outcome === 'invalid') return current;
-  return 0;
 }

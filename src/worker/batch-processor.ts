@@ -2,7 +2,8 @@
 // the applied markers (skip items already applied, detect a reused batch id or item key), apply the rest
 // upstream (bounded concurrency), then either acknowledge with the item dead letters and the new markers
 // in one MULTI, or give the entry back (markers and the failure's cause kept) for the worker to redeliver.
-import { nextFailureRun, summarizeBatch } from './batch-outcome.ts';
+import { nextFailureRun } from '../contracts/failure-run.ts';
+import { summarizeBatch } from './batch-outcome.ts';
 import {
   batchFingerprint,
   compareMarker,
@@ -12,13 +13,13 @@ import {
 } from './content-fingerprint.ts';
 import { batchDeadLetter, itemDeadLetter, type DeadLetterContext } from './dead-letter.ts';
 import { countedDeliveries, describeCause, type DeliveryCause } from './delivery-notes.ts';
-import type { ErrorCode } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { MarkerStore, MarkerWrite } from './idempotency.ts';
 import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-attempts.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import { mapLimit } from './map-limit.ts';
 import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
-import type { BatchOutcome, ItemOutcome } from './metric-names.ts';
+import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';

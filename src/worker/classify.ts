@@ -6,13 +6,9 @@
 // or the route to it (5xx, timeouts, resets, redirects, 401/403, a 404/405 page that is not our protocol)
 // are retried and count against the breaker, so a lasting one becomes an outage, not dead letters.
 // 429 and 409 are backpressure: wait (Retry-After at least), never a breaker failure, not an attempt.
-import {
-  isErrorCode,
-  PERMANENT_UPSTREAM_CODES,
-  PermanentError,
-  TransientError,
-  type ErrorCode,
-} from './errors.ts';
+import { isErrorCode, type ErrorCode } from '../contracts/error-codes.ts';
+import { PermanentError, TransientError } from '../contracts/errors.ts';
+import { PERMANENT_UPSTREAM_CODES } from './errors.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 /** How a result moves the breaker: a failure, a sign of health, or nothing (the call never left). */
@@ -21,9 +17,9 @@ export type BreakerEffect = 'failure' | 'success' | 'none';
 export type CallResult =
   | { kind: 'applied' }
   | { kind: 'replayed' }
-  | { kind: 'rejected'; error: PermanentError; breaker: BreakerEffect }
-  | { kind: 'failed'; error: TransientError; breaker: BreakerEffect }
-  | { kind: 'throttled'; error: TransientError; retryAfterMs: number | undefined };
+  | { kind: 'rejected'; error: PermanentError<ErrorCode>; breaker: BreakerEffect }
+  | { kind: 'failed'; error: TransientError<ErrorCode>; breaker: BreakerEffect }
+  | { kind: 'throttled'; error: TransientError<ErrorCode>; retryAfterMs: number | undefined };
 
 export const breakerEffect = (result: CallResult): BreakerEffect =>
   result.kind === 'rejected' || result.kind === 'failed' ? result.breaker : 'success';

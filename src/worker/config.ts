@@ -1,51 +1,18 @@
-// Worker configuration: the config.json the operator writes (same section and field names and
-// defaults as the InventoryBot spec), overlaid by environment variables, validated with zod.
+// Worker configuration: the config document (src/contracts/worker-config.ts) overlaid by environment
+// variables, plus the runtime settings only the environment gives, validated with zod.
 import { z } from 'zod';
 import { InputError } from '../contracts/input-error.ts';
-import { isValidHeaderValue } from './idempotency-key.ts';
 import {
-  circuitBreakerSchema,
-  concurrencySchema,
-  monitoringSchema,
-  queueSchema,
-  retrySchema,
-  upstreamSchema,
-  type InventoryBotSpec,
-} from '../api/inventory-bot.ts';
-
-// Strict (issue 11): an unknown key or a typo in config.json stops the worker with exit 2 naming it.
-// The CRD schemas stay non-strict (the API server prunes unknown fields there), so strictness is
-// added here, on the worker's own copy of each section.
-export const workerFileConfigSchema = z.strictObject({
-  queue: queueSchema
-    .omit({ redis: true })
-    .strict()
-    .refine((q) => q.stream !== q.deadLetterStream, {
-      message: 'must differ from queue.stream',
-      path: ['deadLetterStream'],
-    })
-    .prefault({}),
-  upstream: upstreamSchema
-    .omit({ credentialsSecretRef: true })
-    .strict()
-    .refine((u) => u.secondaryUrl === undefined || u.secondaryUrl !== u.primaryUrl, {
-      message: 'must differ from upstream.primaryUrl',
-      path: ['secondaryUrl'],
-    }),
-  retry: retrySchema
-    .strict()
-    .refine((r) => r.baseDelayMs <= r.maxDelayMs, {
-      message: 'must be <= retry.maxDelayMs',
-      path: ['baseDelayMs'],
-    })
-    .prefault({}),
-  circuitBreaker: circuitBreakerSchema.strict().prefault({}),
-  concurrency: concurrencySchema.strict().prefault({}),
-  monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).strict().prefault({}),
-});
-
-export type WorkerFileConfig = z.output<typeof workerFileConfigSchema>;
-export type WorkerFileConfigInput = z.input<typeof workerFileConfigSchema>;
+  envNameFor,
+  envOverrideNames,
+  screamingSnake,
+  SECTIONS,
+  unwrapObject,
+  workerFileConfigSchema,
+  type WorkerFileConfig,
+} from '../contracts/worker-config.ts';
+import { WORKER_ENV } from '../api/names.ts';
+import { isValidHeaderValue } from './idempotency-key.ts';
 
 const runtimeSchema = z.object({
   redisUrl: z
@@ -73,57 +40,6 @@ const runtimeSchema = z.object({
 });
 
 export type WorkerConfig = WorkerFileConfig & z.output<typeof runtimeSchema>;
-
-/** What the operator writes into the ConfigMap key `config.json`. Pure. */
-export function workerConfigFromSpec(spec: InventoryBotSpec): WorkerFileConfig {
-  const { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount } = spec.queue;
-  const { primaryUrl, secondaryUrl, timeoutMs, rateLimitPerSecond } = spec.upstream;
-  return {
-    queue: { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount },
-    upstream: {
-      primaryUrl,
-      ...(secondaryUrl === undefined ? {} : { secondaryUrl }),
-      timeoutMs,
-      rateLimitPerSecond,
-    },
-    retry: { ...spec.retry },
-    circuitBreaker: { ...spec.circuitBreaker },
-    concurrency: { ...spec.concurrency },
-    monitoring: { metricsPort: spec.monitoring.metricsPort, logLevel: spec.monitoring.logLevel },
-  };
-}
-
-const SECTIONS = ['queue', 'upstream', 'retry', 'circuitBreaker', 'concurrency', 'monitoring'] as const;
-
-const screamingSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-
-/** `upstream.primaryUrl` ← INVENTORYBOT_UPSTREAM_PRIMARY_URL, and so on for every field. */
-export function envNameFor(section: string, field: string): string {
-  return `INVENTORYBOT_${screamingSnake(section)}_${screamingSnake(field)}`;
-}
-
-/** Every env override, for the docs and `inventorybot worker --help`. */
-export function envOverrideNames(): string[] {
-  const shape = workerFileConfigSchema.shape;
-  return SECTIONS.flatMap((section) => {
-    const inner = unwrapObject(shape[section]);
-    return Object.keys(inner).map((field) => envNameFor(section, field));
-  });
-}
-
-function unwrapObject(schema: z.ZodType): Record<string, z.ZodType> {
-  // prefault/refine wrappers around a z.object: find the object's shape.
-  let current: unknown = schema;
-  for (let i = 0; i < 5 && current !== undefined; i++) {
-    const candidate = current as {
-      shape?: Record<string, z.ZodType>;
-      def?: { innerType?: unknown; in?: unknown };
-    };
-    if (candidate.shape) return candidate.shape;
-    current = candidate.def?.innerType ?? candidate.def?.in;
-  }
-  throw new Error('config section is not an object schema');
-}
 
 /** The scalar type a field declares, under its default/optional/prefault wrappers. */
 function declaredType(schema: z.ZodType): string {
@@ -285,9 +201,9 @@ export function buildWorkerConfig(
   const file = workerFileConfigSchema.safeParse(applyEnvOverrides(fileContent, env));
   if (!file.success) throw new ConfigError(`invalid worker configuration: ${formatZodError(file.error)}`);
   const runtime = runtimeSchema.safeParse({
-    redisUrl: env.REDIS_URL,
-    upstreamToken: env.UPSTREAM_TOKEN || undefined,
-    consumerName: env.POD_NAME || env.HOSTNAME || `worker-${process.pid}`,
+    redisUrl: env[WORKER_ENV.redisUrl],
+    upstreamToken: env[WORKER_ENV.upstreamToken] || undefined,
+    consumerName: env[WORKER_ENV.podName] || env.HOSTNAME || `worker-${process.pid}`,
     shutdownGraceSeconds: env.INVENTORYBOT_SHUTDOWN_GRACE_SECONDS || undefined,
     markerTtlSeconds: env.INVENTORYBOT_MARKER_TTL_SECONDS || undefined,
     logFile: env.INVENTORYBOT_LOG_FILE || undefined,
@@ -295,9 +211,9 @@ export function buildWorkerConfig(
   });
   if (!runtime.success) {
     const names: Record<string, string> = {
-      redisUrl: 'REDIS_URL',
-      upstreamToken: 'UPSTREAM_TOKEN',
-      consumerName: 'POD_NAME',
+      redisUrl: WORKER_ENV.redisUrl,
+      upstreamToken: WORKER_ENV.upstreamToken,
+      consumerName: WORKER_ENV.podName,
       shutdownGraceSeconds: 'INVENTORYBOT_SHUTDOWN_GRACE_SECONDS',
       markerTtlSeconds: 'INVENTORYBOT_MARKER_TTL_SECONDS',
       logFile: 'INVENTORYBOT_LOG_FILE',

@@ -6,7 +6,7 @@
 // stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchProcessor } from './batch-processor.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';

@@ -6,7 +6,7 @@ import {
   type DeadLetterEntry,
   type DeadLetterFilter,
 } from './dead-letter.ts';
-import type { RedisClient } from './redis-connection.ts';
+import type { RedisClient } from '../contracts/redis-connection.ts';
 
 const PAGE = 500;
 

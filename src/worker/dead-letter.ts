@@ -1,7 +1,7 @@
 // Dead-letter entries: what is written for a failed item, a failed batch or a malformed message, and how
 // the CLI reads and filters them. Every entry keeps a `batch` field that can go back on the main stream
 // as is (an item entry holds a one-item batch whose item carries its original idempotency key).
-import type { ErrorCode } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import { BATCH_FIELD, type BatchItem, type BatchMessage } from './message.ts';
 
 export type DeadLetterKind = 'item' | 'batch' | 'message';

@@ -2,7 +2,7 @@
 // before applying; written with the ack or the give-back of the delivery that applied the items, in the
 // same round trip (issue 12: no SET per item). A crash between the upstream's success and that write
 // loses only markers: the redelivery is deduplicated by the upstream's Idempotency-Key.
-import type { RedisClient } from './redis-connection.ts';
+import type { RedisClient } from '../contracts/redis-connection.ts';
 
 export function markerKey(stream: string, itemKey: string): string {
   return `${stream}:applied:${itemKey}`;

@@ -1,7 +1,7 @@
 // Says so when no upstream can take calls (issue 11): the intake_paused gauge, an `intake_paused` log
 // line (repeated while it lasts) and `intake_resumed` with the pause's length. The consumer loop and
 // readiness read the same router state; this only reports it.
-import type { Logger } from './logger.ts';
+import type { Logger } from '../contracts/logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 

@@ -4,9 +4,9 @@
 // steps; issue 12 turns them into a timer queue that holds no capacity.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
-import type { ErrorCode } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
-import type { ApplyRequest } from './upstream-protocol.ts';
+import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export interface AttemptOptions extends BackoffOptions {
   maxAttempts: number;

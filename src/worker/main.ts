@@ -3,6 +3,7 @@
 import { ConfigError } from './config.ts';
 import { loadWorkerConfig } from './config-file.ts';
 import { runWorker } from './run.ts';
+import { createLogger, stderrSink } from '../contracts/logger.ts';
 
 let config;
 try {
@@ -30,13 +31,7 @@ try {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  console.error(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'error',
-      event: 'bot_start_failed',
-      error: (error as Error).message,
-    }),
-  );
+  // The one line schema (#16), on stderr as before: the worker's own logger may not exist yet.
+  createLogger({ level: 'error', sinks: [stderrSink] }).error('bot_start_failed', { error });
   process.exit(1);
 }

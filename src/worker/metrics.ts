@@ -7,7 +7,7 @@ import {
   METRIC_PREFIX,
   METRICS,
   UPSTREAM_DURATION_BUCKETS,
-} from './metric-names.ts';
+} from '../contracts/worker-metric-names.ts';
 
 export function createWorkerMetrics(labels: { version: string; consumer: string }) {
   const registry = new Registry();

@@ -1,4 +1,7 @@
-// A log file rotated daily (one file per UTC day: worker-2025-01-31.log) with the oldest pruned.
+// A log file rotated daily (one file per UTC day: worker-2025-01-31.log) with the oldest pruned. A sink
+// of the one logger (contracts/logger.ts). Not winston-daily-rotate-file (#16, tried): it prunes only
+// files listed in its own audit file (never ones an earlier worker wrote), takes no clock to test
+// midnight with, and writes asynchronously, so shutdown would have to await its flush.
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 

@@ -4,7 +4,7 @@
 // removal of dead consumers.
 import { causeField, notesKey, outageField, parseCause, type DeliveryCause } from './delivery-notes.ts';
 import type { MarkerWrite } from './idempotency.ts';
-import type { RedisClient } from './redis-connection.ts';
+import type { RedisClient } from '../contracts/redis-connection.ts';
 
 export interface QueueOptions {
   stream: string;

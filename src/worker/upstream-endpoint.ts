@@ -4,10 +4,10 @@
 import { Pool } from 'undici';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
-import { PermanentError } from './errors.ts';
+import { PermanentError } from '../contracts/errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
-import { TokenBucket } from './token-bucket.ts';
-import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from './upstream-protocol.ts';
+import { TokenBucket } from '../contracts/token-bucket.ts';
+import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export interface EndpointOptions {
   name: string;

@@ -6,12 +6,14 @@
 // It also answers "can any upstream take calls?" and lets callers wait until one can: items then wait
 // for an upstream instead of burning attempts and deliveries on an outage.
 import { breakerEffect, type CallResult } from './classify.ts';
-import { TransientError } from './errors.ts';
+import type { ErrorCode } from '../contracts/error-codes.ts';
+import { TransientError } from '../contracts/errors.ts';
 import type { UpstreamEndpoint } from './upstream-endpoint.ts';
-import type { ApplyRequest } from './upstream-protocol.ts';
+import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 
 export type RoutedResult =
-  (CallResult & { upstream: string }) | { kind: 'unavailable'; error: TransientError; upstream: undefined };
+  | (CallResult & { upstream: string })
+  | { kind: 'unavailable'; error: TransientError<ErrorCode>; upstream: undefined };
 
 export interface RouterEvents {
   /** The upstream that served the last successful call changed (failover to a later one, failback to an earlier one). */

@@ -18,10 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSpec, type InventoryBot } from '../../src/api/inventory-bot.ts';
 import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
 import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
-import { parseMetrics, sumOf } from '../../src/cli/prom-text.ts';
+import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
-import { createLogger } from '../../src/operator/logger.ts';
-import { METRIC_NAMES } from '../../src/operator/metric-names.ts';
+import { createLogger } from '../../src/contracts/logger.ts';
+import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
@@ -264,7 +264,7 @@ async function oursRound(
     namespaces: [namespace],
     workers: o.workers,
     metricsPort: 0,
-    logger: createLogger('error'),
+    logger: createLogger({ level: 'error' }),
     // No periodic status.queue refresh during the run: the resync below is the only trigger.
     queueRefreshMs: 600_000,
   });

@@ -2,9 +2,9 @@
 import { expectedItemKeys, syntheticBatches, type WorkloadOptions } from '../../src/cli/workload.ts';
 import { enqueueBatches } from '../../src/cli/enqueue-batches.ts';
 import type { BatchMessage } from '../../src/worker/message.ts';
-import type { WorkerFileConfigInput } from '../../src/worker/config.ts';
-import { readQueueStats } from '../../src/worker/queue-stats.ts';
-import { createRedisClient, type RedisClient } from '../../src/worker/redis-connection.ts';
+import type { WorkerFileConfigInput } from '../../src/contracts/worker-config.ts';
+import { readQueueStats } from '../../src/contracts/queue-stats.ts';
+import { createRedisClient, type RedisClient } from '../../src/contracts/redis-connection.ts';
 import type { Ledger } from '../../src/simulator/ledger.ts';
 import { waitFor } from './wait-for.ts';
 

@@ -2,7 +2,7 @@
 // worker processes a test starts, stopped after each test (processes) and after the file (Redis).
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import type { SimulatorHandle } from '../../src/simulator/server.ts';
-import type { RedisClient } from '../../src/worker/redis-connection.ts';
+import type { RedisClient } from '../../src/contracts/redis-connection.ts';
 import { connect } from './queue-fixture.ts';
 import { startRedisServer, type RedisServer } from './redis-server.ts';
 import { killAll, type WorkerProcess } from './worker-process.ts';

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IDEMPOTENCY_HEADER } from '../../src/worker/upstream-protocol.ts';
+import { IDEMPOTENCY_HEADER } from '../../src/contracts/upstream-protocol.ts';
 
 export interface ApplyCall {
   key: string;

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMetrics, type Sample } from '../../src/cli/prom-text.ts';
-import type { WorkerFileConfigInput } from '../../src/worker/config.ts';
+import { parseMetrics, type Sample } from '../../src/contracts/prom-text.ts';
+import { parseLogLine } from '../../src/contracts/log-line.ts';
+import type { WorkerFileConfigInput } from '../../src/contracts/worker-config.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -55,11 +56,7 @@ export async function startWorkerProcess(options: {
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
     for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ event: 'unparsed', line });
-      }
+      logs.push(parseLogLine(line) ?? { event: 'unparsed', line });
     }
   });
   let stderr = '';

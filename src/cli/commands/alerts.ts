@@ -11,12 +11,11 @@ import {
   computeLogStats,
   DEFAULT_MIN_BATCHES,
   evaluateLogAlerts,
-  parseBatchEvent,
   resolveWindow,
-  type BatchLogEvent,
   type LogAlert,
   type LogStats,
 } from '../../monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../contracts/log-line.ts';
 
 interface AlertsCliOptions {
   since?: string;

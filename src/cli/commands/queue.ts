@@ -1,6 +1,6 @@
 // `inventorybot queue stats`: length, lag, pending, oldest pending age, dead letters.
 import { Command } from 'commander';
-import { readQueueStats } from '../../worker/queue-stats.ts';
+import { readQueueStats } from '../../contracts/queue-stats.ts';
 import { addQueueOptions, withRedis, type QueueCliOptions } from '../queue-options.ts';
 
 export function queueCommand(): Command {

@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { InputError } from '../../contracts/input-error.ts';
 import { readBotSections } from '../../monitoring/bot-file.ts';
-import { parseBatchEvent, parseDuration, type BatchLogEvent } from '../../monitoring/log-alerts.ts';
+import { parseDuration } from '../../monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../contracts/log-line.ts';
 import {
   computeRoi,
   DEFAULT_INPUTS,

@@ -1,6 +1,6 @@
 // `inventorybot worker`: a worker in the foreground; flags are shorthands for the env variables.
 import { Command } from 'commander';
-import { envOverrideNames } from '../../worker/config.ts';
+import { envOverrideNames } from '../../contracts/worker-config.ts';
 import { loadWorkerConfig } from '../../worker/config-file.ts';
 import { runWorker } from '../../worker/run.ts';
 

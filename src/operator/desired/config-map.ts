@@ -2,7 +2,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import { WORKER_CONFIG_FILE } from '../../api/names.ts';
-import { workerConfigFromSpec } from '../../worker/config.ts';
+import { workerConfigFromSpec } from '../../contracts/worker-config.ts';
 import { configMapName } from './object-names.ts';
 import { ownedMetadata } from './labels.ts';
 

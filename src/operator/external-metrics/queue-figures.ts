@@ -7,7 +7,7 @@
 // changes hands, only when it is done (acknowledged, or dead-lettered). Without a consumer group yet
 // (no worker ever started) every entry of the stream is outstanding.
 import type { InventoryBotStatus } from '../../api/inventory-bot.ts';
-import type { QueueStats } from '../../worker/queue-stats.ts';
+import type { QueueStats } from '../../contracts/queue-stats.ts';
 
 export type QueueStatus = NonNullable<InventoryBotStatus['queue']>;
 

@@ -3,7 +3,7 @@
 // and a status write (which triggers a reconcile) must find the same figures, not fresher ones.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { InventoryBotSpec } from '../../api/inventory-bot.ts';
-import { readQueueStats, type QueueStats } from '../../worker/queue-stats.ts';
+import { readQueueStats, type QueueStats } from '../../contracts/queue-stats.ts';
 import { isNotFound } from '../errors.ts';
 import { RedisPool } from './redis-pool.ts';
 

@@ -3,7 +3,7 @@
 // reconcile goes on. Figures are cached long enough that the reconcile triggered by our own status
 // write finds the same ones (no write loop while oldestPendingSeconds ticks).
 import type { InventoryBot } from '../../api/inventory-bot.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../contracts/logger.ts';
 import { queueStatus, type QueueStatus } from './queue-figures.ts';
 import type { QueueReader } from './queue-reader.ts';
 

@@ -2,9 +2,9 @@
 // bounded: a client that is not connected fails at once (no offline queue) after its first connect
 // attempt, commands time out, and clients unused for a while are closed (bots come and go).
 import { createClient } from 'redis';
-import type { RedisClient } from '../../worker/redis-connection.ts';
-import type { Logger } from '../logger.ts';
-import { redact } from '../redaction.ts';
+import type { RedisClient } from '../../contracts/redis-connection.ts';
+import type { Logger } from '../../contracts/logger.ts';
+import { redact } from '../../contracts/redaction.ts';
 
 export interface RedisPoolOptions {
   logger: Logger;

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { ZodError } from 'zod';
 import { parseSpec, type InventoryBotSpec } from '../../api/inventory-bot.ts';
 import { isNotFound } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../contracts/logger.ts';
 import { apiGroup, apiGroupList, apiResourceList, openApiV2, statusDocument } from './api-documents.ts';
 import { botNameFromSelector, SelectorError } from './label-selector.ts';
 import { externalMetricValueList } from './metric-value-list.ts';

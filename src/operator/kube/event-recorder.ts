@@ -4,8 +4,8 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import { OPERATOR_NAME } from '../../api/names.ts';
-import type { Logger } from '../logger.ts';
-import { redact } from '../redaction.ts';
+import type { Logger } from '../../contracts/logger.ts';
+import { redact } from '../../contracts/redaction.ts';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -10,7 +10,7 @@
 // again when it still delivers). The fresh informer's list is compared with what the handler was last
 // told, so changes made while the watch was down (deletions included) arrive as add/update/delete.
 import type { Informer, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../contracts/logger.ts';
 
 export type WatchEventType = 'add' | 'update' | 'delete' | 'resync';
 

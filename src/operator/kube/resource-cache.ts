@@ -7,7 +7,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../contracts/logger.ts';
 import {
   InformerSupervisor,
   type WatchEventType,

@@ -9,7 +9,7 @@ import { botSelector } from '../../../src/monitoring/promql.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
 import { buildDashboard, dashboardQueries, KUBE_STATE_METRICS } from '../../../src/monitoring/dashboard.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
+import type { RedisClient } from '../../../src/contracts/redis-connection.ts';
 import { startPrometheus, type PrometheusServer } from '../../support/prometheus-server.ts';
 import { connect, enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';

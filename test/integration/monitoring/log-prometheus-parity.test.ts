@@ -6,19 +6,15 @@
 import { jest } from '@jest/globals';
 import { ALERT_NAMES, alertDefinitions } from '../../../src/monitoring/alert-rules.ts';
 import { renderPrometheusRules } from '../../../src/monitoring/artifacts.ts';
-import {
-  computeLogStats,
-  evaluateLogAlerts,
-  parseBatchEvent,
-  type BatchLogEvent,
-} from '../../../src/monitoring/log-alerts.ts';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { computeLogStats, evaluateLogAlerts } from '../../../src/monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { figuresFromPrometheus } from '../../../src/roi/measure.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import type { RedisClient } from '../../../src/contracts/redis-connection.ts';
 import { startPrometheus, type PrometheusServer } from '../../support/prometheus-server.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { connect, enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.ts';
 import { waitFor } from '../../support/wait-for.ts';

@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { computeRoi, modelRoi } from '../../../src/roi/arithmetic.ts';
 import { figuresFromSnapshots, sampleWorkerMetrics } from '../../../src/roi/measure.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
-import type { RedisClient } from '../../../src/worker/redis-connection.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import type { RedisClient } from '../../../src/contracts/redis-connection.ts';
 import {
   connect,
   enqueueSynthetic,

@@ -3,14 +3,14 @@
 // BATCH_ID_REUSED (an item key as IDEMPOTENCY_KEY_REUSED), never acknowledged as already applied, while
 // the same batch sent again stays a no-op.
 import { jest } from '@jest/globals';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { startSimulator } from '../../../src/simulator/server.ts';
 import { skuFor } from '../../../src/simulator/catalogue.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeIdempotencyKey } from '../../../src/worker/idempotency-key.ts';
 import { encodeBatch, itemKey, type BatchMessage } from '../../../src/worker/message.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { testConfig, uniqueNames, type QueueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';

@@ -1,10 +1,10 @@
 // SIGKILL mid-batch (another worker reclaims, exactly once) and SIGTERM (drain, exit 0, nothing pending).
 import { jest } from '@jest/globals';
 import { startSimulator } from '../../../src/simulator/server.ts';
-import { sumOf } from '../../../src/cli/prom-text.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { itemKey } from '../../../src/worker/message.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';

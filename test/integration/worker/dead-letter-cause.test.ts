@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import type { DeliveryCause } from '../../../src/worker/delivery-notes.ts';
 import { encodeBatch } from '../../../src/worker/message.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { ok, startScriptedUpstream } from '../../support/scripted-upstream.ts';

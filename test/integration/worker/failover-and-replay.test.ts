@@ -2,8 +2,8 @@
 // dead-lettered during an outage go back on the stream and get processed, exactly once.
 import { jest } from '@jest/globals';
 import { startSimulator } from '../../../src/simulator/server.ts';
-import { sumOf } from '../../../src/cli/prom-text.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { listDeadLetters, replayDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';

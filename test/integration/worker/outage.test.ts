@@ -6,12 +6,12 @@
 // primary within one half-open interval of its recovery.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { enqueueBatches } from '../../../src/cli/enqueue-batches.ts';
 import { expectedItemKeys, syntheticBatches } from '../../../src/cli/workload.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import type { BatchMessage } from '../../../src/worker/message.ts';
 import {
   applicationsByKey,

@@ -2,8 +2,8 @@
 // redis-server, the real simulator over HTTP and real worker processes.
 import { jest } from '@jest/globals';
 import { startSimulator } from '../../../src/simulator/server.ts';
-import { sumOf, type Sample } from '../../../src/cli/prom-text.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { sumOf, type Sample } from '../../../src/contracts/prom-text.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeBatch } from '../../../src/worker/message.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';

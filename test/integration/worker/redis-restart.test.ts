@@ -1,8 +1,8 @@
 // Redis restarted mid-run (AOF on): the workers reconnect; nothing lost, nothing applied twice.
 import { jest } from '@jest/globals';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import { sumOf } from '../../../src/cli/prom-text.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';

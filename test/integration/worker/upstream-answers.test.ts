@@ -3,11 +3,11 @@
 // as REDIS_ERROR/INTERNAL_ERROR, timeouts are UPSTREAM_TIMEOUT, 429 waits Retry-After and never opens
 // the breaker, answers about the upstream never dead-letter an item.
 import { jest } from '@jest/globals';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeBatch, type BatchMessage } from '../../../src/worker/message.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
-import { readQueueStats } from '../../../src/worker/queue-stats.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { testConfig, uniqueNames, type QueueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import {

@@ -12,7 +12,7 @@ import {
   PROMETHEUS_RULES_FILE,
   renderPrometheusRules,
 } from '../../../src/monitoring/artifacts.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 
 const rulesOf = (options: Parameters<typeof alertRuleGroups>[0] = {}) => alertRuleGroups(options)[0].rules;
 const ruleNamed = (rules: ReturnType<typeof rulesOf>, alert: string) => {

@@ -4,10 +4,9 @@ import {
   dashboardQueries,
   KUBE_STATE_METRICS,
   OPERATOR_ROW_METRICS,
-  PROCESS_METRICS,
   type DashboardPanel,
 } from '../../../src/monitoring/dashboard.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { METRICS, PROCESS_METRICS } from '../../../src/contracts/worker-metric-names.ts';
 
 const dashboard = buildDashboard();
 const queries = dashboardQueries(dashboard);

@@ -7,13 +7,11 @@ import { ALERT_NAMES } from '../../../src/monitoring/alert-rules.ts';
 import {
   computeLogStats,
   evaluateLogAlerts,
-  parseBatchEvent,
   parseDuration,
   quantile,
   resolveWindow,
-  type BatchLogEvent,
 } from '../../../src/monitoring/log-alerts.ts';
-import { formatLogLine } from '../../../src/worker/logger.ts';
+import { formatLogLine, parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 

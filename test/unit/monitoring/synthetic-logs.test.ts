@@ -1,7 +1,8 @@
-import { parseBatchEvent, computeLogStats, type BatchLogEvent } from '../../../src/monitoring/log-alerts.ts';
+import { computeLogStats } from '../../../src/monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
 import { syntheticLogLines } from '../../../src/monitoring/synthetic-logs.ts';
-import { ERROR_CODES } from '../../../src/worker/errors.ts';
-import { BATCH_OUTCOMES } from '../../../src/worker/metric-names.ts';
+import { ERROR_CODES } from '../../../src/contracts/error-codes.ts';
+import { BATCH_OUTCOMES } from '../../../src/contracts/worker-metric-names.ts';
 
 const start = new Date('2026-02-01T08:00:00Z');
 const generate = (options: Parameters<typeof syntheticLogLines>[0]) => [...syntheticLogLines(options)];

@@ -1,7 +1,7 @@
 import { ANNOTATIONS, LABELS, QUEUE_LAG_METRIC, WORKER_ENV } from '../../../src/api/names.ts';
 import { desiredObjects, type DesiredObjectsOptions } from '../../../src/operator/desired/desired-objects.ts';
 import { WORKER_ENTRY } from '../../../src/operator/desired/deployment.ts';
-import { workerConfigFromSpec } from '../../../src/worker/config.ts';
+import { workerConfigFromSpec } from '../../../src/contracts/worker-config.ts';
 import { sampleBot } from '../../support/sample-bot.ts';
 
 const noExtras: DesiredObjectsOptions = {

@@ -10,7 +10,7 @@ import {
   type SupervisedInformer,
   type WatchEventType,
 } from '../../../src/operator/kube/informer-supervisor.ts';
-import { createLogger } from '../../../src/operator/logger.ts';
+import { createLogger } from '../../../src/contracts/logger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
 type Callback = (arg?: unknown) => void;
@@ -72,7 +72,7 @@ function harness(scripts: Script[], options: { maxSilenceMs?: number } = {}) {
     },
     onEvent: (type: WatchEventType, o) =>
       events.push(`${type} ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
-    logger: createLogger('error'),
+    logger: createLogger({ level: 'error' }),
     health: {
       restart: () => health.restarts++,
       up: (isUp) => health.up.push(isUp),

@@ -7,7 +7,7 @@ import {
   snapshotFromTexts,
 } from '../../../src/roi/measure.ts';
 import { renderHtml, renderMarkdown } from '../../../src/roi/report.ts';
-import { parseBatchEvent, type BatchLogEvent } from '../../../src/monitoring/log-alerts.ts';
+import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-line.ts';
 import { syntheticLogLines } from '../../../src/monitoring/synthetic-logs.ts';
 
 /** A worker's /metrics text with the figures the ROI reader uses. */

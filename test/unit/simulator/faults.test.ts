@@ -1,4 +1,5 @@
-import { decideFault, sampleLatencyMs, seededRandom } from '../../../src/simulator/faults.ts';
+import { decideFault, sampleLatencyMs } from '../../../src/simulator/faults.ts';
+import { seededRandom } from '../../../src/contracts/seeded-random.ts';
 import { isKnownSku, skuFor } from '../../../src/simulator/catalogue.ts';
 
 describe('failure injection', () => {

@@ -1,4 +1,5 @@
-import { nextFailureRun, summarizeBatch } from '../../../src/worker/batch-outcome.ts';
+import { nextFailureRun } from '../../../src/contracts/failure-run.ts';
+import { summarizeBatch } from '../../../src/worker/batch-outcome.ts';
 
 const up = { upstream: 'primary' };
 

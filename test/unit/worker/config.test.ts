@@ -1,13 +1,11 @@
 import { parseSpec } from '../../../src/api/inventory-bot.ts';
+import { applyEnvOverrides, buildWorkerConfig, ConfigError } from '../../../src/worker/config.ts';
 import {
-  applyEnvOverrides,
-  buildWorkerConfig,
-  ConfigError,
   envNameFor,
   envOverrideNames,
   workerConfigFromSpec,
   workerFileConfigSchema,
-} from '../../../src/worker/config.ts';
+} from '../../../src/contracts/worker-config.ts';
 
 const env = { REDIS_URL: 'redis://127.0.0.1:6379', POD_NAME: 'w-1' };
 const file = { upstream: { primaryUrl: 'http://erp:8080' } };

@@ -3,7 +3,7 @@
 // renews nor when it crashes (stops renewing without releasing) and another takes over.
 import { jest } from '@jest/globals';
 import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
-import { createLogger } from '../../../../src/operator/logger.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
 import { LeaderElector } from '../../../../src/operator/leader-election.ts';
 import { prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 
@@ -32,7 +32,7 @@ it('a single leader at every instant with wall clocks 30 s apart, across a crash
       namespace: ns,
       name: LEASE,
       identity: who,
-      logger: createLogger('error'),
+      logger: createLogger({ level: 'error' }),
       leaseDurationMs: 3_000,
       renewDeadlineMs: 2_000,
       retryPeriodMs: 250,

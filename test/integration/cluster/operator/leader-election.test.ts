@@ -5,6 +5,7 @@ import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/cli
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
+import { EVENT_FIELD, parseLogLine, type LogRecord } from '../../../../src/contracts/log-line.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
 
@@ -16,7 +17,7 @@ let kubeconfigPath: string;
 
 interface OperatorProcess {
   child: ChildProcess;
-  lines: Array<{ msg?: string; identity?: string; at: number }>;
+  lines: Array<LogRecord & { identity?: string; at: number }>;
 }
 const processes: OperatorProcess[] = [];
 
@@ -41,18 +42,15 @@ function spawnOperator(): OperatorProcess {
     const parts = buffer.split('\n');
     buffer = parts.pop() ?? '';
     for (const line of parts) {
-      try {
-        proc.lines.push({ ...(JSON.parse(line) as object), at: Date.now() });
-      } catch {
-        // not a log line
-      }
+      const record = parseLogLine(line);
+      if (record) proc.lines.push({ ...record, at: Date.now() });
     }
   });
   processes.push(proc);
   return proc;
 }
 
-const logged = (p: OperatorProcess, msg: string) => p.lines.find((l) => l.msg === msg);
+const logged = (p: OperatorProcess, event: string) => p.lines.find((l) => l[EVENT_FIELD] === event);
 const botRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'elected' };
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { ANNOTATIONS, GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
-import { createLogger } from '../../../../src/operator/logger.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
 import { kubectl } from '../../../support/command-line.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
@@ -23,7 +23,7 @@ const ns = 'operator-lifecycle';
 let admin: KubeConfig;
 let operator: OperatorHandle;
 let operatorConfig: KubeConfig;
-const quiet = createLogger('warn');
+const quiet = createLogger({ level: 'warn' });
 
 const api = () => ({
   core: admin.makeApiClient(CoreV1Api),

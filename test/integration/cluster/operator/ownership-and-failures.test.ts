@@ -12,7 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
-import { createLogger } from '../../../../src/operator/logger.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
 import { kubectl } from '../../../support/command-line.ts';
 import {
@@ -71,7 +71,7 @@ beforeAll(async () => {
     metricsPort: 0,
     secretRecheckMs: 1_000,
     // Debug: the level at which a password once leaked (#14).
-    logger: createLogger('debug', {}, (line) => logLines.push(line)),
+    logger: createLogger({ level: 'debug', sinks: [(line) => logLines.push(line)] }),
   });
 });
 

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LABELS, PLURAL, QUEUE_LAG_METRIC, VERSION } from '../../../../src/api/names.ts';
-import type { RedisClient } from '../../../../src/worker/redis-connection.ts';
+import type { RedisClient } from '../../../../src/contracts/redis-connection.ts';
 import { makeServingCert } from '../../../cluster/certs.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubectl } from '../../../support/command-line.ts';

@@ -4,9 +4,10 @@ import { jest } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
-import { isConflict, TransientError } from '../../../../src/operator/errors.ts';
+import { isConflict } from '../../../../src/operator/errors.ts';
+import { TransientError } from '../../../../src/contracts/errors.ts';
 import { Applier } from '../../../../src/operator/kube/apply.ts';
-import { createLogger } from '../../../../src/operator/logger.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
 import { Reconciler } from '../../../../src/operator/reconciler.ts';
 import { itemExponentialRateLimiter } from '../../../../src/operator/rate-limiter.ts';
 import { runWorkers, WorkQueue } from '../../../../src/operator/work-queue.ts';
@@ -62,7 +63,7 @@ it('retries a reconcile that hit a 409 from a competing write, with backoff, and
     events: { record: async () => undefined },
     externalMetrics: false,
     secretRecheckMs: 60_000,
-    logger: createLogger('error'),
+    logger: createLogger({ level: 'error' }),
   });
 
   const queue = new WorkQueue({ rateLimiter: itemExponentialRateLimiter(50, 5_000) });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
-import { createLogger } from '../../../../src/operator/logger.ts';
-import { METRIC_NAMES } from '../../../../src/operator/metric-names.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
+import { METRIC_NAMES } from '../../../../src/contracts/operator-metric-names.ts';
 import {
   startOperator,
   type OperatorHandle,
@@ -42,7 +42,7 @@ let admin: KubeConfig;
 let proxy: TcpProxy;
 let viaProxy: KubeConfig;
 let operator: OperatorHandle | undefined;
-const quiet = createLogger('error');
+const quiet = createLogger({ level: 'error' });
 
 const core = () => admin.makeApiClient(CoreV1Api);
 const hpas = () => admin.makeApiClient(AutoscalingV2Api);

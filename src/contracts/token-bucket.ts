@@ -1,4 +1,5 @@
-// Token-bucket rate limit per upstream. Reservation style: a caller takes a token now or is told how
+// The one token bucket (#16): the worker's rate limit per upstream and the operator's overall requeue
+// limit (rate-limiter.ts). Reservation style: a caller takes a token now or is told how
 // long to wait for the one reserved for it, so waiters are served in order without polling.
 import { setTimeout as sleep } from 'node:timers/promises';
 

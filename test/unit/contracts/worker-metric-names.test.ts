@@ -1,4 +1,4 @@
-import { METRICS, BATCH_DURATION_BUCKETS } from '../../../src/worker/metric-names.ts';
+import { METRICS, BATCH_DURATION_BUCKETS } from '../../../src/contracts/worker-metric-names.ts';
 import { createWorkerMetrics } from '../../../src/worker/metrics.ts';
 
 describe('metric names', () => {

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../../src/worker/token-bucket.ts';
+import { TokenBucket } from '../../../src/contracts/token-bucket.ts';
 
 describe('TokenBucket', () => {
   it('allows a burst of `rate` calls, then spaces them at 1/rate', () => {

@@ -1,13 +1,13 @@
 // The one redaction point (#14): a password read from a Secret never reaches a log line (any level)
 // or an Event, wherever it appears in the text.
 import type { V1Secret } from '@kubernetes/client-node';
-import { createLogger } from '../../../src/operator/logger.ts';
+import { createLogger } from '../../../src/contracts/logger.ts';
 import {
   forgetSecretValues,
   MASK,
   redact,
   rememberingSecretReader,
-} from '../../../src/operator/redaction.ts';
+} from '../../../src/contracts/redaction.ts';
 
 const PASSWORD = 'hunter2-Pa55word';
 const secret: V1Secret = {
@@ -34,7 +34,9 @@ it('masks a value read from a Secret wherever it appears afterwards, URL or not'
 it('keeps the password out of every log line at every level, in messages, fields and errors', async () => {
   await rememberingSecretReader(async () => secret)('stores', 'redis');
   const lines: string[] = [];
-  const logger = createLogger('debug', {}, (line) => lines.push(line)).child({ bot: 'stores/shop' });
+  const logger = createLogger({ level: 'debug', sinks: [(line) => lines.push(line)] }).child({
+    bot: 'stores/shop',
+  });
   const url = `redis://default:${PASSWORD}@redis.shop:6379/0`;
   logger.debug(`connecting to ${url}`, { url, nested: { value: PASSWORD, list: [PASSWORD] } });
   logger.info('auth failed', { error: new Error(`AUTH ${PASSWORD} rejected`) });

@@ -2,7 +2,7 @@
 // commands while reconnecting, and report connection errors instead of crashing the process. Messages
 // name the Redis URL without its password (issue 11).
 import { createClient } from 'redis';
-import { redactUrl } from './redact.ts';
+import { redactUrl } from '../contracts/redaction.ts';
 
 export interface RedisClientOptions {
   name?: string;

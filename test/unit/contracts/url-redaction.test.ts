@@ -1,4 +1,4 @@
-import { redactText, redactUrl, urlSecrets } from '../../../src/worker/redact.ts';
+import { redactText, redactUrl, urlSecrets } from '../../../src/contracts/redaction.ts';
 
 describe('redaction (issue 11: no secret in logs, errors or labels)', () => {
   it('hides URL passwords, any scheme, anywhere in a text', () => {

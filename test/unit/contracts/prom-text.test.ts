@@ -1,4 +1,4 @@
-import { histogramQuantile, parseMetrics, sumOf } from '../../../src/cli/prom-text.ts';
+import { histogramQuantile, parseMetrics, sumOf } from '../../../src/contracts/prom-text.ts';
 
 const text = `# HELP x_total help
 # TYPE x_total counter

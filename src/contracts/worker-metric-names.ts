@@ -27,6 +27,13 @@ export const METRICS = {
   info: 'inventorybot_worker_info',
 } as const;
 
+// prom-client's default process metrics, registered by the worker with METRIC_PREFIX.
+export const PROCESS_METRICS = {
+  cpuSecondsTotal: `${METRIC_PREFIX}process_cpu_seconds_total`,
+  residentMemoryBytes: `${METRIC_PREFIX}process_resident_memory_bytes`,
+  heapUsedBytes: `${METRIC_PREFIX}nodejs_heap_size_used_bytes`,
+} as const;
+
 /** Label values of inventorybot_batches_total{outcome}. */
 export const BATCH_OUTCOMES = ['success', 'partial', 'failed', 'dead_lettered', 'invalid'] as const;
 export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
