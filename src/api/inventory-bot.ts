@@ -226,8 +226,40 @@ export const circuitBreakerSchema = z
 
 export const concurrencySchema = z
   .object({
-    batches: z.int().min(1).max(256).default(4).describe('Batches processed at once per worker replica.'),
+    batches: z
+      .int()
+      .min(1)
+      .max(256)
+      .default(4)
+      .describe(
+        'Batches processed at once per worker replica; up to 8 times as many are held while their items wait in backoff, which holds no upstream call slot.',
+      ),
     itemsPerBatch: z.int().min(1).max(256).default(8).describe('Items of one batch applied at once.'),
+    upstreamCallsMin: z
+      .int()
+      .min(1)
+      .max(1024)
+      .default(2)
+      .describe(
+        'Fewest calls in flight per upstream: the floor of the adaptive limit, which is cut on latency growth, 429s, timeouts and error spikes.',
+      ),
+    upstreamCallsMax: z
+      .int()
+      .min(1)
+      .max(1024)
+      .default(64)
+      .describe(
+        'Most calls in flight per upstream: the ceiling the adaptive limit grows to while latency and errors stay low.',
+      ),
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      cel(
+        'self.upstreamCallsMin <= self.upstreamCallsMax',
+        'spec.concurrency.upstreamCallsMin must be <= spec.concurrency.upstreamCallsMax',
+        '.upstreamCallsMin',
+      ),
+    ],
   })
   .describe('Concurrency inside one worker replica.');
 

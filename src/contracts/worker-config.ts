@@ -39,7 +39,13 @@ export const workerFileConfigSchema = z.strictObject({
     })
     .prefault({}),
   circuitBreaker: circuitBreakerSchema.strict().prefault({}),
-  concurrency: concurrencySchema.strict().prefault({}),
+  concurrency: concurrencySchema
+    .strict()
+    .refine((c) => c.upstreamCallsMin <= c.upstreamCallsMax, {
+      message: 'must be <= concurrency.upstreamCallsMax',
+      path: ['upstreamCallsMin'],
+    })
+    .prefault({}),
   monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).strict().prefault({}),
 });
 

@@ -22,6 +22,7 @@ export const METRICS = {
   deadLetterStreamLength: 'inventorybot_dead_letter_stream_length',
   batchesInFlight: 'inventorybot_batches_in_flight',
   itemsInFlight: 'inventorybot_items_in_flight',
+  upstreamConcurrencyLimit: 'inventorybot_upstream_concurrency_limit',
   intakePaused: 'inventorybot_intake_paused',
   redisUp: 'inventorybot_redis_up',
   info: 'inventorybot_worker_info',

@@ -135,6 +135,12 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       help: 'Items being applied upstream.',
       registers,
     }),
+    upstreamConcurrencyLimit: new Gauge({
+      name: METRICS.upstreamConcurrencyLimit,
+      help: 'Adaptive limit of calls in flight per upstream (issue 12): grows while latency and errors stay low, cut on latency growth, 429s, timeouts and error spikes.',
+      labelNames: ['upstream'],
+      registers,
+    }),
   };
 }
 

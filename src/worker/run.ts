@@ -24,6 +24,10 @@ import { PRODUCT_VERSION } from '../contracts/version.ts';
 
 export const WORKER_VERSION = PRODUCT_VERSION;
 const STATS_INTERVAL_MS = 5000;
+// Batches held per spec.concurrency.batches (issue 12): an item waiting in backoff holds no upstream call
+// slot, so while it waits the worker keeps the slots busy with other batches' items. Bounded, so a slow
+// upstream does not pull the whole queue into one replica.
+const BATCHES_IN_HAND_PER_SLOT = 8;
 const REDIS_LOG_REPEAT_MS = 10_000;
 
 export interface RunningWorker {
@@ -73,7 +77,11 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       late.router?.notify();
       late.intake?.check();
     },
+    onLimit(upstream: string, limit: number) {
+      metrics.upstreamConcurrencyLimit.set({ upstream }, limit);
+    },
   };
+  const { batches, itemsPerBatch, upstreamCallsMin, upstreamCallsMax } = config.concurrency;
   const urls = [
     ['primary', config.upstream.primaryUrl],
     ...(config.upstream.secondaryUrl ? [['secondary', config.upstream.secondaryUrl]] : []),
@@ -88,7 +96,8 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
           rateLimitPerSecond: config.upstream.rateLimitPerSecond,
           consecutiveFailures: config.circuitBreaker.consecutiveFailures,
           halfOpenAfterMs: config.circuitBreaker.halfOpenAfterMs,
-          connections: config.concurrency.batches * config.concurrency.itemsPerBatch,
+          // Starts where the fixed concurrency of earlier versions was, then adapts (issue 12).
+          calls: { min: upstreamCallsMin, max: upstreamCallsMax, initial: batches * itemsPerBatch },
           ...(config.upstreamToken ? { token: config.upstreamToken } : {}),
         },
         observer,
@@ -161,7 +170,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   );
   const consumer = new ConsumerLoop(
     {
-      batches: config.concurrency.batches,
+      batches: batches * BATCHES_IN_HAND_PER_SLOT,
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
       redeliveryBaseMs: config.retry.maxDelayMs,

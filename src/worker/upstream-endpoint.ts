@@ -2,6 +2,8 @@
 // pause, and its own circuit breaker (issue 11). send() makes one HTTP call and classifies the answer;
 // it never throws and never touches the breaker (the router does, knowing whether the call was a trial).
 import { Pool } from 'undici';
+import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
+import { CallLimiter } from './call-limiter.ts';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from '../contracts/errors.ts';
@@ -16,13 +18,15 @@ export interface EndpointOptions {
   rateLimitPerSecond: number;
   consecutiveFailures: number;
   halfOpenAfterMs: number;
-  connections: number;
+  /** Bounds of the adaptive in-flight limit (spec.concurrency.upstreamCallsMin/Max), and where it starts. */
+  calls: AdaptiveLimitOptions;
   token?: string;
 }
 
 export interface CallObserver {
   onCall(upstream: string, result: string, seconds: number): void;
   onBreaker(upstream: string, state: BreakerState, previous: BreakerState): void;
+  onLimit(upstream: string, limit: number): void;
 }
 
 /** The result code a call is counted under in metrics: ok, or its error_code. */
@@ -31,6 +35,7 @@ export const resultLabel = (result: CallResult): string => ('error' in result ? 
 export class UpstreamEndpoint {
   readonly name: string;
   readonly breaker: CircuitBreaker;
+  readonly limiter: CallLimiter;
   readonly #pool: Pool;
   readonly #path: string;
   readonly #bucket: TokenBucket;
@@ -44,7 +49,7 @@ export class UpstreamEndpoint {
     const url = new URL(options.url);
     this.name = options.name;
     this.#pool = new Pool(url.origin, {
-      connections: options.connections,
+      connections: options.calls.max,
       keepAliveTimeout: 10_000,
       // Our own timer bounds the whole call; undici's would only report a different error for it.
       headersTimeout: 0,
@@ -57,6 +62,7 @@ export class UpstreamEndpoint {
       { consecutiveFailures: options.consecutiveFailures, halfOpenAfterMs: options.halfOpenAfterMs },
       (state, previous) => observer.onBreaker(this.name, state, previous),
     );
+    this.limiter = new CallLimiter(options.calls, (limit) => observer.onLimit(this.name, limit));
     this.#token = options.token;
     this.#observer = observer;
   }
@@ -77,6 +83,7 @@ export class UpstreamEndpoint {
       const error = new PermanentError('INVALID_REQUEST', 'idempotency key is not a valid header value');
       return { kind: 'rejected', error, breaker: 'none' };
     }
+    const release = await this.limiter.acquire();
     await this.#bucket.take();
     const started = performance.now();
     const controller = new AbortController();
@@ -106,11 +113,21 @@ export class UpstreamEndpoint {
     } finally {
       clearTimeout(timer);
     }
-    this.#observer.onCall(this.name, resultLabel(result), (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    release(limitOutcome(result), seconds * 1000);
+    this.#observer.onCall(this.name, resultLabel(result), seconds);
     return result;
   }
 
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** What a call says about the upstream's load: 429s and timeouts are drops, other failures errors. */
+function limitOutcome(result: CallResult): CallOutcome {
+  if (result.kind === 'applied' || result.kind === 'replayed') return 'ok';
+  if (result.kind === 'throttled') return 'drop';
+  if (result.kind === 'rejected') return 'ignore';
+  return result.error.code === 'UPSTREAM_TIMEOUT' ? 'drop' : 'error';
 }
