@@ -98,6 +98,8 @@ const CHILD = {
   bullmq: here('./bullmq-consumer.ts'),
 };
 const NODE_ARGS = ['--experimental-strip-types', '--no-warnings'];
+// Our worker runs as `inventorybot worker` and `npm run worker` start it: young generation capped (#12).
+const WORKER_NODE_ARGS = ['--max-semi-space-size=8'];
 
 interface Child {
   process: ChildProcess;
@@ -105,8 +107,8 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(script: string, env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, [...NODE_ARGS, script], {
+function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -220,11 +222,11 @@ async function drainOnce(
     };
     const configPath = join(deps.dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config));
-    child = await startChild(CHILD.inventorybot, {
-      REDIS_URL: deps.redisUrl,
-      INVENTORYBOT_CONFIG: configPath,
-      POD_NAME: consumer,
-    });
+    child = await startChild(
+      CHILD.inventorybot,
+      { REDIS_URL: deps.redisUrl, INVENTORYBOT_CONFIG: configPath, POD_NAME: consumer },
+      WORKER_NODE_ARGS,
+    );
   } else {
     child = await startChild(CHILD.reference, {
       REDIS_URL: deps.redisUrl,
