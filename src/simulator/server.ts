@@ -32,6 +32,8 @@ export interface SimulatorHandle {
   ledger: Ledger;
   setOutage(enabled: boolean, mode?: OutageMode): void;
   setFaults(faults: Partial<FaultOptions>): void;
+  /** Changes the injected latency at runtime (a latency spike, issue 12). */
+  setLatency(latency: Partial<LatencyOptions>): void;
   /** Apply responses by HTTP status ("0": connection reset). */
   responseCounts(): Record<string, number>;
   close(): Promise<void>;
@@ -82,7 +84,7 @@ const sendError = (res: ServerResponse, status: number, code: string, message: s
   send(res, status, { error_code: code, message });
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
-  const latency: LatencyOptions = { ...DEFAULT_LATENCY, ...options.latency };
+  let latency: LatencyOptions = { ...DEFAULT_LATENCY, ...options.latency };
   let faults: FaultOptions = { ...DEFAULT_FAULTS, ...options.faults };
   const random = options.seed === undefined ? Math.random : seededRandom(options.seed);
   const ledger = new Ledger({ dedupe: options.dedupe ?? true });
@@ -211,6 +213,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     setFaults: (next) => {
       faults = { ...faults, ...next };
+    },
+    setLatency: (next) => {
+      latency = { ...latency, ...next };
     },
     responseCounts: () => Object.fromEntries(responses),
     close: () =>

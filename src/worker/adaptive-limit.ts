@@ -16,7 +16,7 @@ export interface AdaptiveLimitOptions {
   min: number;
   max: number;
   initial: number;
-  /** Latency growth over the baseline that is tolerated before cutting (1.5 = 50 % more). */
+  /** Latency growth over the baseline tolerated before cutting (2: the p95 goal of issue 12 is 2× the baseline). */
   tolerance?: number;
   backoffRatio?: number;
   errorRateLimit?: number;
@@ -45,7 +45,7 @@ export class AdaptiveLimit {
     this.min = Math.max(1, options.min);
     this.max = Math.max(this.min, options.max);
     this.#limit = clamp(options.initial, this.min, this.max);
-    this.#tolerance = options.tolerance ?? 1.5;
+    this.#tolerance = options.tolerance ?? 2;
     this.#backoffRatio = options.backoffRatio ?? 0.9;
     this.#errorRateLimit = options.errorRateLimit ?? 0.5;
     this.#cooldownMs = options.cooldownMs ?? 100;

@@ -44,7 +44,7 @@ describe('AdaptiveLimit (issue 12)', () => {
 
   it('tolerates latency noise under the tolerance', () => {
     const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    for (let i = 0; i < 2000; i++) limit.record('ok', i % 2 === 0 ? 5 : 6.5, limit.limit, i);
+    for (let i = 0; i < 2000; i++) limit.record('ok', i % 2 === 0 ? 5 : 9, limit.limit, i);
     expect(limit.limit).toBe(64);
   });
 

@@ -1,0 +1,54 @@
+// Issue 12: the in-flight call limit per upstream adapts. A busy worker's limit drops when the upstream's
+// latency jumps tenfold, and grows back once it returns to normal; the limit is exported as a metric.
+import { jest } from '@jest/globals';
+import { sumOf } from '../../../src/cli/prom-text.ts';
+import { startSimulator } from '../../../src/simulator/server.ts';
+import { METRICS } from '../../../src/worker/metric-names.ts';
+import { enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
+import { useQueueHarness } from '../../support/queue-harness.ts';
+import { waitFor } from '../../support/wait-for.ts';
+import { startWorkerProcess } from '../../support/worker-process.ts';
+
+jest.setTimeout(90_000);
+
+const h = useQueueHarness();
+
+test('the call limit drops when upstream latency rises tenfold and recovers after', async () => {
+  const simulator = await startSimulator({
+    latency: { medianMs: 5, p95Ms: 8, maxMs: 100 },
+    faults: { failureRate: 0 },
+  });
+  h.simulators.push(simulator);
+  const names = uniqueNames('adaptive');
+  // A backlog that outlasts the test: the worker stays busy through the spike and after it.
+  await enqueueSynthetic(h.client, names.stream, { batches: 3000, warehouses: 4, minItems: 5, maxItems: 10 });
+  const worker = await startWorkerProcess({
+    name: 'adaptive',
+    redisUrl: h.redis.url,
+    config: testConfig(
+      names,
+      { primaryUrl: simulator.url },
+      { concurrency: { batches: 4, itemsPerBatch: 8, upstreamCallsMin: 2, upstreamCallsMax: 32 } },
+    ),
+  });
+  h.workers.push(worker);
+  const limit = async () =>
+    sumOf(await worker.metrics(), METRICS.upstreamConcurrencyLimit, { upstream: 'primary' });
+  const applied = () => simulator.ledger.summary().applied;
+
+  await waitFor(applied, (n) => n >= 500, { timeoutMs: 30_000, what: '500 items applied before the spike' });
+  const before = await limit();
+  // Room to halve above the floor (2).
+  expect(before).toBeGreaterThanOrEqual(8);
+
+  simulator.setLatency({ medianMs: 50, p95Ms: 80, maxMs: 500 });
+  const spikeAt = Date.now();
+  await waitFor(limit, (l) => l <= before / 2, { timeoutMs: 10_000, what: 'the limit halved by the spike' });
+  const cutWithinMs = Date.now() - spikeAt;
+  expect(cutWithinMs).toBeLessThan(10_000);
+
+  simulator.setLatency({ medianMs: 5, p95Ms: 8, maxMs: 100 });
+  await waitFor(limit, (l) => l >= before * 0.75, { timeoutMs: 30_000, what: 'the limit grown back' });
+  // Still draining: nothing of this was a verdict about the items.
+  expect(sumOf(await worker.metrics(), METRICS.deadLettersTotal)).toBe(0);
+});
