@@ -359,6 +359,15 @@ export function buildDashboard(
     ],
     targets: [{ expr: `max by (upstream) (${m(METRICS.circuitBreakerState)})`, legend: '{{upstream}}' }],
   });
+  layout.panel({
+    title: 'Upstream call limit (adaptive)',
+    description:
+      'Calls in flight allowed per upstream, summed over replicas: grows while latency and errors stay low, cut on latency growth, 429s, timeouts and error spikes, within spec.concurrency.upstreamCallsMin/Max (issue 12).',
+    unit: 'short',
+    min: 0,
+    decimals: 0,
+    targets: [{ expr: `sum by (upstream) (${m(METRICS.upstreamConcurrencyLimit)})`, legend: '{{upstream}}' }],
+  });
 
   layout.row('Queue');
   layout.panel({
