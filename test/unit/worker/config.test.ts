@@ -22,7 +22,12 @@ describe('buildWorkerConfig', () => {
       readCount: 10,
     });
     expect(config.retry).toEqual({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, jitter: 'full' });
-    expect(config.concurrency).toEqual({ batches: 4, itemsPerBatch: 8 });
+    expect(config.concurrency).toEqual({
+      batches: 4,
+      itemsPerBatch: 8,
+      upstreamCallsMin: 2,
+      upstreamCallsMax: 64,
+    });
     expect(config.monitoring).toEqual({ metricsPort: 9100, logLevel: 'info' });
     expect(config.upstream.timeoutMs).toBe(2000);
     expect(config.redisUrl).toBe(env.REDIS_URL);
@@ -44,6 +49,9 @@ describe('buildWorkerConfig', () => {
     expect(() => buildWorkerConfig({ ...file, queue: { stream: 'a', deadLetterStream: 'a' } }, env)).toThrow(
       /queue\.deadLetterStream/,
     );
+    expect(() =>
+      buildWorkerConfig({ ...file, concurrency: { upstreamCallsMin: 9, upstreamCallsMax: 8 } }, env),
+    ).toThrow(/concurrency\.upstreamCallsMin: must be <= concurrency\.upstreamCallsMax/);
   });
 
   it('names the offending environment variable', () => {
@@ -96,7 +104,8 @@ describe('env names', () => {
     expect(names).toContain('INVENTORYBOT_QUEUE_MAX_DELIVERIES');
     expect(names).toContain('INVENTORYBOT_UPSTREAM_SECONDARY_URL');
     expect(names).not.toContain('INVENTORYBOT_QUEUE_REDIS');
-    expect(names).toHaveLength(20);
+    expect(names).toContain('INVENTORYBOT_CONCURRENCY_UPSTREAM_CALLS_MAX');
+    expect(names).toHaveLength(22);
   });
 
   it('leaves sections alone when no override is set', () => {
