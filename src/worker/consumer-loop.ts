@@ -16,7 +16,7 @@ export interface ConsumerOptions {
   batches: number;
   readCount: number;
   claimIdleMs: number;
-  /** retry.maxDelayMs: the base of the worker's own redelivery backoff. */
+  /** The base of the worker's own redelivery backoff: the delay an item's next retry would have had. */
   redeliveryBaseMs: number;
 }
 
