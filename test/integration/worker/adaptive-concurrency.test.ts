@@ -1,9 +1,9 @@
 // Issue 12: the in-flight call limit per upstream adapts. A busy worker's limit drops when the upstream's
 // latency jumps tenfold, and grows back once it returns to normal; the limit is exported as a metric.
 import { jest } from '@jest/globals';
-import { sumOf } from '../../../src/cli/prom-text.ts';
+import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { startSimulator } from '../../../src/simulator/server.ts';
-import { METRICS } from '../../../src/worker/metric-names.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';
