@@ -12,6 +12,10 @@ SIMULATOR_PORT=$SP SIMULATOR_FAILURE_RATE=${FAIL:-0} SIMULATOR_LATENCY_MEDIAN_MS
 sleep 2
 $NODE --experimental-strip-types src/cli/main.ts enqueue --redis-url redis://127.0.0.1:$RP -n 2000 --batch-size 10 > ${LOGS:-/tmp}/cgroup-bench-enq.log 2>&1
 mkdir $CG; echo 96M > $CG/memory.limit_in_bytes
+WPID=
+# Stops what this script started, also when its output pipe closes early.
+cleanup() { [ -n "$WPID" ] && kill $WPID 2>/dev/null; sleep 2; kill $SPID $RPID 2>/dev/null; sleep 1; rmdir $CG 2>/dev/null; }
+trap cleanup EXIT
 START=$(date +%s.%N)
 ( echo $BASHPID > $CG/cgroup.procs; exec env REDIS_URL=redis://127.0.0.1:$RP INVENTORYBOT_UPSTREAM_PRIMARY_URL=http://127.0.0.1:$SP \
   INVENTORYBOT_UPSTREAM_RATE_LIMIT_PER_SECOND=100000 INVENTORYBOT_MONITORING_METRICS_PORT=$MP INVENTORYBOT_METRICS_HOST=127.0.0.1 POD_NAME=cg \
@@ -25,5 +29,3 @@ done
 END=$(date +%s.%N)
 echo "drained in $(echo "$END - $START" | bc) s (includes startup); max charged $(( $(cat $CG/memory.max_usage_in_bytes) / 1048576 )) MiB; failcnt $(cat $CG/memory.failcnt); oom: $(grep oom_kill $CG/memory.oom_control)"
 echo "applied: $(curl -s 127.0.0.1:$SP/metrics | grep -m1 applied || true)"
-kill $WPID; sleep 2; kill $SPID $RPID; sleep 1
-rmdir $CG
