@@ -8,7 +8,13 @@ export interface Problem {
   message: string;
 }
 
-const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+// ErrImageNeverPull: pullPolicy Never and the image is not on the node (seen on the real node, #18).
+const IMAGE_PULL_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
 
 export function podProblems(pods: ReadonlyArray<V1Pod>): Problem[] {
   // Messages name pods, images and what Kubernetes said (no restart counts, no timestamps), so the

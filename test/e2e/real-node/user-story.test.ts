@@ -18,7 +18,7 @@ import {
   simulatorJson,
 } from '../../support/real-node-workloads.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { LEADER_ELECTION_LEASE } from '../../../src/api/names.ts';
+import { LEADER_ELECTION_LEASE, REASONS } from '../../../src/api/names.ts';
 
 const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
 const OPERATOR_NS = 'inventorybot-system';
@@ -563,6 +563,69 @@ test('with externalMetrics.enabled the HPA scales on queue lag through the opera
   figures['scale-in (queue lag) after the queue drained'] = `${((Date.now() - drained) / 1000).toFixed(1)} s`;
   expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
+}, 900_000);
+
+test('pod problems come from real pod state: a missing image and a worker that exits 2 on its config show on the bot (#18)', async () => {
+  // A Redis URL from a Secret is not checked at admission (only its reference is): the worker refuses it.
+  kubectlOk([
+    'create',
+    'secret',
+    'generic',
+    'broken-redis',
+    '-n',
+    APP_NS,
+    '--from-literal=url=not a redis url',
+  ]);
+  const broken = (name: string, image: object, redis: object) => ({
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: { name, namespace: APP_NS },
+    spec: {
+      image,
+      queue: { redis },
+      upstream: { primaryUrl: `http://inventory-api.${APP_NS}.svc:8080` },
+      scaling: { minReplicas: 1, maxReplicas: 1, targetCPUUtilizationPercentage: 50, queueLagPerReplica: 0 },
+      resources: { requests: { cpu: '10m', memory: '64Mi' } },
+    },
+  });
+  const good = { repository: imageRepository, tag: imageTag, pullPolicy: 'Never' };
+  kubectlOk(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        broken('no-image', { ...good, tag: 'never-built' }, { url: `redis://redis.${APP_NS}.svc:6379` }),
+        broken('bad-config', good, { secretRef: { name: 'broken-redis', key: 'url' } }),
+      ],
+    }),
+  );
+  const degraded = (name: string) =>
+    kubectlOk([
+      'get',
+      'ib',
+      name,
+      '-n',
+      APP_NS,
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Degraded")].reason}|{.status.conditions[?(@.type=="Degraded")].message}',
+    ]);
+  const pull = await waitFor(
+    () => degraded('no-image'),
+    (s) => s.startsWith(`${REASONS.imagePullFailing}|`),
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'no-image Degraded with the image pull reason' },
+  );
+  expect(pull).toContain(`${imageRepository}:never-built`);
+  const crash = await waitFor(
+    () => degraded('bad-config'),
+    (s) => s.startsWith(`${REASONS.podsCrashLooping}|`),
+    { timeoutMs: 300_000, intervalMs: 2000, what: 'bad-config Degraded with the crash-loop reason' },
+  );
+  // The worker's exit code and its own words (FallbackToLogsOnError), quoted on the bot.
+  expect(crash).toContain('exit code 2');
+  expect(crash).toContain('REDIS_URL');
+  kubectlOk(['delete', 'ib', 'no-image', 'bad-config', '-n', APP_NS, '--wait=true', '--timeout=120s']);
+  kubectlOk(['delete', 'secret', 'broken-redis', '-n', APP_NS]);
 }, 900_000);
 
 test('deleting the bot and helm uninstall leave nothing behind (the CRD stays: crds.keep)', async () => {
