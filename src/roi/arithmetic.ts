@@ -257,11 +257,16 @@ export function workloadFrom(measured: MeasuredFigures, inputs: RoiInputs): Work
       `the plans' 10k/day baseline: the ${window} window is a capacity run, shorter than ` +
       `${MIN_VOLUME_WINDOW_SECONDS / 3600} h, and its rate is not a daily volume (give --items-per-day or a longer window)`;
   }
-  // Rate per replica over the busy intervals (those that applied items): a backlog drained in the window
-  // shows what a replica sustains, and single short intervals (one big batch acknowledged) do not inflate it.
-  const busy = measured.timeline
+  // Rate per replica over the busy span (first to last interval that applied items, quiet intervals between
+  // them included): a backlog drained in the window shows what a replica sustains. Items are counted when
+  // their batch is acknowledged, so with many batches in hand (#12) they arrive in clumps: averaging only the
+  // intervals that saw some would over-state the rate (seen: 1.4× the configured rate limit).
+  const intervals = measured.timeline
     .map((p, i) => ({ p, seconds: (p.time - (measured.timeline[i - 1]?.time ?? measured.start)) / 1000 }))
-    .filter(({ p, seconds }) => p.itemsPerSecond > 0 && seconds > 0);
+    .filter(({ seconds }) => seconds > 0);
+  const first = intervals.findIndex(({ p }) => p.itemsPerSecond > 0);
+  const last = intervals.findLastIndex(({ p }) => p.itemsPerSecond > 0);
+  const busy = first < 0 ? [] : intervals.slice(first, last + 1);
   const busyReplicaSeconds = busy.reduce(
     (sum, b) => sum + b.seconds * (b.p.replicas ?? measured.replicas),
     0,
@@ -275,8 +280,8 @@ export function workloadFrom(measured: MeasuredFigures, inputs: RoiInputs): Work
       ? 'given (--replica-throughput)'
       : busy.length === 0
         ? 'measured: average rate per replica over the window (no per-interval figures)'
-        : `measured: rate per replica over the ${busy.length} of ${measured.timeline.length} intervals that ` +
-          'applied items; if no worker was saturated this under-states capacity and over-counts replicas';
+        : `measured: rate per replica over the busy span (${busy.length} of ${measured.timeline.length} intervals, ` +
+          'first to last that applied items); if no worker was saturated this under-states capacity and over-counts replicas';
   return {
     itemsPerDay,
     volumeBasis,

@@ -1,5 +1,5 @@
-// The one bound on calls in flight to an upstream (issue 12): a FIFO semaphore whose size is the
-// adaptive limit. Items of any batch take a slot only for the call itself; an item waiting in backoff,
+// The one bound on calls in flight to an upstream (issue 12): a semaphore whose size is the adaptive
+// limit, serving waiters by priority (lower first: the oldest batch), then in arrival order. Items of any batch take a slot only for the call itself; an item waiting in backoff,
 // for Retry-After or for an outage holds none, so other batches' items fill the slot meanwhile.
 import { AdaptiveLimit, type AdaptiveLimitOptions, type CallOutcome } from './adaptive-limit.ts';
 
@@ -8,7 +8,8 @@ export type ReleaseSlot = (outcome: CallOutcome, rttMs: number) => void;
 
 export class CallLimiter {
   readonly #limit: AdaptiveLimit;
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiters: { priority: number; seq: number; wake: () => void }[] = [];
+  #seq = 0;
   readonly #onLimit: (limit: number) => void;
   #inFlight = 0;
 
@@ -27,9 +28,9 @@ export class CallLimiter {
   }
 
   /** Waits for a free slot; the returned function gives it back with the call's outcome. */
-  async acquire(): Promise<ReleaseSlot> {
+  async acquire(priority = 0): Promise<ReleaseSlot> {
     if (this.#inFlight >= this.#limit.limit || this.#waiters.length > 0) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await new Promise<void>((resolve) => this.#enqueue({ priority, seq: this.#seq++, wake: resolve }));
     } else {
       this.#inFlight++;
     }
@@ -46,11 +47,18 @@ export class CallLimiter {
     };
   }
 
+  /** Sorted insert (waiters stay ordered by priority, then arrival); the queue is at most the items in hand. */
+  #enqueue(waiter: { priority: number; seq: number; wake: () => void }): void {
+    let i = this.#waiters.length;
+    while (i > 0 && (this.#waiters[i - 1] as { priority: number }).priority > waiter.priority) i--;
+    this.#waiters.splice(i, 0, waiter);
+  }
+
   #wake(): void {
     // A slot is handed over directly (inFlight counted for the waiter), so no newcomer can jump the queue.
     while (this.#waiters.length > 0 && this.#inFlight < this.#limit.limit) {
       this.#inFlight++;
-      this.#waiters.shift()?.();
+      this.#waiters.shift()?.wake();
     }
   }
 }

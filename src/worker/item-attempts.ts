@@ -38,6 +38,8 @@ export async function applyWithRetries(
   options: AttemptOptions,
   hooks: AttemptHooks,
   signal: AbortSignal,
+  /** Call-slot priority: lower first (the batch's entry order). */
+  priority = 0,
 ): Promise<ItemResult> {
   let attempts = 0;
   let calls = 0;
@@ -56,7 +58,7 @@ export async function applyWithRetries(
       attempts = 0;
       continue;
     }
-    const result = await router.call(request, key);
+    const result = await router.call(request, key, priority);
     if (result.kind === 'unavailable') continue;
     calls++;
     if (result.kind === 'applied' || result.kind === 'replayed') {

@@ -90,7 +90,7 @@ export class UpstreamRouter {
     this.#timer = setTimeout(() => this.notify(), Math.max(0, Math.min(...due) - now()) + 1);
   }
 
-  async call(request: ApplyRequest, key: string): Promise<RoutedResult> {
+  async call(request: ApplyRequest, key: string, priority = 0): Promise<RoutedResult> {
     let failedProbe: RoutedResult | undefined;
     for (const [index, endpoint] of this.#endpoints.entries()) {
       const throttled = endpoint.throttledForMs(now());
@@ -105,7 +105,7 @@ export class UpstreamRouter {
       }
       const grant = endpoint.breaker.grant(now());
       if (grant === 'refuse') continue;
-      const result = await endpoint.send(request, key);
+      const result = await endpoint.send(request, key, priority);
       endpoint.breaker.record(breakerEffect(result), grant, now());
       if (result.kind === 'throttled' && result.retryAfterMs !== undefined) {
         endpoint.pauseUntil(now() + result.retryAfterMs);
