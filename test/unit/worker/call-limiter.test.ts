@@ -37,4 +37,20 @@ describe('CallLimiter (issue 12)', () => {
     (await waiting)('ok', 1);
     expect(fifth).toBe(true);
   });
+
+  it('serves waiters by priority (the oldest batch first), then in arrival order', async () => {
+    const limiter = new CallLimiter({ min: 1, max: 1, initial: 1 });
+    const held = await limiter.acquire(5);
+    const order: string[] = [];
+    const wait = (name: string, priority: number) =>
+      limiter.acquire(priority).then((release) => {
+        order.push(name);
+        release('ok', 1);
+      });
+    const all = Promise.all([wait('newer', 9), wait('older-a', 2), wait('newest', 12), wait('older-b', 2)]);
+    held('ok', 1);
+    await all;
+    expect(order).toEqual(['older-a', 'older-b', 'newer', 'newest']);
+    expect(limiter.inFlight).toBe(0);
+  });
 });
