@@ -16,9 +16,9 @@ TOOLS_DIR="$(cd "$(dirname "$0")/../tools" && pwd)"
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local
 mkdir -p "$BIN"
-# One build at a time per cache: concurrent callers (a test run, `make deploy-render`) wait for the first.
-exec 9>"$CACHE/.build-binaries.lock"
-flock 9
+# shellcheck source=../tools/lib/cache-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/lib/cache-lock.sh"
+take_cache_lock "$CACHE/.build-binaries.lock"
 
 log() { echo "[build-binaries] $*" >&2; }
 

@@ -20,9 +20,9 @@ export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local
 export CGO_ENABLED=0
 mkdir -p "$BIN" "$BIN/cni"
-# One build at a time per cache: concurrent callers (two test runs) wait for the first.
-exec 9>"$CACHE/.build-node-binaries.lock"
-flock 9
+# shellcheck source=../tools/lib/cache-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/lib/cache-lock.sh"
+take_cache_lock "$CACHE/.build-node-binaries.lock"
 
 log() { echo "[build-node-binaries] $(date -u +%H:%M:%S) $*" >&2; }
 stamped() { [[ -x "$1" && -f "$1.version" && "$(cat "$1.version")" == "$2" ]]; }

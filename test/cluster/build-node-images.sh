@@ -14,8 +14,9 @@ CACHE=${INVENTORYBOT_CACHE:-$HOME/.cache/inventorybot}
 OUT="$CACHE/images"
 PROJECT_IMAGE=${PROJECT_IMAGE:-inventorybot.local/inventorybot:e2e}
 mkdir -p "$OUT"
-exec 9>"$OUT/.lock"
-flock 9
+# shellcheck source=../tools/lib/cache-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/lib/cache-lock.sh"
+take_cache_lock "$OUT/.lock"
 log() { echo "[build-node-images] $(date -u +%H:%M:%S) $*" >&2; }
 
 # ---- pause: rebuilt when its source changes ----
@@ -61,7 +62,8 @@ fi
 # ---- the project image: the Dockerfile through build-local-image.sh (docker's layer cache makes repeats fast) ----
 if [[ "${1:-}" != "--no-project" ]]; then
   log "project image $PROJECT_IMAGE"
-  IMAGE="$PROJECT_IMAGE" "$REPO/test/image/build-local-image.sh" >&2
+  # 9>&-: the image build must not hold this script's lock (it may start dockerd, which outlives us).
+  IMAGE="$PROJECT_IMAGE" "$REPO/test/image/build-local-image.sh" >&2 9>&-
   id=$(/usr/bin/docker image inspect -f '{{.Id}}' "$PROJECT_IMAGE")
   if [[ ! -s "$OUT/inventorybot.tar" || "$(cat "$OUT/inventorybot.version" 2>/dev/null)" != "$id" ]]; then
     /usr/bin/docker save "$PROJECT_IMAGE" -o "$OUT/inventorybot.tar.tmp"

@@ -15,14 +15,14 @@
 # nothing else. The daemon is left running for later steps; no container is left behind.
 #
 # Environment: IMAGE (inventorybot:dev), BASE_IMAGE (inventorybot-base:bookworm-node24),
-# CACHE (~/.cache/inventorybot/image), DEBIAN_MIRROR (from /etc/apt/sources*, else deb.debian.org),
+# CACHE ($INVENTORYBOT_CACHE/image, default ~/.cache/inventorybot/image), DEBIAN_MIRROR (from /etc/apt/sources*, else deb.debian.org),
 # DOCKER (docker client; default: Debian's /usr/bin/docker, which matches the daemon).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${IMAGE:-inventorybot:dev}"
 BASE_IMAGE="${BASE_IMAGE:-inventorybot-base:bookworm-node24}"
-CACHE="${CACHE:-${HOME:-/root}/.cache/inventorybot/image}"
+CACHE="${CACHE:-${INVENTORYBOT_CACHE:-${HOME:-/root}/.cache/inventorybot}/image}"
 SUITE=bookworm
 ROOTFS="$CACHE/rootfs-$SUITE-minbase"
 BUILD_ARGS=()
@@ -33,6 +33,9 @@ for arg in "$@"; do
     *) echo "unknown argument: $arg" >&2; exit 64 ;;
   esac
 done
+
+# shellcheck source=../tools/lib/detach.sh
+source "$REPO/test/tools/lib/detach.sh"
 
 log() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 die() { printf 'build-local-image: %s\n' "$*" >&2; exit 1; }
@@ -60,8 +63,8 @@ docker() { "$DOCKER" "$@"; }
 start_dockerd() { # flags... ; returns 0 once `docker info` answers
   local logfile="$CACHE/dockerd.log"
   printf '\n---- %s dockerd %s\n' "$(date -Is)" "$*" >>"$logfile"
-  setsid nohup /usr/sbin/dockerd "$@" >>"$logfile" 2>&1 </dev/null &
-  local pid=$!
+  detach "$logfile" /usr/sbin/dockerd "$@" # no inherited descriptors: see lib/detach.sh
+  local pid=$DETACHED_PID
   for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then
       echo "$pid" >"$CACHE/dockerd.pid"
