@@ -43,6 +43,18 @@ export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 export const ITEM_OUTCOMES = ['applied', 'deduplicated', 'dead_lettered', 'failed'] as const;
 export type ItemOutcome = (typeof ITEM_OUTCOMES)[number];
 
+/** Item outcomes that count as errors in every error rate (alerts, dashboard, ROI, log alerts: #17). */
+export const ITEM_ERROR_OUTCOMES = ['failed', 'dead_lettered'] as const satisfies readonly ItemOutcome[];
+/** Batch outcomes that count as failed batches. */
+export const BATCH_ERROR_OUTCOMES = [
+  'failed',
+  'dead_lettered',
+  'invalid',
+] as const satisfies readonly BatchOutcome[];
+
+/** A PromQL label matcher for a set of outcomes, e.g. `outcome=~"failed|dead_lettered"`. */
+export const outcomeMatcher = (outcomes: readonly string[]): string => `outcome=~"${outcomes.join('|')}"`;
+
 /** Values of inventorybot_circuit_breaker_state{upstream}. */
 export const CIRCUIT_STATE_VALUES = { closed: 0, open: 1, half_open: 2 } as const;
 

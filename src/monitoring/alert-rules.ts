@@ -2,7 +2,7 @@
 // groups. The operator's per-bot PrometheusRule, the chart's static rules file and the live Prometheus
 // test all come from here; docs/monitoring.md has a runbook section per alert.
 import { scalingSchema, sloSchema, type InventoryBotSpec } from '../api/inventory-bot.ts';
-import { METRICS } from '../contracts/worker-metric-names.ts';
+import { ITEM_ERROR_OUTCOMES, METRICS, outcomeMatcher } from '../contracts/worker-metric-names.ts';
 import { by, num, series } from './promql.ts';
 
 export type SloThresholds = InventoryBotSpec['slo'];
@@ -23,6 +23,8 @@ export const ALERT_NAMES = {
   queueLag: 'InventoryBotQueueLagHigh',
   availability: 'InventoryBotAvailabilityLow',
   noWorkerUp: 'InventoryBotNoWorkerUp',
+  intakePaused: 'InventoryBotIntakePaused',
+  redisDown: 'InventoryBotRedisUnreachable',
 } as const;
 export type AlertName = (typeof ALERT_NAMES)[keyof typeof ALERT_NAMES];
 
@@ -141,7 +143,7 @@ export function alertDefinitions(options: AlertRuleOptions = {}): AlertDefinitio
     probes: rest.probes ?? [signal],
   });
 
-  const itemErrors = sumRate(METRICS.itemsTotal, '5m', 'outcome=~"failed|dead_lettered"');
+  const itemErrors = sumRate(METRICS.itemsTotal, '5m', outcomeMatcher(ITEM_ERROR_OUTCOMES));
   const items = sumRate(METRICS.itemsTotal, '5m');
   const upWorkers = `count ${g} (${series('up', sel)} == 1)`;
   const seenWorkers = `count ${g} (last_over_time(${series(METRICS.info, sel)}[6h]))`;
@@ -243,6 +245,25 @@ export function alertDefinitions(options: AlertRuleOptions = {}): AlertDefinitio
           '(success or partial). Check the upstream, the worker logs (batch_error events) and the dead letters.',
       },
     ),
+    // Outage signals of #11: workers pause intake rather than dead-letter healthy work, and a paused
+    // fleet is otherwise quiet (no errors, no dead letters), so the pause itself must page.
+    define(ALERT_NAMES.intakePaused, `max ${g} (${series(METRICS.intakePaused, sel)})`, '> 0', {
+      for: '10m',
+      severity: 'warning',
+      summary: 'intake paused for 10 minutes: no upstream takes calls',
+      description:
+        'A worker has taken no new batches for 10 minutes because every upstream circuit is open (the ' +
+        'upstream is down and no secondary answers). Batches wait in the stream; none is dead-lettered for ' +
+        'the outage. Restore the upstream or set spec.upstream.secondaryUrl.',
+    }),
+    define(ALERT_NAMES.redisDown, `min ${g} (${series(METRICS.redisUp, sel)})`, '< 1', {
+      for: '2m',
+      severity: 'critical',
+      summary: 'a worker cannot reach Redis',
+      description:
+        'A worker has been disconnected from Redis for 2 minutes: it can neither read nor acknowledge ' +
+        'batches. Check the Redis pod, its Service, the Redis URL Secret and NetworkPolicies.',
+    }),
     define(ALERT_NAMES.noWorkerUp, seenWorkers, `unless on (${groupBy.join(', ')}) (${upWorkers})`, {
       for: '5m',
       severity: 'critical',

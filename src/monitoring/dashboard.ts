@@ -1,7 +1,13 @@
 // The Grafana dashboard, built by a pure function. Templated by data source, namespace and InventoryBot
 // (the `job` label: the ServiceMonitor's Service, named after the bot). Queries use the worker's metric
 // names from src/contracts/worker-metric-names.ts and kube-state-metrics for replicas.
-import { CIRCUIT_STATE_VALUES, METRICS, PROCESS_METRICS } from '../contracts/worker-metric-names.ts';
+import {
+  CIRCUIT_STATE_VALUES,
+  ITEM_ERROR_OUTCOMES,
+  METRICS,
+  outcomeMatcher,
+  PROCESS_METRICS,
+} from '../contracts/worker-metric-names.ts';
 import { METRIC_NAMES as OPERATOR_METRICS } from '../contracts/operator-metric-names.ts';
 import {
   ALERT_NAMES,
@@ -177,7 +183,7 @@ export function buildDashboard(
     threshold: slo.errorRatePercent,
     targets: [
       {
-        expr: `100 * sum(rate(${m(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"')}[${RATE}])) / ${itemsRate}`,
+        expr: `100 * sum(rate(${m(METRICS.itemsTotal, outcomeMatcher(ITEM_ERROR_OUTCOMES))}[${RATE}])) / ${itemsRate}`,
         legend: 'error %',
       },
     ],
@@ -256,7 +262,7 @@ export function buildDashboard(
     alerts: [ALERT_NAMES.errorRate],
     targets: [
       {
-        expr: `100 * sum by (namespace, job) (rate(${m(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"')}[${RATE}])) / ${itemsRateByBot}`,
+        expr: `100 * sum by (namespace, job) (rate(${m(METRICS.itemsTotal, outcomeMatcher(ITEM_ERROR_OUTCOMES))}[${RATE}])) / ${itemsRateByBot}`,
         legend: '{{namespace}}/{{job}}',
       },
     ],
@@ -358,6 +364,43 @@ export function buildDashboard(
       },
     ],
     targets: [{ expr: `max by (upstream) (${m(METRICS.circuitBreakerState)})`, legend: '{{upstream}}' }],
+  });
+  // The outage signals of #11: a paused or Redis-less fleet is otherwise quiet (no errors, no dead letters).
+  layout.panel({
+    title: 'Intake paused',
+    description:
+      'Workers taking no new batches because every upstream circuit is open (issue 11): batches wait in the stream instead of being dead-lettered.',
+    type: 'state-timeline',
+    unit: 'none',
+    alerts: [ALERT_NAMES.intakePaused],
+    mappings: [
+      {
+        type: 'value',
+        options: {
+          '0': { text: 'taking work', color: green, index: 0 },
+          '1': { text: 'paused', color: red, index: 1 },
+        },
+      },
+    ],
+    targets: [{ expr: `max by (pod) (${m(METRICS.intakePaused)})`, legend: '{{pod}}' }],
+  });
+  layout.panel({
+    title: 'Redis connected',
+    description:
+      'Per worker: 1 while connected to Redis; a disconnected worker can neither read nor acknowledge.',
+    type: 'state-timeline',
+    unit: 'none',
+    alerts: [ALERT_NAMES.redisDown],
+    mappings: [
+      {
+        type: 'value',
+        options: {
+          '1': { text: 'connected', color: green, index: 0 },
+          '0': { text: 'disconnected', color: red, index: 1 },
+        },
+      },
+    ],
+    targets: [{ expr: `min by (pod) (${m(METRICS.redisUp)})`, legend: '{{pod}}' }],
   });
   layout.panel({
     title: 'Upstream call limit (adaptive)',

@@ -1,4 +1,4 @@
-// Writes the chart's monitoring files: `node_modules/.bin/node src/monitoring/generate-artifacts.ts`.
+// Writes the chart's monitoring files (part of `npm run generate`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ARTIFACTS } from './artifacts.ts';

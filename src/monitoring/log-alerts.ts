@@ -1,7 +1,13 @@
 // Alerting on the worker's JSON logs (batch_complete / batch_error events), with the thresholds of the
 // Prometheus rules (spec.slo). Pure: lines in, figures and alerts out. `inventorybot alerts` does the I/O.
 import { nextFailureRun } from '../contracts/failure-run.ts';
-import { ITEM_OUTCOMES, type BatchOutcome, type ItemOutcome } from '../contracts/worker-metric-names.ts';
+import {
+  BATCH_ERROR_OUTCOMES,
+  ITEM_ERROR_OUTCOMES,
+  ITEM_OUTCOMES,
+  type BatchOutcome,
+  type ItemOutcome,
+} from '../contracts/worker-metric-names.ts';
 import type { BatchLogEvent } from '../contracts/log-line.ts';
 import {
   ALERT_NAMES,
@@ -19,7 +25,7 @@ export interface TimeWindow {
 }
 
 /** Outcomes that mean the batch was not processed (left for redelivery, dead-lettered whole, malformed). */
-export const ERROR_OUTCOMES: readonly BatchOutcome[] = ['failed', 'dead_lettered', 'invalid'];
+export const ERROR_OUTCOMES: readonly BatchOutcome[] = BATCH_ERROR_OUTCOMES;
 
 export interface LogStats {
   window: TimeWindow;
@@ -64,7 +70,7 @@ export function itemCounts(e: BatchLogEvent): { items: number; errors: number; a
     const n = (o: ItemOutcome) => e.itemOutcomes?.[o] ?? 0;
     return {
       items: ITEM_OUTCOMES.reduce((sum, o) => sum + n(o), 0),
-      errors: n('failed') + n('dead_lettered'),
+      errors: ITEM_ERROR_OUTCOMES.reduce((sum, o) => sum + n(o), 0),
       applied: n('applied'),
     };
   }

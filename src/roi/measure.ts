@@ -4,7 +4,13 @@ import { histogramQuantile, parseMetrics, sumOf, type Sample } from '../contract
 
 import { ERROR_OUTCOMES, itemCounts, quantile } from '../monitoring/log-alerts.ts';
 import { type BatchLogEvent } from '../contracts/log-line.ts';
-import { METRICS, PROCESS_METRICS } from '../contracts/worker-metric-names.ts';
+import {
+  BATCH_ERROR_OUTCOMES,
+  ITEM_ERROR_OUTCOMES,
+  METRICS,
+  outcomeMatcher,
+  PROCESS_METRICS,
+} from '../contracts/worker-metric-names.ts';
 import type { MeasuredFigures, TimelinePoint } from './arithmetic.ts';
 
 const START_TIME = 'inventorybot_process_start_time_seconds';
@@ -217,9 +223,9 @@ export function prometheusQueries(selector: string, rangeSeconds: number, stepSe
   return {
     totals: {
       itemsProcessed: inc(METRICS.itemsTotal, 'outcome="applied"'),
-      itemsFailed: inc(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"'),
+      itemsFailed: inc(METRICS.itemsTotal, outcomeMatcher(ITEM_ERROR_OUTCOMES)),
       batches: inc(METRICS.batchesTotal),
-      failedBatches: inc(METRICS.batchesTotal, 'outcome=~"failed|dead_lettered|invalid"'),
+      failedBatches: inc(METRICS.batchesTotal, outcomeMatcher(BATCH_ERROR_OUTCOMES)),
       retries: inc(METRICS.retriesTotal),
       cpuSeconds: inc(PROCESS_METRICS.cpuSecondsTotal),
       replicas: `avg_over_time(count(${s('up')} == 1)[${R}:${W}])`,
@@ -229,7 +235,7 @@ export function prometheusQueries(selector: string, rangeSeconds: number, stepSe
     },
     timeline: {
       itemsPerSecond: rate(METRICS.itemsTotal, 'outcome="applied"'),
-      errorRatePercent: `100 * ${rate(METRICS.itemsTotal, 'outcome=~"failed|dead_lettered"')} / ${rate(METRICS.itemsTotal)}`,
+      errorRatePercent: `100 * ${rate(METRICS.itemsTotal, outcomeMatcher(ITEM_ERROR_OUTCOMES))} / ${rate(METRICS.itemsTotal)}`,
       retryRatePercent: `100 * ${rate(METRICS.retriesTotal)} / ${rate(METRICS.itemsTotal)}`,
       p50: q(0.5, W),
       p95: q(0.95, W),

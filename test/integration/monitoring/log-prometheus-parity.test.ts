@@ -11,7 +11,7 @@ import { parseBatchEvent, type BatchLogEvent } from '../../../src/contracts/log-
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { figuresFromPrometheus } from '../../../src/roi/measure.ts';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
-import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import { ITEM_ERROR_OUTCOMES, METRICS, outcomeMatcher } from '../../../src/contracts/worker-metric-names.ts';
 import type { RedisClient } from '../../../src/contracts/redis-connection.ts';
 import { startPrometheus, type PrometheusServer } from '../../support/prometheus-server.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
@@ -114,7 +114,7 @@ test('log alerts and Prometheus rules count the same items and raise the same ra
   expect(stats.batches).toBe(batches);
   expect(stats.items).toBe(await prom(`sum(${METRICS.itemsTotal}{job="${BOT}"})`));
   expect(stats.errorItems).toBe(
-    await prom(`sum(${METRICS.itemsTotal}{job="${BOT}",outcome=~"failed|dead_lettered"})`),
+    await prom(`sum(${METRICS.itemsTotal}{job="${BOT}",${outcomeMatcher(ITEM_ERROR_OUTCOMES)}})`),
   );
   expect(stats.retries).toBe(await prom(`sum(${METRICS.retriesTotal}{job="${BOT}"})`));
 
