@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { APPLY_PATH, IDEMPOTENCY_HEADER } from '../contracts/upstream-protocol.ts';
 import { seededRandom } from '../contracts/seeded-random.ts';
 import { isKnownSku } from './catalogue.ts';
+import { CapacityGate } from './capacity-gate.ts';
 import { decideFault, sampleLatencyMs, type FaultOptions, type LatencyOptions } from './faults.ts';
 import { Ledger, type LedgerSummary } from './ledger.ts';
 import { createSimulatorMetrics } from './metrics.ts';
@@ -22,6 +23,10 @@ export interface SimulatorOptions {
   token?: string;
   seed?: number;
   name?: string;
+  /** Apply requests served at once; more wait in arrival order (0: unlimited, the default). #12. */
+  capacity?: number;
+  /** Called with each apply request's time at the upstream in ms, waiting for capacity included. */
+  onApplyDuration?: (ms: number) => void;
 }
 
 export type OutageMode = 'error' | 'reset';
@@ -34,6 +39,10 @@ export interface SimulatorHandle {
   setFaults(faults: Partial<FaultOptions>): void;
   /** Changes the injected latency at runtime (a latency spike, issue 12). */
   setLatency(latency: Partial<LatencyOptions>): void;
+  /** Changes how many apply requests are served at once (a capacity drop: the spike of issue 12). */
+  setCapacity(capacity: number): void;
+  /** Apply requests in service or waiting for capacity. */
+  inFlight(): number;
   /** Apply responses by HTTP status ("0": connection reset). */
   responseCounts(): Record<string, number>;
   close(): Promise<void>;
@@ -91,6 +100,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const metrics = createSimulatorMetrics();
   const responses = new Map<string, number>();
   let outage: { enabled: boolean; mode: OutageMode } = { enabled: false, mode: 'error' };
+  const gate = new CapacityGate(options.capacity ?? 0);
 
   async function handleApply(req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
@@ -123,7 +133,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return 422;
     }
     const op = parsed.data;
-    await sleep(sampleLatencyMs(latency, random));
+    await gate.enter();
+    try {
+      await sleep(sampleLatencyMs(latency, random));
+    } finally {
+      gate.leave();
+    }
     if (!isKnownSku(op.sku)) {
       sendError(res, 404, 'UNKNOWN_SKU', `unknown SKU ${op.sku}`);
       return 404;
@@ -181,7 +196,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         const status = String(await handleApply(req, res));
         responses.set(status, (responses.get(status) ?? 0) + 1);
         metrics.requests.inc({ status });
-        metrics.duration.observe((performance.now() - started) / 1000);
+        const ms = performance.now() - started;
+        metrics.duration.observe(ms / 1000);
+        options.onApplyDuration?.(ms);
         return;
       }
       if (path.startsWith('/admin/')) return handleAdmin(req, res, path);
@@ -217,6 +234,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setLatency: (next) => {
       latency = { ...latency, ...next };
     },
+    setCapacity: (capacity) => gate.setCapacity(capacity),
+    inFlight: () => gate.inFlight,
     responseCounts: () => Object.fromEntries(responses),
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,10 @@
 // the spirit of Netflix concurrency-limits' Gradient2 with AIMD's cut on drops. Pure: time comes in.
 //
 // - Latency: a short EMA of round-trip times against a long baseline that follows drops at once and
-//   rises only slowly. While the short one exceeds the baseline by more than `tolerance`, the limit is
+//   rises only slowly: per call, and at most BASELINE_RISE_PER_S per second of wall time. Per call alone,
+//   a spike's own calls taught the baseline the spike within seconds (at 100 calls/s), the limiter then
+//   allowed 2× that, and the upstream's p95 during a 30 s spike ended 7× the pre-spike p95 (`npm run
+//   bench -- spike`, #12). The price: a lasting latency rise is learnt over minutes, not seconds. While the short one exceeds the baseline by more than `tolerance`, the limit is
 //   scaled by baseline×tolerance/short (at least 0.5), at most once per cooldown, so a 10× latency spike
 //   cuts the limit within a few calls; a tolerance keeps noise from cutting.
 // - Drops: a 429 or a timeout cuts the limit by `backoffRatio` (once per cooldown). Other transient
@@ -26,6 +29,7 @@ export interface AdaptiveLimitOptions {
 
 const SHORT_ALPHA = 0.1;
 const BASELINE_RISE = 0.002;
+const BASELINE_RISE_PER_S = 0.01;
 const ERROR_ALPHA = 0.05;
 
 export class AdaptiveLimit {
@@ -40,6 +44,7 @@ export class AdaptiveLimit {
   #baseline = 0;
   #errorRate = 0;
   #lastCutAt = Number.NEGATIVE_INFINITY;
+  #baselineAt = Number.NaN;
 
   constructor(options: AdaptiveLimitOptions) {
     this.min = Math.max(1, options.min);
@@ -70,10 +75,16 @@ export class AdaptiveLimit {
     }
     if (outcome === 'error') return;
     this.#short = this.#short === 0 ? rttMs : this.#short + (rttMs - this.#short) * SHORT_ALPHA;
-    this.#baseline =
-      this.#baseline === 0 || this.#short < this.#baseline
-        ? this.#short
-        : this.#baseline + (this.#short - this.#baseline) * BASELINE_RISE;
+    if (this.#baseline === 0 || this.#short < this.#baseline) {
+      this.#baseline = this.#short;
+    } else {
+      const elapsedS = Number.isNaN(this.#baselineAt) ? 0 : Math.max(0, now - this.#baselineAt) / 1000;
+      this.#baseline = Math.min(
+        this.#baseline + (this.#short - this.#baseline) * BASELINE_RISE,
+        this.#baseline * (1 + BASELINE_RISE_PER_S * elapsedS),
+      );
+    }
+    this.#baselineAt = now;
     const allowed = this.#baseline * this.#tolerance;
     if (this.#short > allowed && this.#short > 1) {
       this.#cut(Math.max(0.5, allowed / this.#short), now);

@@ -1,4 +1,4 @@
-// `npm run bench [-- worker|operator] [--batches N] [--bots N] [--rounds N]`: runs the benchmarks, prints
+// `npm run bench [-- worker|spike|operator] [--batches N] [--bots N] [--rounds N]`: runs the benchmarks, prints
 // their tables and appends them to test/bench/RESULTS.md with the command, date and machine.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OPERATOR_BENCH_DEFAULTS, runOperatorBench, type OperatorBenchResult } from './operator-apply.ts';
+import { runSpikeBench, SPIKE_BENCH_DEFAULTS, spikeSection } from './latency-spike.ts';
 import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
 import {
   runWorkerBench,
@@ -16,7 +17,7 @@ import {
 } from './worker-throughput.ts';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const BENCHMARKS = ['worker', 'operator'] as const;
+const BENCHMARKS = ['worker', 'spike', 'operator'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -30,7 +31,7 @@ const { values, positionals } = parseArgs({
 });
 if (values.help || positionals.some((p) => !(BENCHMARKS as readonly string[]).includes(p))) {
   console.log(
-    'usage: npm run bench [-- worker|operator ...] [--batches N (worker)] [--bots N (operator)] [--rounds N]',
+    'usage: npm run bench [-- worker|spike|operator ...] [--batches N (worker)] [--bots N (operator)] [--rounds N]',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -211,6 +212,9 @@ for (const benchmark of selected) {
       sections.push(workerSection(result));
       if (scenario !== scenarios.at(-1)) console.log(`\n${sections[sections.length - 1]}\n`);
     }
+  } else if (benchmark === 'spike') {
+    const o = { ...SPIKE_BENCH_DEFAULTS, rounds: rounds ?? SPIKE_BENCH_DEFAULTS.rounds };
+    sections.push(spikeSection(o, await runSpikeBench(o, log)));
   } else {
     const result = await runOperatorBench({
       ...OPERATOR_BENCH_DEFAULTS,

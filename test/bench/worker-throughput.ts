@@ -92,22 +92,26 @@ export interface WorkerBenchResult {
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const CHILD = {
+export const CHILD = {
   inventorybot: here('./worker-child.ts'),
   reference: here('./reference-consumer.ts'),
   bullmq: here('./bullmq-consumer.ts'),
 };
 const NODE_ARGS = ['--experimental-strip-types', '--no-warnings'];
 // Our worker runs as `inventorybot worker` and `npm run worker` start it: young generation capped (#12).
-const WORKER_NODE_ARGS = ['--max-semi-space-size=8'];
+export const WORKER_NODE_ARGS = ['--max-semi-space-size=8'];
 
-interface Child {
+export interface Child {
   process: ChildProcess;
   stderr: () => string;
   stop(): Promise<void>;
 }
 
-function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+export function startChild(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<Child> {
   const child = spawn(process.execPath, [...NODE_ARGS, ...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -363,21 +367,35 @@ const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: nu
   };
 };
 
-export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
-  const { log, ...o } = options;
+/** A redis-server, a client and a scratch directory for one benchmark, torn down after `run`. */
+export async function withBenchRedis<T>(
+  log: (line: string) => void,
+  run: (deps: { client: RedisClient; redisUrl: string; dir: string }) => Promise<T>,
+): Promise<T> {
   const redis = await startLocalRedis();
   const client = createRedisClient(redis.url, (error) => log(`redis error: ${error.message}`), {
     maxRetries: 3,
   });
   await client.connect();
   const dir = mkdtempSync(join(tmpdir(), 'inventorybot-bench-'));
-  const runs: WorkerRun[] = [];
   try {
+    return await run({ client, redisUrl: redis.url, dir });
+  } finally {
+    await client.close().catch(() => client.destroy());
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
+  const { log, ...o } = options;
+  const runs: WorkerRun[] = [];
+  await withBenchRedis(log, async ({ client, redisUrl, dir }) => {
     for (let round = 1; round <= o.rounds; round++) {
       // Alternate who goes first, so neither always runs on a warmer (or more fragmented) machine.
       const order: WorkerVariant[] = round % 2 === 1 ? [...o.variants] : [...o.variants].reverse();
       for (const variant of order) {
-        const run = await runOnce(variant, round, o, { client, redisUrl: redis.url, dir });
+        const run = await runOnce(variant, round, o, { client, redisUrl, dir });
         const items = o.batches * o.itemsPerBatch;
         // Without failures every consumer must apply every item exactly once; with failures the losses
         // and dead letters are results to report, not errors.
@@ -395,11 +413,7 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
         runs.push(run);
       }
     }
-  } finally {
-    await client.close().catch(() => client.destroy());
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   const items = o.batches * o.itemsPerBatch;
   return {
     options: o,

@@ -42,6 +42,25 @@ describe('AdaptiveLimit (issue 12)', () => {
     expect(limit.limit).toBeGreaterThanOrEqual(32);
   });
 
+  it('does not learn a 30 s spike from its own calls: the limit stays cut through it (bench: spike)', () => {
+    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
+    let t = 0;
+    for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
+    // 30 s of 10× latency at 1,000 calls/s: per call, the baseline would follow within a few seconds.
+    for (let i = 0; i < 30_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
+    expect(limit.baselineMs).toBeLessThan(5 * 1.4);
+    expect(limit.limit).toBeLessThanOrEqual(4);
+  });
+
+  it('still learns a lasting latency rise, over minutes', () => {
+    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
+    let t = 0;
+    for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
+    for (let i = 0; i < 300_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
+    expect(limit.baselineMs).toBeGreaterThan(40);
+    expect(limit.limit).toBeGreaterThan(4);
+  });
+
   it('tolerates latency noise under the tolerance', () => {
     const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
     for (let i = 0; i < 2000; i++) limit.record('ok', i % 2 === 0 ? 5 : 9, limit.limit, i);
