@@ -2,6 +2,7 @@
 // worker parse with it, and crds/ is generated from it (src/api/crd.ts). Nested objects use
 // `.prefault({})` so an omitted section gets its inner defaults, both here and in the API server.
 import { z } from 'zod';
+import { MAX_SHARDS } from '../contracts/shard-routing.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 import {
   DNS_SUBDOMAIN,
@@ -139,6 +140,14 @@ export const queueSchema = z
       .default(60)
       .describe('Idle time after which a pending batch of a dead worker is reclaimed (XAUTOCLAIM).'),
     readCount: z.int().min(1).max(1000).default(10).describe('Batches read per XREADGROUP call.'),
+    shards: z
+      .int()
+      .min(0)
+      .max(MAX_SHARDS)
+      .default(0)
+      .describe(
+        'Warehouse shards (0: off). When > 0, producers put each batch on the shard stream of its warehouse (<stream>:shard-<n>, n = FNV-1a of the warehouse mod shards); each shard is owned by one worker at a time and processed in entry order, so operations on one (warehouse, SKU) take effect in enqueue order and one busy warehouse does not delay the others. Also the most worker replicas that can be busy. Changing it is a migration (see README).',
+      ),
   })
   .describe('The Redis Streams queue the workers consume.')
   .meta({

@@ -1,10 +1,14 @@
-// Puts batches on the stream, optionally at a fixed rate, reporting progress.
+// Puts batches on the stream (or, with shards, on the shard stream of each batch's warehouse, #13),
+// optionally at a fixed rate, reporting progress.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { streamForWarehouse } from '../contracts/shard-routing.ts';
 import { encodeBatch, type BatchMessage } from '../worker/message.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
 
 export interface EnqueueOptions {
   stream: string;
+  /** spec.queue.shards: 0 (default) puts every batch on `stream` itself. */
+  shards?: number;
   /** Batches per second; undefined: as fast as Redis takes them (pipelined in chunks). */
   ratePerSecond?: number;
   onProgress?: (done: number) => void;
@@ -23,7 +27,13 @@ export async function enqueueBatches(
   const flush = async () => {
     if (chunk.length === 0) return;
     const multi = client.multi();
-    for (const batch of chunk) multi.xAdd(options.stream, '*', encodeBatch(batch));
+    for (const batch of chunk) {
+      multi.xAdd(
+        streamForWarehouse(options.stream, options.shards ?? 0, batch.warehouse),
+        '*',
+        encodeBatch(batch),
+      );
+    }
     await multi.execAsPipeline();
     done += chunk.length;
     chunk = [];

@@ -1,5 +1,7 @@
 // Options shared by the commands that talk to the queue.
 import { Option, type Command } from 'commander';
+import { MAX_SHARDS } from '../contracts/shard-routing.ts';
+import { integer } from './numeric-options.ts';
 import { createRedisClient, type RedisClient } from '../contracts/redis-connection.ts';
 
 export interface QueueCliOptions {
@@ -7,6 +9,7 @@ export interface QueueCliOptions {
   stream: string;
   group: string;
   deadLetterStream: string;
+  shards: number;
 }
 
 export function addQueueOptions(command: Command): Command {
@@ -16,7 +19,16 @@ export function addQueueOptions(command: Command): Command {
     )
     .option('--stream <name>', 'stream of batches', 'inventory:batches')
     .option('--group <name>', 'consumer group', 'inventorybot')
-    .option('--dead-letter-stream <name>', 'dead-letter stream', 'inventory:dead-letter');
+    .option('--dead-letter-stream <name>', 'dead-letter stream', 'inventory:dead-letter')
+    .addOption(
+      new Option(
+        '--shards <n>',
+        'spec.queue.shards of the bot (0: unsharded): batches go to their warehouse shard',
+      )
+        .env('INVENTORYBOT_QUEUE_SHARDS')
+        .argParser(integer(0, MAX_SHARDS))
+        .default(0),
+    );
 }
 
 /** Connects without retrying forever: a CLI should fail fast when Redis is not there. */

@@ -1,13 +1,21 @@
-// Queue figures for `inventorybot queue stats` and the worker's queue gauges.
+// Queue figures for `inventorybot queue stats`, the worker's queue gauges and the operator's queue lag.
+// With warehouse shards (#13) the figures are summed over the shard streams and the stream itself (where
+// unsharded producers may still write), and each shard's own figures are kept for the per-shard gauges.
 import type { RedisClient } from './redis-connection.ts';
+import { shardStreams } from './shard-routing.ts';
 
-export interface QueueStats {
+export interface StreamFigures {
   length: number;
   lag: number | undefined;
   pending: number;
   oldestPendingSeconds: number;
-  deadLetters: number;
   consumers: number;
+}
+
+export interface QueueStats extends StreamFigures {
+  deadLetters: number;
+  /** Per shard stream, in shard order (empty or absent when the queue is not sharded). */
+  shards?: StreamFigures[];
 }
 
 /** Milliseconds part of a stream id ("1700000000000-3"). */
@@ -15,21 +23,19 @@ export function idTimeMs(id: string): number {
   return Number(id.split('-')[0]);
 }
 
-export async function readQueueStats(
+async function readStream(
   client: RedisClient,
-  names: { stream: string; consumerGroup: string; deadLetterStream: string },
-  nowMs: number = Date.now(),
-): Promise<QueueStats> {
-  const [length, deadLetters, groups] = await Promise.all([
-    client.xLen(names.stream),
-    client.xLen(names.deadLetterStream),
-    client.xInfoGroups(names.stream).catch(() => []),
+  stream: string,
+  consumerGroup: string,
+  nowMs: number,
+): Promise<StreamFigures> {
+  const [length, groups] = await Promise.all([
+    client.xLen(stream),
+    client.xInfoGroups(stream).catch(() => []),
   ]);
-  const group = groups.find((g) => g.name === names.consumerGroup);
-  if (!group) {
-    return { length, lag: length, pending: 0, oldestPendingSeconds: 0, deadLetters, consumers: 0 };
-  }
-  const summary = await client.xPending(names.stream, names.consumerGroup);
+  const group = groups.find((g) => g.name === consumerGroup);
+  if (!group) return { length, lag: length, pending: 0, oldestPendingSeconds: 0, consumers: 0 };
+  const summary = await client.xPending(stream, consumerGroup);
   const oldest = summary.firstId ? Math.max(0, (nowMs - idTimeMs(summary.firstId)) / 1000) : 0;
   const lag = group.lag === null || group.lag === undefined ? undefined : Number(group.lag);
   return {
@@ -37,7 +43,30 @@ export async function readQueueStats(
     lag,
     pending: Number(group.pending),
     oldestPendingSeconds: oldest,
-    deadLetters,
     consumers: Number(group.consumers),
+  };
+}
+
+export async function readQueueStats(
+  client: RedisClient,
+  names: { stream: string; consumerGroup: string; deadLetterStream: string; shards?: number },
+  nowMs: number = Date.now(),
+): Promise<QueueStats> {
+  const streams = [names.stream, ...shardStreams(names.stream, names.shards ?? 0)];
+  const [deadLetters, ...figures] = await Promise.all([
+    client.xLen(names.deadLetterStream),
+    ...streams.map((s) => readStream(client, s, names.consumerGroup, nowMs)),
+  ]);
+  const all = figures as StreamFigures[];
+  const sum = (pick: (f: StreamFigures) => number) => all.reduce((total, f) => total + pick(f), 0);
+  return {
+    length: sum((f) => f.length),
+    // Unknown as soon as one stream's is unknown: a partial sum would understate the backlog.
+    lag: all.some((f) => f.lag === undefined) ? undefined : sum((f) => f.lag ?? 0),
+    pending: sum((f) => f.pending),
+    oldestPendingSeconds: Math.max(0, ...all.map((f) => f.oldestPendingSeconds)),
+    deadLetters,
+    consumers: Math.max(0, ...all.map((f) => f.consumers)),
+    shards: all.slice(1),
   };
 }

@@ -54,10 +54,11 @@ export type WorkerFileConfigInput = z.input<typeof workerFileConfigSchema>;
 
 /** What the operator writes into the ConfigMap key `config.json`. Pure. */
 export function workerConfigFromSpec(spec: InventoryBotSpec): WorkerFileConfig {
-  const { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount } = spec.queue;
+  const { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount, shards } =
+    spec.queue;
   const { primaryUrl, secondaryUrl, timeoutMs, rateLimitPerSecond } = spec.upstream;
   return {
-    queue: { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount },
+    queue: { stream, consumerGroup, deadLetterStream, maxDeliveries, claimIdleSeconds, readCount, shards },
     upstream: {
       primaryUrl,
       ...(secondaryUrl === undefined ? {} : { secondaryUrl }),

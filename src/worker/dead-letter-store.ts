@@ -1,5 +1,6 @@
 // Dead-letter stream operations for the CLI: list, replay onto the main stream, purge; all filterable.
 import { BATCH_FIELD } from './message.ts';
+import { streamForWarehouse } from '../contracts/shard-routing.ts';
 import {
   matchesFilter,
   parseDeadLetter,
@@ -38,7 +39,7 @@ export async function listDeadLetters(
  */
 export async function replayDeadLetters(
   client: RedisClient,
-  names: { stream: string; deadLetterStream: string },
+  names: { stream: string; deadLetterStream: string; shards?: number },
   filter: DeadLetterFilter = {},
 ): Promise<{ replayed: number; skipped: number }> {
   const entries = await listDeadLetters(client, names.deadLetterStream, filter);
@@ -49,9 +50,13 @@ export async function replayDeadLetters(
       skipped++;
       continue;
     }
+    // Back to the warehouse's shard when the queue is sharded (#13), behind what is queued there now.
+    const target = entry.warehouse
+      ? streamForWarehouse(names.stream, names.shards ?? 0, entry.warehouse)
+      : names.stream;
     await client
       .multi()
-      .xAdd(names.stream, '*', { [BATCH_FIELD]: entry.batch })
+      .xAdd(target, '*', { [BATCH_FIELD]: entry.batch })
       .xDel(names.deadLetterStream, entry.id)
       .exec();
     replayed++;

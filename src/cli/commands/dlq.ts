@@ -57,7 +57,11 @@ export function dlqCommand(): Command {
     .description('put matching entries back on the main stream and remove them from the dead-letter stream')
     .action(async (o: QueueCliOptions & FilterOptions) => {
       const result = await withRedis(o.redisUrl, (c) =>
-        replayDeadLetters(c, { stream: o.stream, deadLetterStream: o.deadLetterStream }, filterFrom(o)),
+        replayDeadLetters(
+          c,
+          { stream: o.stream, deadLetterStream: o.deadLetterStream, shards: o.shards },
+          filterFrom(o),
+        ),
       );
       console.log(
         `replayed ${result.replayed} entries onto ${o.stream}; skipped ${result.skipped} without a batch`,

@@ -69,12 +69,14 @@ export function enqueueCommand(): Command {
       const done = await withRedis(o.redisUrl, (client) =>
         enqueueBatches(client, batches, {
           stream: o.stream,
+          shards: o.shards,
           ...(o.rate ? { ratePerSecond: o.rate } : {}),
           onProgress: (n) => progress.update(n),
         }),
       );
       progress.finish(done);
       const items = batches.reduce((sum, b) => sum + b.items.length, 0);
-      console.log(`enqueued ${done} batches (${items} items) on ${o.stream}`);
+      const where = o.shards > 0 ? `${o.stream} (${o.shards} warehouse shards)` : o.stream;
+      console.log(`enqueued ${done} batches (${items} items) on ${where}`);
     });
 }

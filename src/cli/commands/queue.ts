@@ -14,6 +14,7 @@ export function queueCommand(): Command {
           stream: o.stream,
           consumerGroup: o.group,
           deadLetterStream: o.deadLetterStream,
+          shards: o.shards,
         }),
       );
       if (o.json) return console.log(JSON.stringify(stats));
@@ -24,6 +25,11 @@ export function queueCommand(): Command {
       console.log(`oldest pending age  ${stats.oldestPendingSeconds.toFixed(1)} s`);
       console.log(`consumers           ${stats.consumers}`);
       console.log(`dead letters        ${stats.deadLetters} (${o.deadLetterStream})`);
+      (stats.shards ?? []).forEach((s, shard) =>
+        console.log(
+          `shard ${String(shard).padEnd(13)} lag ${s.lag ?? 'unknown'}, pending ${s.pending}, oldest pending ${s.oldestPendingSeconds.toFixed(1)} s`,
+        ),
+      );
     });
   return queue;
 }

@@ -64,7 +64,13 @@ export class QueueReader {
     const url = await this.redisUrl(bot.namespace, bot.spec);
     const botKey = `${bot.namespace}/${bot.name}`;
     // The figures depend on where and what is read: a spec change invalidates them.
-    const key = JSON.stringify([url, queue.stream, queue.consumerGroup, queue.deadLetterStream]);
+    const key = JSON.stringify([
+      url,
+      queue.stream,
+      queue.consumerGroup,
+      queue.deadLetterStream,
+      queue.shards,
+    ]);
     const now = this.options.now ?? Date.now;
     const cached = this.cache.get(botKey);
     if (cached && cached.key === key && now() - cached.at <= maxAgeMs) return cached.stats;
@@ -75,6 +81,8 @@ export class QueueReader {
           stream: queue.stream,
           consumerGroup: queue.consumerGroup,
           deadLetterStream: queue.deadLetterStream,
+          // Summed over the warehouse shards (#13): the HPA's queue lag is the whole backlog.
+          shards: queue.shards,
         }),
       timeoutMs,
     );

@@ -20,6 +20,7 @@ describe('buildWorkerConfig', () => {
       maxDeliveries: 5,
       claimIdleSeconds: 60,
       readCount: 10,
+      shards: 0,
     });
     expect(config.retry).toEqual({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, jitter: 'full' });
     expect(config.concurrency).toEqual({
@@ -105,7 +106,7 @@ describe('env names', () => {
     expect(names).toContain('INVENTORYBOT_UPSTREAM_SECONDARY_URL');
     expect(names).not.toContain('INVENTORYBOT_QUEUE_REDIS');
     expect(names).toContain('INVENTORYBOT_CONCURRENCY_UPSTREAM_CALLS_MAX');
-    expect(names).toHaveLength(22);
+    expect(names).toHaveLength(23);
   });
 
   it('leaves sections alone when no override is set', () => {
