@@ -20,6 +20,11 @@ export const METRICS = {
   queuePending: 'inventorybot_queue_pending',
   queueOldestPendingSeconds: 'inventorybot_queue_oldest_pending_seconds',
   deadLetterStreamLength: 'inventorybot_dead_letter_stream_length',
+  // Warehouse shards (#13): per shard stream, label `shard`; and the shards this worker owns.
+  shardLag: 'inventorybot_shard_lag',
+  shardPending: 'inventorybot_shard_pending',
+  shardOldestPendingSeconds: 'inventorybot_shard_oldest_pending_seconds',
+  shardsOwned: 'inventorybot_shards_owned',
   batchesInFlight: 'inventorybot_batches_in_flight',
   itemsInFlight: 'inventorybot_items_in_flight',
   upstreamConcurrencyLimit: 'inventorybot_upstream_concurrency_limit',

@@ -1,5 +1,7 @@
 // The exact ledger: every effect applied to the stock, keyed by idempotency key. A key applied more than
 // once is a duplicate effect (only possible with dedupe off: it proves or disproves the worker alone).
+// Per (warehouse, SKU) it also keeps the order in which effects took place, so a test can compare it
+// with the enqueue order (warehouse shards, #13).
 
 export interface Operation {
   warehouse: string;
@@ -32,6 +34,7 @@ const stockKey = (warehouse: string, sku: string) => `${warehouse}\u0000${sku}`;
 export class Ledger {
   readonly #entries = new Map<string, Entry>();
   readonly #stock = new Map<string, number>();
+  readonly #history = new Map<string, string[]>();
   readonly #dedupe: boolean;
   #requests = 0;
   #replays = 0;
@@ -56,6 +59,9 @@ export class Ledger {
     const sk = stockKey(op.warehouse, op.sku);
     const next = op.target ?? (this.#stock.get(sk) ?? 0) + (op.delta ?? 0);
     this.#stock.set(sk, next);
+    const history = this.#history.get(sk);
+    if (history) history.push(key);
+    else this.#history.set(sk, [key]);
     if (entry) entry.applications++;
     else this.#entries.set(key, { fingerprint, applications: 1 });
     return { status: 'applied', stock: next };
@@ -63,6 +69,11 @@ export class Ledger {
 
   stock(warehouse: string, sku: string): number {
     return this.#stock.get(stockKey(warehouse, sku)) ?? 0;
+  }
+
+  /** The idempotency keys whose effects took place on (warehouse, sku), in the order they did. */
+  history(warehouse: string, sku: string): string[] {
+    return [...(this.#history.get(stockKey(warehouse, sku)) ?? [])];
   }
 
   /** How many times each key's effect was applied. */

@@ -18,6 +18,8 @@ import type { MarkerStore, MarkerWrite } from './idempotency.ts';
 import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-attempts.ts';
 import type { Logger } from '../contracts/logger.ts';
 import { mapLimit } from './map-limit.ts';
+import { LeaseLostError } from './errors.ts';
+import { runInSkuOrder } from './sku-order.ts';
 import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
 import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -29,10 +31,21 @@ export interface ProcessorOptions {
   itemsPerBatch: number;
   consumer: string;
   attempts: AttemptOptions;
+  /** Warehouse shards (#13): the items of one SKU are applied one after the other, in batch order. */
+  skuOrder?: boolean;
+}
+
+/** What the processor needs of a queue to end a delivery (StreamQueue, or a shard's fenced queue). */
+export type DeliveryQueue = Pick<StreamQueue, 'readNotes' | 'forgiveDelivery' | 'finish' | 'giveBack'>;
+
+/** Per delivery, for warehouse shards (#13): the shard's queue and its lease check before each call. */
+export interface DeliveryContext {
+  queue: DeliveryQueue;
+  fence: () => boolean;
 }
 
 export interface ProcessorDeps {
-  queue: StreamQueue;
+  queue: DeliveryQueue;
   markers: MarkerStore;
   router: UpstreamRouter;
   metrics: WorkerMetrics;
@@ -72,17 +85,25 @@ export class BatchProcessor {
     this.#d = deps;
   }
 
-  async process(entry: StreamEntry, signal: AbortSignal): Promise<Report> {
+  async process(entry: StreamEntry, signal: AbortSignal, context?: DeliveryContext): Promise<Report> {
     const started = performance.now();
     const state: { batch?: BatchMessage } = {};
     let report: Report;
     try {
-      report = await this.#handle(entry, signal, state);
+      report = await this.#handle(
+        entry,
+        signal,
+        state,
+        context ?? { queue: this.#d.queue, fence: () => true },
+      );
     } catch (error) {
       // Redis unreachable mid-batch and the like: the entry stays pending and is redelivered.
-      const code: ErrorCode = REDIS_ERROR_NAMES.has((error as Error).constructor?.name ?? '')
-        ? 'REDIS_ERROR'
-        : 'INTERNAL_ERROR';
+      const code: ErrorCode =
+        error instanceof LeaseLostError
+          ? 'SHARD_LEASE_LOST'
+          : REDIS_ERROR_NAMES.has((error as Error).constructor?.name ?? '')
+            ? 'REDIS_ERROR'
+            : 'INTERNAL_ERROR';
       report = {
         outcome: 'failed',
         ...(state.batch ? { batch: state.batch } : {}),
@@ -96,7 +117,12 @@ export class BatchProcessor {
     return report;
   }
 
-  async #handle(entry: StreamEntry, signal: AbortSignal, state: { batch?: BatchMessage }): Promise<Report> {
+  async #handle(
+    entry: StreamEntry,
+    signal: AbortSignal,
+    state: { batch?: BatchMessage },
+    { queue, fence }: DeliveryContext,
+  ): Promise<Report> {
     const ctx: DeadLetterContext = {
       sourceId: entry.id,
       deliveries: entry.deliveries,
@@ -105,19 +131,19 @@ export class BatchProcessor {
     };
     const parsed = parseBatchFields(entry.fields);
     if (!parsed.ok) {
-      await this.#deadLetterWhole(entry, undefined, 'INVALID_MESSAGE', parsed.reason, ctx);
+      await this.#deadLetterWhole(queue, entry, undefined, 'INVALID_MESSAGE', parsed.reason, ctx);
       return { outcome: 'invalid', errorCode: 'INVALID_MESSAGE', error: parsed.reason };
     }
     const batch = parsed.batch;
     state.batch = batch;
     // Only then can the deliveries that count exceed the bound: skip the notes read on the hot path.
     if (entry.deliveries > this.#o.maxDeliveries) {
-      const notes = await this.#d.queue.readNotes(entry.id);
+      const notes = await queue.readNotes(entry.id);
       const counted = countedDeliveries(entry.deliveries, notes.outageDeliveries);
       if (counted > this.#o.maxDeliveries) {
         const reason = `delivered ${counted} times (max ${this.#o.maxDeliveries}; ${notes.outageDeliveries} more during outages not counted); ${describeCause(notes.cause)}`;
         const cause = { counted, outageDeliveries: notes.outageDeliveries, last: notes.cause ?? null };
-        await this.#deadLetterWhole(entry, batch, 'MAX_DELIVERIES_EXCEEDED', reason, ctx, cause);
+        await this.#deadLetterWhole(queue, entry, batch, 'MAX_DELIVERIES_EXCEEDED', reason, ctx, cause);
         return { outcome: 'dead_lettered', batch, errorCode: 'MAX_DELIVERIES_EXCEEDED', error: reason };
       }
     }
@@ -133,7 +159,7 @@ export class BatchProcessor {
     if (reusedAt.length > 0) {
       // Same batch id, other content: nothing of it is applied; the producer must use a new id.
       const reason = `batch id ${JSON.stringify(batch.batchId)} was applied before with different content (items ${reusedAt.join(', ')}); nothing of this batch was applied`;
-      await this.#deadLetterWhole(entry, batch, 'BATCH_ID_REUSED', reason, ctx);
+      await this.#deadLetterWhole(queue, entry, batch, 'BATCH_ID_REUSED', reason, ctx);
       return { outcome: 'dead_lettered', batch, errorCode: 'BATCH_ID_REUSED', error: reason };
     }
 
@@ -143,11 +169,11 @@ export class BatchProcessor {
         if (forgiven) return;
         forgiven = true;
         // Recorded when the wait starts, so a crash during the outage does not count the delivery either.
-        this.#d.queue.forgiveDelivery(entry.id).catch(() => undefined);
+        queue.forgiveDelivery(entry.id).catch(() => undefined);
       },
       onRetry: () => this.#d.metrics.retries.inc(),
     };
-    const results = await mapLimit(batch.items, this.#o.itemsPerBatch, (item, i) => {
+    const applyOne = (item: BatchItem, i: number): Promise<ItemResult> => {
       const match = matches[i] as MarkerMatch;
       if (match === 'same')
         return Promise.resolve<ItemResult>({ kind: 'deduplicated', attempts: 0, upstream: undefined });
@@ -160,8 +186,11 @@ export class BatchProcessor {
           upstream: undefined,
         });
       }
-      return this.#applyItem(batch, item, keys[i] as string, signal, hooks, entryOrder(entry.id));
-    });
+      return this.#applyItem(batch, item, keys[i] as string, signal, hooks, entryOrder(entry.id), fence);
+    };
+    const results = this.#o.skuOrder
+      ? await runInSkuOrder(batch.items, this.#o.itemsPerBatch, applyOne)
+      : await mapLimit(batch.items, this.#o.itemsPerBatch, applyOne);
     const markers: MarkerWrite[] = results.flatMap((r, i) =>
       (r.kind === 'applied' || r.kind === 'deduplicated') && matches[i] === 'absent'
         ? [
@@ -181,10 +210,10 @@ export class BatchProcessor {
       const interrupted = summary.errorCode === 'INTERRUPTED';
       if (interrupted && !forgiven) {
         // A shutdown is not a verdict about the batch either.
-        await this.#d.queue.forgiveDelivery(entry.id);
+        await queue.forgiveDelivery(entry.id);
       }
       const cause = interrupted ? undefined : deliveryCause(entry, this.#o.consumer, keys, results);
-      await this.#d.queue.giveBack(entry.id, markers, cause);
+      await queue.giveBack(entry.id, markers, cause);
       const first = results.find((r) => r.kind === 'transient');
       return {
         outcome: 'failed',
@@ -202,7 +231,7 @@ export class BatchProcessor {
         upstream: r.upstream,
       });
     });
-    await this.#d.queue.finish(entry.id, markers, deadLetters);
+    await queue.finish(entry.id, markers, deadLetters);
     for (const i of summary.deadLetterIndexes) {
       this.#d.metrics.deadLetters.inc({ error_code: (results[i] as { code: ErrorCode }).code });
     }
@@ -216,6 +245,7 @@ export class BatchProcessor {
     signal: AbortSignal,
     hooks: { onOutageWait(): void; onRetry(): void },
     priority: number,
+    fence: () => boolean,
   ): Promise<ItemResult> {
     this.#d.metrics.itemsInFlight.inc();
     try {
@@ -226,13 +256,23 @@ export class BatchProcessor {
         ...(item.target === undefined ? {} : { target: item.target }),
         batchId: batch.batchId,
       };
-      return await applyWithRetries(this.#d.router, request, key, this.#o.attempts, hooks, signal, priority);
+      return await applyWithRetries(
+        this.#d.router,
+        request,
+        key,
+        this.#o.attempts,
+        hooks,
+        signal,
+        priority,
+        fence,
+      );
     } finally {
       this.#d.metrics.itemsInFlight.dec();
     }
   }
 
   async #deadLetterWhole(
+    queue: DeliveryQueue,
     entry: StreamEntry,
     batch: BatchMessage | undefined,
     code: ErrorCode,
@@ -240,11 +280,7 @@ export class BatchProcessor {
     ctx: DeadLetterContext,
     cause?: unknown,
   ): Promise<void> {
-    await this.#d.queue.finish(
-      entry.id,
-      [],
-      [batchDeadLetter(entry.fields, batch, code, reason, ctx, cause)],
-    );
+    await queue.finish(entry.id, [], [batchDeadLetter(entry.fields, batch, code, reason, ctx, cause)]);
     this.#d.metrics.deadLetters.inc({ error_code: code });
     // Its items are dead-lettered too: counted like a partial batch's, so error rates include them (#17).
     if (batch) this.#countItems(entry.id, 'dead_lettered', batch.items.length);

@@ -3,7 +3,7 @@
 // never dead-letter for that reason alone) is decided in classify.ts (issue 11).
 
 import { isErrorCode, type ErrorCode } from '../contracts/error-codes.ts';
-import { CodedError } from '../contracts/errors.ts';
+import { CodedError, TransientError } from '../contracts/errors.ts';
 
 /** Codes an upstream may name in a 4xx body that are a verdict about the item itself. */
 export const PERMANENT_UPSTREAM_CODES: ReadonlySet<ErrorCode> = new Set([
@@ -14,4 +14,14 @@ export const PERMANENT_UPSTREAM_CODES: ReadonlySet<ErrorCode> = new Set([
 
 export function errorCodeOf(error: unknown): ErrorCode {
   return error instanceof CodedError && isErrorCode(error.code) ? error.code : 'INTERNAL_ERROR';
+}
+
+/**
+ * Warehouse shards (#13): the worker no longer holds the shard lease of the delivery it tried to end (it
+ * expired, or another worker took the shard), so it did not acknowledge it; the new owner redoes it.
+ */
+export class LeaseLostError extends TransientError<'SHARD_LEASE_LOST'> {
+  constructor(message: string) {
+    super('SHARD_LEASE_LOST', message);
+  }
 }

@@ -40,6 +40,8 @@ export async function applyWithRetries(
   signal: AbortSignal,
   /** Call-slot priority: lower first (the batch's entry order). */
   priority = 0,
+  /** Warehouse shards (#13): false while the worker may no longer hold the batch's shard; no call is made. */
+  fence: () => boolean = () => true,
 ): Promise<ItemResult> {
   let attempts = 0;
   let calls = 0;
@@ -58,6 +60,7 @@ export async function applyWithRetries(
       attempts = 0;
       continue;
     }
+    if (!fence()) return { kind: 'interrupted', attempts: calls };
     const result = await router.call(request, key, priority);
     if (result.kind === 'unavailable') continue;
     calls++;

@@ -115,6 +115,29 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       help: 'Entries in the dead-letter stream.',
       registers,
     }),
+    shardLag: new Gauge({
+      name: METRICS.shardLag,
+      help: 'Warehouse shards (#13): entries of the shard stream not yet delivered.',
+      labelNames: ['shard'],
+      registers,
+    }),
+    shardPending: new Gauge({
+      name: METRICS.shardPending,
+      help: 'Warehouse shards (#13): delivered entries of the shard stream not yet acknowledged.',
+      labelNames: ['shard'],
+      registers,
+    }),
+    shardOldestPending: new Gauge({
+      name: METRICS.shardOldestPendingSeconds,
+      help: 'Warehouse shards (#13): age of the oldest pending entry of the shard stream (the batch its owner is on: how far behind enqueue the shard runs), in seconds.',
+      labelNames: ['shard'],
+      registers,
+    }),
+    shardsOwned: new Gauge({
+      name: METRICS.shardsOwned,
+      help: 'Warehouse shards (#13): shards this worker holds the lease of.',
+      registers,
+    }),
     batchesInFlight: new Gauge({
       name: METRICS.batchesInFlight,
       help: 'Batches being processed.',

@@ -18,6 +18,7 @@ import { redactUrl, urlSecrets } from '../contracts/redaction.ts';
 import { createRedisClient } from '../contracts/redis-connection.ts';
 import { DailyRotatingFile } from './rotating-file.ts';
 import { StreamQueue } from './stream-queue.ts';
+import { ShardConsumer, shardLeaseTtlMs } from './shard-consumer.ts';
 import { UpstreamEndpoint } from './upstream-endpoint.ts';
 import { UpstreamRouter } from './upstream-router.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
@@ -29,6 +30,8 @@ const STATS_INTERVAL_MS = 5000;
 // upstream does not pull the whole queue into one replica.
 const BATCHES_IN_HAND_PER_SLOT = 8;
 const REDIS_LOG_REPEAT_MS = 10_000;
+// An empty shard looks for new entries this often (#13): the most a batch on an idle shard waits.
+const SHARD_IDLE_POLL_MS = 50;
 
 export interface RunningWorker {
   metricsPort: number;
@@ -159,6 +162,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       itemsPerBatch: config.concurrency.itemsPerBatch,
       consumer: config.consumerName,
       attempts: config.retry,
+      skuOrder: config.queue.shards > 0,
     },
     {
       queue,
@@ -168,20 +172,40 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       logger,
     },
   );
-  const consumer = new ConsumerLoop(
+  // The item's next retry as its own backoff would have spaced it (issue 12): with maxDelayMs itself,
+  // one batch given back at the plans' 20 % failures added 2.5–5 s to a whole drain.
+  const redeliveryBaseMs = Math.min(
+    config.retry.maxDelayMs,
+    config.retry.baseDelayMs * 2 ** Math.max(0, config.retry.maxAttempts - 1),
+  );
+  const loop = new ConsumerLoop(
     {
       batches: batches * BATCHES_IN_HAND_PER_SLOT,
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
-      // The item's next retry as its own backoff would have spaced it (issue 12): with maxDelayMs itself,
-      // one batch given back at the plans' 20 % failures added 2.5–5 s to a whole drain.
-      redeliveryBaseMs: Math.min(
-        config.retry.maxDelayMs,
-        config.retry.baseDelayMs * 2 ** Math.max(0, config.retry.maxAttempts - 1),
-      ),
+      redeliveryBaseMs,
     },
     { queue, processor, router, metrics, logger },
   );
+
+  // Warehouse shards (#13): shard leases and one batch at a time per shard instead of the shared group.
+  const sharded =
+    config.queue.shards > 0
+      ? new ShardConsumer(
+          {
+            shards: config.queue.shards,
+            ...names,
+            consumer: config.consumerName,
+            markerTtlSeconds: config.markerTtlSeconds,
+            leaseTtlMs: shardLeaseTtlMs(config.queue.claimIdleSeconds, config.upstream.timeoutMs),
+            callTimeoutMs: config.upstream.timeoutMs,
+            redeliveryBaseMs,
+            idlePollMs: SHARD_IDLE_POLL_MS,
+          },
+          { client, processor, router, metrics, logger },
+        )
+      : undefined;
+  const consumer = sharded ?? loop;
 
   let started = false;
   const ping = async () => {
@@ -208,7 +232,13 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   });
 
   const refreshStats = async () => {
-    const stats = await readQueueStats(client, names);
+    const stats = await readQueueStats(client, { ...names, shards: config.queue.shards });
+    (stats.shards ?? []).forEach((figures, shard) => {
+      const labels = { shard: String(shard) };
+      if (figures.lag !== undefined) metrics.shardLag.set(labels, figures.lag);
+      metrics.shardPending.set(labels, figures.pending);
+      metrics.shardOldestPending.set(labels, figures.oldestPendingSeconds);
+    });
     metrics.queueLength.set(stats.length);
     if (stats.lag !== undefined) metrics.queueLag.set(stats.lag);
     metrics.queuePending.set(stats.pending);
@@ -226,14 +256,16 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
     for (let failures = 0; !stopping.signal.aborted; failures++) {
       try {
         await queue.ensureGroup();
-        const own = await queue.ownPending();
+        const own = sharded ? [] : await queue.ownPending();
         if (stopping.signal.aborted) return;
-        consumer.start(own);
+        if (sharded) sharded.start();
+        else loop.start(own);
         started = true;
         logger.info('bot_start', {
           version: WORKER_VERSION,
           consumer: config.consumerName,
           stream: config.queue.stream,
+          shards: config.queue.shards,
           consumer_group: config.queue.consumerGroup,
           upstreams: endpoints.map((e) => e.name),
           concurrency: config.concurrency,

@@ -1,0 +1,252 @@
+// The consumer when spec.queue.shards > 0 (issue 13). A membership loop heartbeats this worker, renews
+// its shard leases, aims at ceil(shards / live workers) shards (taking free ones, giving up the excess
+// after their batch in hand) and keeps doing so through a shutdown until every shard is handed back.
+// Each owned shard runs its own loop: strictly one batch at a time in entry order, its retries blocking
+// the batches behind it (which is what keeps per-(warehouse, SKU) order across retries); different
+// shards run in parallel. Calls are made only while the lease is surely ours (local fence: renewed less
+// than ttl - callTimeout - margin ago); the ack is fenced in Redis by the lease itself (shard-queue.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchProcessor } from './batch-processor.ts';
+import type { Logger } from '../contracts/logger.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { RedisClient } from '../contracts/redis-connection.ts';
+import { redeliveryDelayMs } from './redelivery-schedule.ts';
+import { ShardLeases, type Lease } from './shard-leases.ts';
+import { ShardQueue } from './shard-queue.ts';
+import { fnv1a32, shardStream } from '../contracts/shard-routing.ts';
+import type { UpstreamRouter } from './upstream-router.ts';
+
+export interface ShardConsumerOptions {
+  shards: number;
+  stream: string;
+  consumerGroup: string;
+  deadLetterStream: string;
+  consumer: string;
+  markerTtlSeconds: number;
+  leaseTtlMs: number;
+  /** One upstream call's timeout: no call starts unless the lease holds for longer than that. */
+  callTimeoutMs: number;
+  redeliveryBaseMs: number;
+  /** How often an empty shard looks for new entries. */
+  idlePollMs: number;
+}
+
+export interface ShardConsumerDeps {
+  client: RedisClient;
+  processor: BatchProcessor;
+  router: UpstreamRouter;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+/** Lease TTL: the reclaim time of a dead worker's work, and never less than three call timeouts plus 1 s. */
+export const shardLeaseTtlMs = (claimIdleSeconds: number, callTimeoutMs: number) =>
+  Math.max(claimIdleSeconds * 1000, 3 * callTimeoutMs + 1000);
+
+interface OwnedShard {
+  lease: Lease;
+  queue: ShardQueue;
+  /** performance.now() when the last successful renewal (or the acquisition) was sent. */
+  renewedAt: number;
+  lost: boolean;
+  releasing: boolean;
+  busy: boolean;
+}
+
+export class ShardConsumer {
+  readonly #o: ShardConsumerOptions;
+  readonly #d: ShardConsumerDeps;
+  readonly #leases: ShardLeases;
+  readonly #owned = new Map<number, OwnedShard>();
+  readonly #shardLoops = new Set<Promise<void>>();
+  readonly #stop = new AbortController();
+  #membership: Promise<void> | undefined;
+
+  constructor(options: ShardConsumerOptions, deps: ShardConsumerDeps) {
+    this.#o = options;
+    this.#d = deps;
+    this.#leases = new ShardLeases(deps.client, {
+      stream: options.stream,
+      consumer: options.consumer,
+      ttlMs: options.leaseTtlMs,
+    });
+  }
+
+  get stopping(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Shards this worker holds now, in shard order. */
+  get ownedShards(): number[] {
+    return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  start(): void {
+    this.#membership = this.#membershipLoop();
+  }
+
+  /** Stops taking batches; resolves true when every shard was handed back within graceMs. */
+  async stop(graceMs: number): Promise<boolean> {
+    this.#stop.abort();
+    const deadline = sleep(graceMs, false);
+    const done = (this.#membership ?? Promise.resolve()).then(() => true);
+    return Promise.race([done, deadline]);
+  }
+
+  get #tickMs(): number {
+    return Math.max(100, this.#o.leaseTtlMs / 3);
+  }
+
+  /** The local fence: a call may start only if the lease outlives it by a margin, by our own clock. */
+  #mayCall(shard: OwnedShard): boolean {
+    if (shard.lost) return false;
+    const margin = Math.max(200, this.#o.leaseTtlMs / 10);
+    return performance.now() < shard.renewedAt + this.#o.leaseTtlMs - this.#o.callTimeoutMs - margin;
+  }
+
+  async #membershipLoop(): Promise<void> {
+    let failures = 0;
+    // Runs on through a shutdown, renewing the leases of the shards still finishing their batch.
+    while (!this.stopping || this.#owned.size > 0) {
+      try {
+        await this.#tick();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.#d.logger.warn('shard_membership_error', { error: (error as Error).message, failures });
+      }
+      if (!this.stopping) await this.#pause(this.#tickMs);
+      else await this.#untilHandedBack(performance.now() + this.#tickMs);
+    }
+    await Promise.allSettled([...this.#shardLoops]);
+    await this.#leases.deregister().catch(() => undefined);
+    this.#d.metrics.shardsOwned.set(0);
+  }
+
+  async #tick(): Promise<void> {
+    const sentAt = performance.now();
+    const owned = [...this.#owned.values()].filter((s) => !s.lost);
+    const lost = new Set(await this.#leases.renew(owned.map((s) => s.lease)));
+    for (const shard of owned) {
+      if (lost.has(shard.lease)) this.#markLost(shard, 'not renewed in time');
+      else shard.renewedAt = sentAt;
+    }
+    if (this.stopping) return;
+    const live = await this.#leases.register();
+    const target = Math.ceil(this.#o.shards / Math.max(1, live));
+    const active = [...this.#owned.values()].filter((s) => !s.lost && !s.releasing);
+    if (active.length > target) {
+      // Idle shards first: a busy one finishes its batch before it is handed over anyway.
+      const excess = active.sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, active.length - target);
+      for (const shard of excess) shard.releasing = true;
+      this.#d.logger.info('shards_rebalancing', {
+        live_workers: live,
+        target,
+        releasing: excess.map((s) => s.lease.shard),
+      });
+    } else if (active.length < target) {
+      const start = fnv1a32(this.#o.consumer) % this.#o.shards;
+      const candidates = Array.from({ length: this.#o.shards }, (_, i) => (start + i) % this.#o.shards).filter(
+        (shard) => !this.#owned.has(shard),
+      );
+      const acquiredAt = performance.now();
+      for (const lease of await this.#leases.acquire(candidates, target - active.length)) {
+        this.#own(lease, acquiredAt);
+      }
+    }
+    this.#d.metrics.shardsOwned.set(this.#owned.size);
+  }
+
+  #own(lease: Lease, acquiredAt: number): void {
+    const { stream, consumerGroup, deadLetterStream, consumer, markerTtlSeconds } = this.#o;
+    const queue = new ShardQueue(
+      this.#d.client,
+      { stream: shardStream(stream, lease.shard), consumerGroup, deadLetterStream, consumer, markerTtlSeconds },
+      lease,
+    );
+    const shard: OwnedShard = { lease, queue, renewedAt: acquiredAt, lost: false, releasing: false, busy: false };
+    this.#owned.set(lease.shard, shard);
+    this.#d.logger.info('shard_acquired', { shard: lease.shard, token: lease.token });
+    const loop = this.#shardLoop(shard).finally(() => {
+      this.#shardLoops.delete(loop);
+      this.#owned.delete(lease.shard);
+      this.#d.metrics.shardsOwned.set(this.#owned.size);
+    });
+    this.#shardLoops.add(loop);
+  }
+
+  #markLost(shard: OwnedShard, why: string): void {
+    if (shard.lost) return;
+    shard.lost = true;
+    this.#d.logger.warn('shard_lost', { shard: shard.lease.shard, token: shard.lease.token, why });
+  }
+
+  async #shardLoop(shard: OwnedShard): Promise<void> {
+    const { queue } = shard;
+    const { processor, router, metrics, logger } = this.#d;
+    let failures = 0;
+    let prepared = false;
+    while (!this.stopping && !shard.releasing && !shard.lost) {
+      try {
+        if (!prepared) {
+          await queue.ensureGroup();
+          // Consumers of earlier owners with nothing pending: a shard's group would collect one per owner.
+          await queue.deleteDeadConsumers(this.#o.leaseTtlMs);
+          prepared = true;
+        }
+        if (!this.#mayCall(shard)) {
+          await this.#pause(Math.max(20, this.#tickMs / 10));
+          continue;
+        }
+        if (router.outage && !router.probeDue()) {
+          await router.whenAvailable(this.#stop.signal);
+          continue;
+        }
+        const next = await queue.next();
+        if (next.kind === 'lost') {
+          this.#markLost(shard, 'taken over');
+          break;
+        }
+        if (next.kind === 'empty') await this.#pause(this.#o.idlePollMs);
+        if (next.kind !== 'entry') continue;
+        const { entry } = next;
+        shard.busy = true;
+        metrics.batchesInFlight.inc();
+        let report;
+        try {
+          report = await processor.process(entry, this.#stop.signal, {
+            queue,
+            fence: () => this.#mayCall(shard),
+          });
+        } finally {
+          shard.busy = false;
+          metrics.batchesInFlight.dec();
+        }
+        failures = 0;
+        if (report.errorCode === 'SHARD_LEASE_LOST') this.#markLost(shard, 'acknowledgement refused');
+        // The shard waits for its failed batch: nothing behind it may overtake it.
+        if (report.redeliver && !shard.lost) {
+          await this.#pause(redeliveryDelayMs(this.#o.redeliveryBaseMs, entry.deliveries));
+        }
+      } catch (error) {
+        failures++;
+        if ((error as Error).message?.startsWith('NOGROUP')) prepared = false;
+        logger.warn('shard_error', { shard: shard.lease.shard, error: (error as Error).message });
+        await this.#pause(Math.min(100 * 2 ** failures, 2000));
+      }
+    }
+    const reason = shard.lost ? 'lost' : shard.releasing ? 'rebalance' : 'shutdown';
+    if (!shard.lost) await this.#leases.release(shard.lease).catch(() => undefined);
+    logger.info('shard_released', { shard: shard.lease.shard, token: shard.lease.token, reason });
+  }
+
+  /** During a shutdown: until every shard is handed back, or the next renewal is due. */
+  async #untilHandedBack(renewAt: number): Promise<void> {
+    while (this.#owned.size > 0 && performance.now() < renewAt) await sleep(20);
+  }
+
+  /** Sleeps; cut short by the stop request. */
+  #pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+  }
+}
