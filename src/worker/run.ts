@@ -30,8 +30,9 @@ const STATS_INTERVAL_MS = 5000;
 // upstream does not pull the whole queue into one replica.
 const BATCHES_IN_HAND_PER_SLOT = 8;
 const REDIS_LOG_REPEAT_MS = 10_000;
-// An empty shard looks for new entries this often (#13): the most a batch on an idle shard waits.
-const SHARD_IDLE_POLL_MS = 50;
+// An empty shard is woken by the shard watcher's blocking read (#13); it also looks again itself this
+// often, in case a wake-up was missed.
+const SHARD_IDLE_RECHECK_MS = 1000;
 
 export interface RunningWorker {
   metricsPort: number;
@@ -200,9 +201,9 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
             leaseTtlMs: shardLeaseTtlMs(config.queue.claimIdleSeconds, config.upstream.timeoutMs),
             callTimeoutMs: config.upstream.timeoutMs,
             redeliveryBaseMs,
-            idlePollMs: SHARD_IDLE_POLL_MS,
+            idleRecheckMs: SHARD_IDLE_RECHECK_MS,
           },
-          { client, processor, router, metrics, logger },
+          { client, reader, processor, router, metrics, logger },
         )
       : undefined;
   const consumer = sharded ?? loop;

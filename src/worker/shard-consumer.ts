@@ -15,6 +15,7 @@ import { ShardLeases, type Lease } from './shard-leases.ts';
 import { ShardQueue } from './shard-queue.ts';
 import { fnv1a32, shardStream } from '../contracts/shard-routing.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
+import { ShardWatcher } from './shard-watcher.ts';
 
 export interface ShardConsumerOptions {
   shards: number;
@@ -27,12 +28,14 @@ export interface ShardConsumerOptions {
   /** One upstream call's timeout: no call starts unless the lease holds for longer than that. */
   callTimeoutMs: number;
   redeliveryBaseMs: number;
-  /** How often an empty shard looks for new entries. */
-  idlePollMs: number;
+  /** The longest an empty shard waits for the watcher before it looks again itself (a safety net). */
+  idleRecheckMs: number;
 }
 
 export interface ShardConsumerDeps {
   client: RedisClient;
+  /** A connection of its own for the blocking XREAD of the shard watcher. */
+  reader: RedisClient;
   processor: BatchProcessor;
   router: UpstreamRouter;
   metrics: WorkerMetrics;
@@ -61,6 +64,7 @@ export class ShardConsumer {
   readonly #shardLoops = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   #membership: Promise<void> | undefined;
+  readonly #watcher: ShardWatcher;
 
   constructor(options: ShardConsumerOptions, deps: ShardConsumerDeps) {
     this.#o = options;
@@ -70,6 +74,7 @@ export class ShardConsumer {
       consumer: options.consumer,
       ttlMs: options.leaseTtlMs,
     });
+    this.#watcher = new ShardWatcher(deps.reader, deps.client);
   }
 
   get stopping(): boolean {
@@ -88,6 +93,7 @@ export class ShardConsumer {
   /** Stops taking batches; resolves true when every shard was handed back within graceMs. */
   async stop(graceMs: number): Promise<boolean> {
     this.#stop.abort();
+    this.#watcher.close();
     const deadline = sleep(graceMs, false);
     const done = (this.#membership ?? Promise.resolve()).then(() => true);
     return Promise.race([done, deadline]);
@@ -146,9 +152,10 @@ export class ShardConsumer {
       });
     } else if (active.length < target) {
       const start = fnv1a32(this.#o.consumer) % this.#o.shards;
-      const candidates = Array.from({ length: this.#o.shards }, (_, i) => (start + i) % this.#o.shards).filter(
-        (shard) => !this.#owned.has(shard),
-      );
+      const candidates = Array.from(
+        { length: this.#o.shards },
+        (_, i) => (start + i) % this.#o.shards,
+      ).filter((shard) => !this.#owned.has(shard));
       const acquiredAt = performance.now();
       for (const lease of await this.#leases.acquire(candidates, target - active.length)) {
         this.#own(lease, acquiredAt);
@@ -161,10 +168,23 @@ export class ShardConsumer {
     const { stream, consumerGroup, deadLetterStream, consumer, markerTtlSeconds } = this.#o;
     const queue = new ShardQueue(
       this.#d.client,
-      { stream: shardStream(stream, lease.shard), consumerGroup, deadLetterStream, consumer, markerTtlSeconds },
+      {
+        stream: shardStream(stream, lease.shard),
+        consumerGroup,
+        deadLetterStream,
+        consumer,
+        markerTtlSeconds,
+      },
       lease,
     );
-    const shard: OwnedShard = { lease, queue, renewedAt: acquiredAt, lost: false, releasing: false, busy: false };
+    const shard: OwnedShard = {
+      lease,
+      queue,
+      renewedAt: acquiredAt,
+      lost: false,
+      releasing: false,
+      busy: false,
+    };
     this.#owned.set(lease.shard, shard);
     this.#d.logger.info('shard_acquired', { shard: lease.shard, token: lease.token });
     const loop = this.#shardLoop(shard).finally(() => {
@@ -207,7 +227,9 @@ export class ShardConsumer {
           this.#markLost(shard, 'taken over');
           break;
         }
-        if (next.kind === 'empty') await this.#pause(this.#o.idlePollMs);
+        if (next.kind === 'empty') {
+          await this.#watcher.wait(queue.stream, next.lastId, this.#o.idleRecheckMs, this.#stop.signal);
+        }
         if (next.kind !== 'entry') continue;
         const { entry } = next;
         shard.busy = true;

@@ -24,7 +24,10 @@ if #p > 0 then
   return {'entry', id, tostring(p[1][4] + 1), claimed[1][2]}
 end
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
-if not r then return {'empty'} end
+if not r then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  return {'empty', last[1] and last[1][1] or '0-0'}
+end
 local m = r[1][2][1]
 return {'entry', m[1], '1', m[2]}
 `;
@@ -42,7 +45,8 @@ return 1
 
 export type NextEntry =
   | { kind: 'entry'; entry: StreamEntry }
-  | { kind: 'empty' }
+  /** Nothing undone; `lastId`: the newest entry (all delivered), to wait for the ones after it. */
+  | { kind: 'empty'; lastId: string }
   | { kind: 'gone' }
   | { kind: 'lost' };
 
@@ -59,16 +63,16 @@ export class ShardQueue extends StreamQueue {
   readonly #leaseKey: string;
   readonly #leaseValue: string;
 
-  constructor(
-    client: RedisClient,
-    options: QueueOptions,
-    lease: { key: string; value: string },
-  ) {
+  constructor(client: RedisClient, options: QueueOptions, lease: { key: string; value: string }) {
     super(client, client, options);
     this.#client = client;
     this.#o = options;
     this.#leaseKey = lease.key;
     this.#leaseValue = lease.value;
+  }
+
+  get stream(): string {
+    return this.#o.stream;
   }
 
   async next(): Promise<NextEntry> {
@@ -83,7 +87,8 @@ export class ShardQueue extends StreamQueue {
         entry: { id: id as string, deliveries: Number(deliveries), fields: fieldsOf(fields) },
       };
     }
-    return { kind: kind as 'empty' | 'gone' | 'lost' };
+    if (kind === 'empty') return { kind, lastId: id ?? '0-0' };
+    return { kind: kind as 'gone' | 'lost' };
   }
 
   override async finish(
