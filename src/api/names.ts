@@ -54,6 +54,7 @@ export const REASONS = {
   objectNotOwned: 'ObjectNotOwned',
   podsUnschedulable: 'PodsUnschedulable',
   cpuTargetNeedsExternalMetrics: 'QueueLagScalingUnavailable',
+  replicasAboveShards: 'MaxReplicasAboveShards',
   invalidSpec: 'InvalidSpec',
   asExpected: 'AsExpected',
 } as const;

@@ -25,6 +25,7 @@ export const ALERT_NAMES = {
   noWorkerUp: 'InventoryBotNoWorkerUp',
   intakePaused: 'InventoryBotIntakePaused',
   redisDown: 'InventoryBotRedisUnreachable',
+  hotShard: 'InventoryBotHotShard',
 } as const;
 export type AlertName = (typeof ALERT_NAMES)[keyof typeof ALERT_NAMES];
 
@@ -228,6 +229,22 @@ export function alertDefinitions(options: AlertRuleOptions = {}): AlertDefinitio
             ? '. Check whether the autoscaler is at its maximum.'
             : `; the autoscaler is capped at ${options.maxReplicas} replicas.`),
         probes: [lag, upWorkers, `${lag} / ${upWorkers}`],
+      }),
+    );
+  }
+  if (lagTarget > 0) {
+    // Warehouse shards (#13): one shard is worked by one worker, one batch at a time, so a shard whose
+    // own lag passes what one replica should carry cannot be helped by scaling out. No series without shards.
+    const shardLag = `max ${by([...groupBy, 'shard'])} (${series(METRICS.shardLag, sel)})`;
+    defs.push(
+      define(ALERT_NAMES.hotShard, shardLag, `> ${num(lagTarget)}`, {
+        for: '15m',
+        severity: 'warning',
+        summary: `shard {{ $labels.shard }} has more than ${num(lagTarget)} batches waiting for 15 minutes`,
+        description:
+          'Warehouse shard {{ $labels.shard }} has {{ $value | humanize }} undelivered batches. A shard is ' +
+          'worked by one worker, one batch at a time (that is what keeps each SKU in order), so more replicas ' +
+          'do not drain it faster: its warehouses send more than one worker applies.',
       }),
     );
   }

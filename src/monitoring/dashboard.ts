@@ -434,6 +434,24 @@ export function buildDashboard(
     targets: [{ expr: `max(${m(METRICS.queueOldestPendingSeconds)})`, legend: 'oldest pending' }],
   });
 
+  layout.panel({
+    title: 'Warehouse shards: lag',
+    description:
+      'Batches waiting per shard (spec.queue.shards, #13). One worker works a shard one batch at a time, so a shard far above the others is a hot warehouse that more replicas cannot drain. Empty when the queue is not sharded.',
+    unit: 'short',
+    min: 0,
+    alerts: [ALERT_NAMES.hotShard],
+    targets: [{ expr: `max by (shard) (${m(METRICS.shardLag)})`, legend: '{{shard}}' }],
+  });
+  layout.panel({
+    title: 'Warehouse shards: oldest pending age',
+    description:
+      'Per shard: age of the batch its owner is on, i.e. how far behind enqueue the shard runs (#13).',
+    unit: 's',
+    min: 0,
+    targets: [{ expr: `max by (shard) (${m(METRICS.shardOldestPendingSeconds)})`, legend: '{{shard}}' }],
+  });
+
   layout.row('Capacity');
   layout.panel({
     title: 'Replicas: desired / ready',
