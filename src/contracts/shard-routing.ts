@@ -48,6 +48,8 @@ export const shardKeys = (stream: string) => ({
   fence: `${stream}:shard-fence`,
   /** Sorted set of live workers, scored by their last heartbeat (Redis server time, ms). */
   workers: `${stream}:shard-workers`,
+  /** Hash: how many shards each live worker holds (for the balance between them). */
+  owned: `${stream}:shard-owned`,
   /** The shard count the workers of this stream run with (a changed count is a migration). */
   count: `${stream}:shard-count`,
 });

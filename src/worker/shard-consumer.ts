@@ -1,6 +1,6 @@
 // The consumer when spec.queue.shards > 0 (issue 13). A membership loop heartbeats this worker, renews
-// its shard leases, aims at ceil(shards / live workers) shards (taking free ones, giving up the excess
-// after their batch in hand) and keeps doing so through a shutdown until every shard is handed back.
+// its shard leases, keeps its share of the shards (shard-balance.ts: taking free ones, giving up the
+// excess after their batch in hand) and keeps doing so through a shutdown until every shard is handed back.
 // Each owned shard runs its own loop: strictly one batch at a time in entry order, its retries blocking
 // the batches behind it (which is what keeps per-(warehouse, SKU) order across retries); different
 // shards run in parallel. Calls are made only while the lease is surely ours (local fence: renewed less
@@ -16,6 +16,7 @@ import { ShardQueue } from './shard-queue.ts';
 import { fnv1a32, shardStream } from '../contracts/shard-routing.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 import { ShardWatcher } from './shard-watcher.ts';
+import { shardBalanceChange } from './shard-balance.ts';
 
 export interface ShardConsumerOptions {
   shards: number;
@@ -138,28 +139,26 @@ export class ShardConsumer {
       else shard.renewedAt = sentAt;
     }
     if (this.stopping) return;
-    const live = await this.#leases.register();
-    const target = Math.ceil(this.#o.shards / Math.max(1, live));
     const active = [...this.#owned.values()].filter((s) => !s.lost && !s.releasing);
-    if (active.length > target) {
+    const { live, fewest } = await this.#leases.register(active.length);
+    const change = shardBalanceChange({ shards: this.#o.shards, live, held: active.length, fewest });
+    if (change < 0) {
       // Idle shards first: a busy one finishes its batch before it is handed over anyway.
-      const excess = active.sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, active.length - target);
+      const excess = active.sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, -change);
       for (const shard of excess) shard.releasing = true;
       this.#d.logger.info('shards_rebalancing', {
         live_workers: live,
-        target,
+        held: active.length,
         releasing: excess.map((s) => s.lease.shard),
       });
-    } else if (active.length < target) {
+    } else if (change > 0) {
       const start = fnv1a32(this.#o.consumer) % this.#o.shards;
       const candidates = Array.from(
         { length: this.#o.shards },
         (_, i) => (start + i) % this.#o.shards,
       ).filter((shard) => !this.#owned.has(shard));
       const acquiredAt = performance.now();
-      for (const lease of await this.#leases.acquire(candidates, target - active.length)) {
-        this.#own(lease, acquiredAt);
-      }
+      for (const lease of await this.#leases.acquire(candidates, change)) this.#own(lease, acquiredAt);
     }
     this.#d.metrics.shardsOwned.set(this.#owned.size);
   }

@@ -2,19 +2,32 @@
 // "<consumer> <token>" with a TTL, where the token comes from a counter (a fencing token: a newer lease
 // always has a larger one, and a value is never reused). Every change is one Lua script, so two
 // workers can never both believe they took a free shard. Live workers register with a heartbeat in a
-// sorted set scored by Redis server time, so clocks of the pods do not matter; each worker aims at
-// ceil(shards / live workers) shards.
+// sorted set scored by Redis server time, so clocks of the pods do not matter, with the number of
+// shards each holds; balance: see shard-balance.ts.
 import type { RedisClient } from '../contracts/redis-connection.ts';
 import { shardKeys } from '../contracts/shard-routing.ts';
 
-// KEYS: workers. ARGV: consumer, ttl ms. Heartbeat, forget silent workers; returns the live count.
+// KEYS: workers, owned. ARGV: consumer, ttl ms, shards held. Heartbeat with the count held, forget
+// silent workers; returns {live workers, fewest shards any live worker holds}.
 const REGISTER = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+for _, name in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - ttl)) do
+  redis.call('HDEL', KEYS[2], name)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 10)
-return redis.call('ZCARD', KEYS[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ttl * 10)
+redis.call('PEXPIRE', KEYS[2], ttl * 10)
+local live = redis.call('ZRANGE', KEYS[1], 0, -1)
+local fewest = -1
+for _, name in ipairs(live) do
+  local held = tonumber(redis.call('HGET', KEYS[2], name) or '0')
+  if fewest < 0 or held < fewest then fewest = held end
+end
+return {#live, fewest}
 `;
 
 // KEYS: fence, lease keys of the candidate shards. ARGV: consumer, ttl ms, how many, candidate shards.
@@ -74,19 +87,22 @@ export class ShardLeases {
     this.#ttlMs = Math.round(options.ttlMs);
   }
 
-  /** Heartbeat; returns the number of live workers (this one included). */
-  async register(): Promise<number> {
-    return Number(
-      await this.#client.eval(REGISTER, {
-        keys: [this.#keys.workers],
-        arguments: [this.#consumer, String(this.#ttlMs)],
-      }),
-    );
+  /** Heartbeat with the number of shards held; returns the live workers and the fewest shards one holds. */
+  async register(held: number): Promise<{ live: number; fewest: number }> {
+    const [live, fewest] = (await this.#client.eval(REGISTER, {
+      keys: [this.#keys.workers, this.#keys.owned],
+      arguments: [this.#consumer, String(this.#ttlMs), String(held)],
+    })) as [number, number];
+    return { live: Number(live), fewest: Number(fewest) };
   }
 
   /** Leaves the registry at once (scale-in), so the others rebalance without waiting for the TTL. */
   async deregister(): Promise<void> {
-    await this.#client.zRem(this.#keys.workers, this.#consumer);
+    await this.#client
+      .multi()
+      .zRem(this.#keys.workers, this.#consumer)
+      .hDel(this.#keys.owned, this.#consumer)
+      .exec();
   }
 
   /** Takes up to `count` of the candidate shards that are free, in the order given. */

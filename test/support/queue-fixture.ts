@@ -45,10 +45,11 @@ export async function connect(url: string): Promise<RedisClient> {
 export async function enqueueSynthetic(
   client: RedisClient,
   stream: string,
-  options: Omit<WorkloadOptions, 'runId'> & { runId?: string },
+  options: Omit<WorkloadOptions, 'runId'> & { runId?: string; shards?: number },
 ): Promise<{ batches: BatchMessage[]; keys: string[] }> {
-  const batches = [...syntheticBatches({ runId: `run${++counter}`, ...options })];
-  await enqueueBatches(client, batches, { stream });
+  const { shards, ...workload } = options;
+  const batches = [...syntheticBatches({ runId: `run${++counter}`, ...workload })];
+  await enqueueBatches(client, batches, { stream, shards: shards ?? 0 });
   return { batches, keys: expectedItemKeys(batches) };
 }
 

@@ -41,6 +41,8 @@ const substitute = (expr: string) =>
     .replaceAll('$__rate_interval', '20s')
     .replaceAll('$__interval', '1s');
 
+const SHARDS = 2;
+
 beforeAll(async () => {
   redis = await startRedisServer();
   client = await connect(redis.url);
@@ -53,7 +55,8 @@ beforeAll(async () => {
   worker = await startWorkerProcess({
     name: `${BOT}-0`,
     redisUrl: redis.url,
-    config: testConfig(names, { primaryUrl: sim.url }),
+    // Sharded (#13), so the per-shard series of the dashboard and the hot-shard alert have data too.
+    config: testConfig(names, { primaryUrl: sim.url }, { queue: { shards: SHARDS } }),
   });
 
   const simPort = new URL(sim.url).port;
@@ -85,6 +88,7 @@ beforeAll(async () => {
         maxItems: 40,
         unknownSkuRate: 0.02,
         seed: seed++,
+        shards: SHARDS,
       });
       await sleep(300);
     }
