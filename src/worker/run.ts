@@ -13,7 +13,7 @@ import { IntakeMonitor } from './intake-monitor.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from '../contracts/logger.ts';
 import { CIRCUIT_STATE_VALUES } from '../contracts/worker-metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
-import { readQueueStats } from '../contracts/queue-stats.ts';
+import { readQueueStats, type QueueStats } from '../contracts/queue-stats.ts';
 import { redactUrl, urlSecrets } from '../contracts/redaction.ts';
 import { createRedisClient } from '../contracts/redis-connection.ts';
 import { DailyRotatingFile } from './rotating-file.ts';
@@ -232,6 +232,21 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
     },
   });
 
+  // Sharded workers do not read the stream itself (#13): batches an unsharded producer still puts there
+  // would wait for ever, so say so, once a minute, until they are gone (README: migration).
+  let unshardedLoggedAt = 0;
+  const warnUnshardedBacklog = (stats: QueueStats) => {
+    const shardsUndone = (stats.shards ?? []).reduce((n, s) => n + (s.lag ?? 0) + s.pending, 0);
+    const undone = (stats.lag ?? 0) + stats.pending - shardsUndone;
+    if (undone <= 0 || Date.now() - unshardedLoggedAt < 60_000) return;
+    unshardedLoggedAt = Date.now();
+    logger.warn('unsharded_backlog', {
+      stream: config.queue.stream,
+      batches: undone,
+      shards: config.queue.shards,
+      hint: 'producers must put batches on the warehouse shard streams (inventorybot enqueue --shards); see README "Warehouse shards"',
+    });
+  };
   const refreshStats = async () => {
     const stats = await readQueueStats(client, { ...names, shards: config.queue.shards });
     (stats.shards ?? []).forEach((figures, shard) => {
@@ -240,6 +255,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       metrics.shardPending.set(labels, figures.pending);
       metrics.shardOldestPending.set(labels, figures.oldestPendingSeconds);
     });
+    if (sharded) warnUnshardedBacklog(stats);
     metrics.queueLength.set(stats.length);
     if (stats.lag !== undefined) metrics.queueLag.set(stats.lag);
     metrics.queuePending.set(stats.pending);
