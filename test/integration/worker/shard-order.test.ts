@@ -16,6 +16,7 @@ import { itemKey, type BatchMessage } from '../../../src/worker/message.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
 import { exactlyOnceViolations, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
+import { orderViolations, sequentialApplication } from '../../support/sku-order-check.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
 const SHARDS = Number(process.env.SHARD_ORDER_SHARDS ?? 8);
@@ -125,27 +126,8 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
   expect((await readQueueStats(h.client, queue)).deadLetters).toBe(0);
 
   // Per (warehouse, SKU): effects in enqueue order, and the stock a sequential application gives.
-  const expectedOrder = new Map<string, { warehouse: string; sku: string; keys: string[]; stock: number }>();
-  for (const batch of batches) {
-    batch.items.forEach((item, i) => {
-      const id = `${batch.warehouse}/${item.sku}`;
-      const sku = expectedOrder.get(id) ?? { warehouse: batch.warehouse, sku: item.sku, keys: [], stock: 0 };
-      sku.keys.push(itemKey(batch, item, i));
-      sku.stock = item.target ?? sku.stock + (item.delta ?? 0);
-      expectedOrder.set(id, sku);
-    });
-  }
-  expect(expectedOrder.size).toBeGreaterThanOrEqual(20);
-  const outOfOrder = [...expectedOrder].filter(
-    ([, sku]) => JSON.stringify(sim.ledger.history(sku.warehouse, sku.sku)) !== JSON.stringify(sku.keys),
-  );
-  const wrongStock = [...expectedOrder].filter(
-    ([, sku]) => sim.ledger.stock(sku.warehouse, sku.sku) !== sku.stock,
-  );
-  expect({ outOfOrder: outOfOrder.map(([id]) => id), wrongStock: wrongStock.map(([id]) => id) }).toEqual({
-    outOfOrder: [],
-    wrongStock: [],
-  });
+  expect(sequentialApplication(batches).size).toBeGreaterThanOrEqual(20);
+  expect(orderViolations(sim.ledger, batches)).toEqual({ outOfOrder: [], wrongStock: [] });
 
   // Never two workers on one shard at once: per warehouse (one shard each), the batches' processing
   // intervals from every worker's log lines do not overlap (1 ms of log rounding allowed).
