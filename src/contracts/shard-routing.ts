@@ -50,6 +50,4 @@ export const shardKeys = (stream: string) => ({
   workers: `${stream}:shard-workers`,
   /** Hash: how many shards each live worker holds (for the balance between them). */
   owned: `${stream}:shard-owned`,
-  /** The shard count the workers of this stream run with (a changed count is a migration). */
-  count: `${stream}:shard-count`,
 });
