@@ -80,6 +80,18 @@ export const PRINTER_COLUMNS = [
   { name: 'Max', type: 'integer', jsonPath: '.spec.scaling.maxReplicas', description: 'Most replicas' },
   { name: 'Lag', type: 'integer', jsonPath: '.status.queue.lag', description: 'Undelivered batches' },
   {
+    name: 'Queue-Wants',
+    type: 'integer',
+    jsonPath: '.status.autoscaling.queueReplicas',
+    description: 'Workers the queue alone calls for (#15)',
+  },
+  {
+    name: 'ETA',
+    type: 'string',
+    jsonPath: '.status.queue.eta',
+    description: 'Time to drain the outstanding batches at the current throughput (#15)',
+  },
+  {
     name: 'Dead-Letters',
     type: 'integer',
     jsonPath: '.status.queue.deadLetters',

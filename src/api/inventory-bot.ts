@@ -288,6 +288,14 @@ export const scalingSchema = z
       .max(10000000)
       .default(100)
       .describe('Queue lag (undelivered batches) per replica the autoscaler aims for; 0 scales on CPU only.'),
+    fallbackReplicas: z
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        'Workers to hold while the queue cannot be read (clamped to minReplicas..maxReplicas); unset: the replicas running when it became unreadable.',
+      ),
     scaleUpStabilizationSeconds: z
       .int()
       .min(0)
@@ -481,8 +489,56 @@ export const queueStatusSchema = z
       .min(0)
       .optional()
       .describe('Age of the oldest pending entry, in seconds.'),
+    outstanding: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Batches not yet done: lag plus pending (the figure the autoscaler scales on).'),
+    throughputPerSecond: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('Batches done (acknowledged or dead-lettered) per second over the last two minutes.'),
+    drainSeconds: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Seconds until the outstanding batches are done at the current throughput (absent: none done lately).',
+      ),
+    eta: z
+      .string()
+      .max(32)
+      .optional()
+      .describe('drainSeconds in short form (4m10s); "unknown" while nothing is being done.'),
   })
   .describe('Queue figures last read by the operator.');
+
+export const autoscalingStatusSchema = z
+  .object({
+    queueReplicas: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Workers the queue alone calls for: outstanding / spec.scaling.queueLagPerReplica, rounded up.',
+      ),
+    autoscalerReplicas: z.int().min(0).optional().describe('Workers the HorizontalPodAutoscaler set.'),
+    limitedBy: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'What decided the worker count: QueueLag, CPU, MaxReplicas, MinReplicas, ScaleDownStabilization, Held (queue unreadable or intake paused), Asleep, Unknown.',
+      ),
+    message: z.string().max(1024).optional().describe('The same, in words.'),
+    heldReplicas: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The autoscaler floor the operator holds while the queue is unreadable or intake paused.'),
+  })
+  .describe('Why the bot runs this many workers.');
 
 export const inventoryBotStatusSchema = z
   .object({
@@ -504,6 +560,7 @@ export const inventoryBotStatusSchema = z
     readyReplicas: z.int().min(0).optional().describe('Worker pods that are ready.'),
     desiredReplicas: z.int().min(0).optional().describe('Worker pods the autoscaler wants.'),
     queue: queueStatusSchema.optional(),
+    autoscaling: autoscalingStatusSchema.optional(),
   })
   .describe('Observed state of an InventoryBot.');
 

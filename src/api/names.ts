@@ -34,6 +34,7 @@ export const CONDITION_TYPES = {
   ready: 'Ready',
   progressing: 'Progressing',
   degraded: 'Degraded',
+  scalingHeld: 'ScalingHeld',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
@@ -56,6 +57,9 @@ export const REASONS = {
   cpuTargetNeedsExternalMetrics: 'QueueLagScalingUnavailable',
   replicasAboveShards: 'MaxReplicasAboveShards',
   invalidSpec: 'InvalidSpec',
+  queueUnreadable: 'QueueUnreadable',
+  intakePaused: 'IntakePaused',
+  scalingOnQueue: 'ScalingOnQueue',
   asExpected: 'AsExpected',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
@@ -89,4 +93,6 @@ export const EVENT_REASONS = {
   degraded: 'Degraded',
   recovered: 'Recovered',
   reconcileFailed: 'ReconcileFailed',
+  scalingHeld: 'ScalingHeld',
+  scalingResumed: 'ScalingResumed',
 } as const;

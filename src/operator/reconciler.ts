@@ -20,7 +20,9 @@ import { findSecretProblems, secretReferences } from './secret-references.ts';
 import { ownershipOf } from './ownership.ts';
 import { specProblems } from './spec-problems.ts';
 import { redact } from '../contracts/redaction.ts';
-import { computeStatus, degradedStatus, statusChanged } from './status.ts';
+import { computeStatus, degradedStatus, statusChanged, type Observations } from './status.ts';
+import { replicaHold } from './scaling/replica-hold.ts';
+import { scalingHeldEvent } from './scaling/scaling-events.ts';
 import type { ProcessResult } from './work-queue.ts';
 import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';
 
@@ -62,6 +64,9 @@ export interface ReconcilerDeps {
 
 /** Failed attempts in a row (a few ms of backoff) before a transient failure is reported on the bot (#18). */
 export const FAILURES_BEFORE_REPORT = 3;
+
+/** Queue recheck while replicas are held (#15). */
+const HELD_RECHECK_MS = 10_000;
 
 /** Status messages pass the one redaction point (#14). */
 const redactProblems = (problems: Problem[]): Problem[] =>
@@ -112,9 +117,20 @@ export class Reconciler {
       findSecretProblems(namespace, secretReferences(spec), this.deps.readSecret),
     );
     const kinds = await this.call('discover monitoring kinds', () => this.deps.monitoringKinds());
+    // Read before rendering: an unreadable queue or paused intake holds the autoscaler's floor (#15).
+    const observed = await this.deps.readQueueStatus?.(bot);
+    const hold = observed
+      ? replicaHold({
+          scaling: spec.scaling,
+          previous: bot.status,
+          ...(observed.error !== undefined ? { queueError: observed.error } : {}),
+          ...(observed.workers ? { workers: observed.workers } : {}),
+        })
+      : undefined;
     const desired = desiredObjects(bot, {
       externalMetrics: this.deps.externalMetrics,
       monitoringKinds: kinds,
+      ...(hold ? { heldReplicas: hold.replicas } : {}),
     });
 
     let applied;
@@ -150,11 +166,16 @@ export class Reconciler {
       ...podProblems(this.deps.listPods(namespace, name)),
       ...autoscalerProblems(hpa),
     ];
-    const queue = await this.deps.readQueueStatus?.(bot);
-    await this.writeStatus(bot, problems, deployment, hpa, queue);
+    await this.writeStatus(bot, problems, deployment, hpa, observed?.status, {
+      scaling: spec.scaling,
+      queueMetric: this.deps.externalMetrics && spec.scaling.queueLagPerReplica > 0,
+      ...(observed ? { hold } : {}),
+    });
+    const refresh = this.deps.queueRefreshMs;
     const requeues = [
       ...(secretProblems.length ? [this.deps.secretRecheckMs] : []),
-      ...(queue && this.deps.queueRefreshMs ? [this.deps.queueRefreshMs] : []),
+      // While held, look again sooner: the hold ends as soon as the queue reads again (#15).
+      ...(observed && refresh ? [hold ? Math.min(refresh, HELD_RECHECK_MS) : refresh] : []),
     ];
     return requeues.length ? { requeueAfterMs: Math.min(...requeues) } : undefined;
   }
@@ -198,6 +219,7 @@ export class Reconciler {
     deployment?: Parameters<typeof computeStatus>[0]['deployment'],
     hpa?: Parameters<typeof computeStatus>[0]['horizontalPodAutoscaler'],
     queue?: InventoryBotStatus['queue'],
+    autoscaling?: Observations['autoscaling'],
   ): Promise<void> {
     const status = computeStatus({
       generation: bot.metadata.generation ?? 0,
@@ -206,6 +228,7 @@ export class Reconciler {
       horizontalPodAutoscaler: hpa,
       problems: redactProblems(problems),
       queue,
+      ...(autoscaling ? { autoscaling } : {}),
       now: this.deps.now?.() ?? new Date(),
     });
     await this.writeIfChanged(bot, status);
@@ -248,6 +271,8 @@ export class Reconciler {
         `no longer degraded (was ${wasDegraded.reason})`,
       );
     }
+    const scalingEvent = scalingHeldEvent(before, after);
+    if (scalingEvent) await events.record(bot, scalingEvent.type, scalingEvent.reason, scalingEvent.message);
     logger.info('status updated', {
       bot: `${bot.metadata.namespace}/${bot.metadata.name}`,
       ready: ready?.reason,

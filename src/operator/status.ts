@@ -1,9 +1,12 @@
 // The InventoryBot status, from what the reconcile observed. Pure: the same observations give the
 // same status (lastTransitionTime kept unless a condition flips), so a converged bot is not rewritten.
 import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import type { Condition, InventoryBotStatus } from '../api/inventory-bot.ts';
+import type { Condition, InventoryBotSpec, InventoryBotStatus } from '../api/inventory-bot.ts';
 import { CONDITION_TYPES, REASONS } from '../api/names.ts';
 import { setCondition } from './conditions.ts';
+import { queueReplicas } from './scaling/backlog-figures.ts';
+import type { Hold } from './scaling/replica-hold.ts';
+import { scalingBound } from './scaling/scaling-bound.ts';
 import type { Problem } from './workload-problems.ts';
 
 export interface Observations {
@@ -15,6 +18,14 @@ export interface Observations {
   problems: Problem[];
   /** Queue figures read this time; undefined (Redis did not answer) keeps the previous ones. */
   queue?: InventoryBotStatus['queue'];
+  /** What the autoscaling figures are computed from (#15); absent: the previous ones are kept. */
+  autoscaling?: {
+    scaling: InventoryBotSpec['scaling'];
+    /** The HPA has the queue metric (external metrics served, a lag target set). */
+    queueMetric: boolean;
+    /** The hold this round (null: none); undefined: the queue is not read, so no hold is decided. */
+    hold?: Hold | null;
+  };
   now: Date;
 }
 
@@ -81,6 +92,53 @@ export function computeStatus(o: Observations): InventoryBotStatus {
 
   // The status is applied whole, so figures not read this time are carried over rather than dropped.
   const queue = o.queue ?? o.previous?.queue;
+  let autoscaling = o.previous?.autoscaling;
+  if (o.autoscaling) {
+    const { scaling, queueMetric, hold } = o.autoscaling;
+    if (hold !== undefined) {
+      conditions = setCondition(
+        conditions,
+        hold
+          ? {
+              type: CONDITION_TYPES.scalingHeld,
+              status: 'True',
+              reason: hold.cause,
+              message: hold.message,
+              observedGeneration,
+            }
+          : {
+              type: CONDITION_TYPES.scalingHeld,
+              status: 'False',
+              reason: REASONS.scalingOnQueue,
+              message: 'the queue is read and intake is open: the autoscaler decides',
+              observedGeneration,
+            },
+        o.now,
+      );
+    }
+    const heldReplicas = hold === undefined ? o.previous?.autoscaling?.heldReplicas : hold?.replicas;
+    const wanted =
+      queue?.outstanding === undefined
+        ? undefined
+        : queueReplicas(queue.outstanding, scaling.queueLagPerReplica);
+    const bound = scalingBound({
+      scaling,
+      queueMetric,
+      queueReplicas: wanted,
+      hpa: o.horizontalPodAutoscaler,
+      ...(heldReplicas === undefined
+        ? {}
+        : { heldReplicas, heldBecause: findHeldReason(conditions) ?? 'fallback' }),
+    });
+    const autoscalerReplicas = o.horizontalPodAutoscaler?.status?.desiredReplicas;
+    autoscaling = {
+      ...(wanted === undefined ? {} : { queueReplicas: wanted }),
+      ...(autoscalerReplicas ? { autoscalerReplicas } : {}),
+      limitedBy: bound.limitedBy,
+      message: bound.message,
+      ...(heldReplicas === undefined ? {} : { heldReplicas }),
+    };
+  }
   return {
     observedGeneration,
     conditions,
@@ -89,7 +147,13 @@ export function computeStatus(o: Observations): InventoryBotStatus {
     readyReplicas,
     desiredReplicas,
     ...(queue ? { queue } : {}),
+    ...(autoscaling ? { autoscaling } : {}),
   };
+}
+
+function findHeldReason(conditions: ReadonlyArray<Condition>): string | undefined {
+  const held = conditions.find((c) => c.type === CONDITION_TYPES.scalingHeld);
+  return held?.status === 'True' ? held.reason : undefined;
 }
 
 /**

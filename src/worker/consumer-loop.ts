@@ -54,6 +54,11 @@ export class ConsumerLoop {
     return this.#stop.signal.aborted;
   }
 
+  /** Batches in this worker's hands: the busy figure it publishes (#15). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
   get claimEveryMs(): number {
     return Math.max(200, Math.min(this.#o.claimIdleMs / 2, 30_000));
   }

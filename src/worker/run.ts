@@ -10,6 +10,7 @@ import { ConsumerLoop } from './consumer-loop.ts';
 import { startHttpServer, serverPort } from './http-server.ts';
 import { MarkerStore } from './idempotency.ts';
 import { IntakeMonitor } from './intake-monitor.ts';
+import { PresencePublisher } from './presence-publisher.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from '../contracts/logger.ts';
 import { CIRCUIT_STATE_VALUES } from '../contracts/worker-metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -208,6 +209,13 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       : undefined;
   const consumer = sharded ?? loop;
 
+  // #15: how busy this worker is and whether intake is paused, for the operator.
+  const presence = new PresencePublisher(
+    client,
+    { stream: names.stream, consumerGroup: names.consumerGroup, worker: config.consumerName },
+    { inFlight: () => consumer.inFlight, paused: () => intake.paused },
+  );
+
   let started = false;
   const ping = async () => {
     try {
@@ -308,6 +316,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       stopping.abort();
       const drained = started ? await consumer.stop(config.shutdownGraceSeconds * 1000) : true;
       clearInterval(statsTimer);
+      await presence.close();
       intake.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await router.close().catch(() => undefined);

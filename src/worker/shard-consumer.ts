@@ -82,6 +82,11 @@ export class ShardConsumer {
     return this.#stop.signal.aborted;
   }
 
+  /** Batches in this worker's hands (one at most per shard): the busy figure it publishes (#15). */
+  get inFlight(): number {
+    return [...this.#owned.values()].filter((s) => s.busy).length;
+  }
+
   /** Shards this worker holds now, in shard order. */
   get ownedShards(): number[] {
     return [...this.#owned.keys()].sort((a, b) => a - b);

@@ -22,6 +22,8 @@ export interface DesiredObjectsOptions {
   externalMetrics: boolean;
   /** Which Prometheus Operator kinds the cluster serves. */
   monitoringKinds: { serviceMonitor: boolean; prometheusRule: boolean };
+  /** The autoscaler floor held while the queue is unreadable or intake paused (#15). */
+  heldReplicas?: number;
 }
 
 export interface DesiredObjects {

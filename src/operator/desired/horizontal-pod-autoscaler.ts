@@ -2,12 +2,15 @@
 import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import { LABELS, QUEUE_LAG_METRIC } from '../../api/names.ts';
+import { heldMinReplicas } from '../scaling/replica-hold.ts';
 import { ownedMetadata } from './labels.ts';
 import { workloadName } from './object-names.ts';
 
 export interface AutoscalerOptions {
   /** The operator serves external.metrics.k8s.io (off by default). */
   externalMetrics: boolean;
+  /** A replica hold (#15) raises the floor: CPU can still scale out, nothing collapses to the minimum. */
+  heldReplicas?: number;
 }
 
 export function desiredHorizontalPodAutoscaler(
@@ -46,7 +49,7 @@ export function desiredHorizontalPodAutoscaler(
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workloadName(bot.metadata.name) },
       // The HPA refuses 0 unless the alpha HPAScaleToZero gate is on: minReplicas 0 runs one worker.
-      minReplicas: Math.max(1, scaling.minReplicas),
+      minReplicas: heldMinReplicas(scaling, options.heldReplicas),
       maxReplicas: scaling.maxReplicas,
       // No metric at all (CPU 0 without the operator's external metrics): the HPA's own default, 80% CPU.
       ...(metrics.length > 0 ? { metrics } : {}),

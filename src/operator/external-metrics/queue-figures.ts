@@ -8,6 +8,7 @@
 // (no worker ever started) every entry of the stream is outstanding.
 import type { InventoryBotStatus } from '../../api/inventory-bot.ts';
 import type { QueueStats } from '../../contracts/queue-stats.ts';
+import { drainSeconds, roughly, shortDuration } from '../scaling/backlog-figures.ts';
 
 export type QueueStatus = NonNullable<InventoryBotStatus['queue']>;
 
@@ -23,13 +24,22 @@ export function outstandingBatches(stats: QueueStats): number {
   return stats.lag + stats.pending;
 }
 
-/** status.queue from the stats; whole seconds for the pending age so a status is not rewritten each second. */
-export function queueStatus(stats: QueueStats): QueueStatus {
+/**
+ * status.queue from the stats and the throughput over the window (#15); whole seconds for the pending
+ * age and two significant digits for the rate, so a status is not rewritten for every tick.
+ */
+export function queueStatus(stats: QueueStats, ratePerSecond?: number): QueueStatus {
+  const outstanding = stats.lag === undefined ? undefined : stats.lag + stats.pending;
+  const drain = outstanding === undefined ? undefined : drainSeconds(outstanding, ratePerSecond);
   return {
     length: stats.length,
     ...(stats.lag === undefined ? {} : { lag: stats.lag }),
     pending: stats.pending,
     deadLetters: stats.deadLetters,
     oldestPendingSeconds: Math.floor(stats.oldestPendingSeconds),
+    ...(outstanding === undefined ? {} : { outstanding }),
+    ...(ratePerSecond === undefined ? {} : { throughputPerSecond: roughly(ratePerSecond) }),
+    ...(drain === undefined ? {} : { drainSeconds: drain }),
+    ...(outstanding === undefined ? {} : { eta: drain === undefined ? 'unknown' : shortDuration(drain) }),
   };
 }

@@ -4,6 +4,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { InventoryBotSpec } from '../../api/inventory-bot.ts';
 import { readQueueStats, type QueueStats } from '../../contracts/queue-stats.ts';
+import { readPresence, type WorkerPresence } from '../../contracts/worker-presence.ts';
 import { isNotFound } from '../errors.ts';
 import { RedisPool } from './redis-pool.ts';
 
@@ -15,10 +16,13 @@ export interface QueueReaderOptions {
   now?: () => number;
 }
 
+/** The queue figures plus what the workers say about themselves (#15). */
+export type QueueReading = QueueStats & { workers: WorkerPresence[] };
+
 interface Cached {
   at: number;
   key: string;
-  stats: QueueStats;
+  stats: QueueReading;
 }
 
 export class QueueReader {
@@ -59,7 +63,7 @@ export class QueueReader {
     bot: { namespace: string; name: string; spec: InventoryBotSpec },
     maxAgeMs: number,
     timeoutMs?: number,
-  ): Promise<QueueStats> {
+  ): Promise<QueueReading> {
     const { queue } = bot.spec;
     const url = await this.redisUrl(bot.namespace, bot.spec);
     const botKey = `${bot.namespace}/${bot.name}`;
@@ -76,14 +80,20 @@ export class QueueReader {
     if (cached && cached.key === key && now() - cached.at <= maxAgeMs) return cached.stats;
     const stats = await this.options.pool.with(
       url,
-      (client) =>
-        readQueueStats(client, {
+      async (client) => {
+        const names = {
           stream: queue.stream,
           consumerGroup: queue.consumerGroup,
           deadLetterStream: queue.deadLetterStream,
           // Summed over the warehouse shards (#13): the HPA's queue lag is the whole backlog.
           shards: queue.shards,
-        }),
+        };
+        const [figures, workers] = await Promise.all([
+          readQueueStats(client, names),
+          readPresence(client, names),
+        ]);
+        return { ...figures, workers };
+      },
       timeoutMs,
     );
     this.cache.set(botKey, { at: now(), key, stats });

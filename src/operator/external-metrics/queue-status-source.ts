@@ -1,11 +1,14 @@
 // status.queue for the reconciler: the same reader as the metrics server, but best effort and
-// bounded: a bot whose Redis does not answer in time gets no figures this round (debug log), and the
-// reconcile goes on. Figures are cached long enough that the reconcile triggered by our own status
-// write finds the same ones (no write loop while oldestPendingSeconds ticks).
+// bounded: a bot whose Redis does not answer in time gets no figures this round, only the reason (the
+// reconcile goes on, and holds replicas: #15). Figures are cached long enough that the reconcile
+// triggered by our own status write finds the same ones (no write loop while oldestPendingSeconds
+// ticks). Each fresh read is a throughput sample (#15).
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import type { Logger } from '../../contracts/logger.ts';
+import type { WorkerPresence } from '../../contracts/worker-presence.ts';
+import { doneCount, ThroughputWindow } from '../scaling/throughput-window.ts';
 import { queueStatus, type QueueStatus } from './queue-figures.ts';
-import type { QueueReader } from './queue-reader.ts';
+import type { QueueReader, QueueReading } from './queue-reader.ts';
 
 export interface QueueStatusSourceOptions {
   reader: QueueReader;
@@ -13,15 +16,29 @@ export interface QueueStatusSourceOptions {
   /** Bound on the whole read, Secret lookup included. */
   timeoutMs?: number;
   maxAgeMs?: number;
+  now?: () => number;
 }
 
-export type QueueStatusSource = (bot: InventoryBot) => Promise<QueueStatus | undefined>;
+/** One read of a bot's queue: the figures, or why there are none. */
+export interface QueueObservation {
+  status?: QueueStatus;
+  /** Fresh presence records of the bot's workers. */
+  workers?: WorkerPresence[];
+  /** Why the queue could not be read this time. */
+  error?: string;
+}
+
+export type QueueStatusSource = (bot: InventoryBot) => Promise<QueueObservation>;
 
 export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatusSource {
   const timeoutMs = options.timeoutMs ?? 1000;
   const maxAgeMs = options.maxAgeMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const window = new ThroughputWindow();
+  const sampled = new WeakSet<QueueReading>();
   return async (bot) => {
     const { namespace, name } = bot.metadata;
+    const key = `${namespace}/${name}`;
     let timer: NodeJS.Timeout | undefined;
     try {
       const stats = await Promise.race([
@@ -30,13 +47,18 @@ export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatu
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      return queueStatus(stats);
+      // A cached reading is the same object: sample each reading once.
+      const done = doneCount(stats);
+      let rate = window.rate(key);
+      if (!sampled.has(stats) && done !== undefined) {
+        sampled.add(stats);
+        rate = window.add(key, { atMs: now(), done });
+      }
+      return { status: queueStatus(stats, rate), workers: stats.workers };
     } catch (error) {
-      options.logger.debug('queue figures not read', {
-        bot: `${namespace}/${name}`,
-        error: (error as Error).message,
-      });
-      return undefined;
+      const message = (error as Error).message;
+      options.logger.debug('queue figures not read', { bot: key, error: message });
+      return { error: message };
     } finally {
       clearTimeout(timer);
     }

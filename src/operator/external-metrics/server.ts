@@ -13,6 +13,7 @@ import { isNotFound } from '../errors.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { apiGroup, apiGroupList, apiResourceList, openApiV2, statusDocument } from './api-documents.ts';
 import { botNameFromSelector, SelectorError } from './label-selector.ts';
+import { servedFigure } from './held-figure.ts';
 import { externalMetricValueList } from './metric-value-list.ts';
 import { LagUnknownError, outstandingBatches } from './queue-figures.ts';
 import type { QueueReader } from './queue-reader.ts';
@@ -54,6 +55,8 @@ export async function startExternalMetricsServer(
   let auth: RequestHeaderAuth | undefined;
   let stopped = false;
   let refreshTimer: NodeJS.Timeout | undefined;
+  /** The last figure read from each bot's queue: what is held while it cannot be read (#15). */
+  const lastServed = new Map<string, number>();
   const cert = readFileSync(options.certFile);
   const key = readFileSync(options.keyFile);
 
@@ -111,23 +114,40 @@ export async function startExternalMetricsServer(
         return failure(400, `InventoryBot ${namespace}/${name} has an invalid spec`);
       throw error;
     }
+    const bot = `${namespace}/${name}`;
+    const figureInput = {
+      perReplica: spec.scaling.queueLagPerReplica,
+      ...(spec.scaling.fallbackReplicas === undefined
+        ? {}
+        : { fallbackReplicas: spec.scaling.fallbackReplicas }),
+      ...(lastServed.has(bot) ? { lastServed: lastServed.get(bot) as number } : {}),
+    };
+    let figure;
     try {
       const stats = await options.reader.read({ namespace, name, spec }, options.maxAgeMs ?? 2000);
-      return {
-        code: 200,
-        body: externalMetricValueList(metricName, name, outstandingBatches(stats), new Date()),
-      };
+      figure = servedFigure({
+        ...figureInput,
+        reading: { outstanding: outstandingBatches(stats), workers: stats.workers },
+      });
     } catch (error) {
       if (
         error instanceof RedisUnavailableError ||
         error instanceof RedisUrlError ||
         error instanceof LagUnknownError
       ) {
-        logger.warn('queue lag unavailable', { bot: `${namespace}/${name}`, error: error.message });
-        return failure(503, `queue of InventoryBot ${namespace}/${name} unavailable: ${error.message}`);
-      }
-      throw error;
+        // #15: hold a figure rather than fail the HPA's metric; fail only with nothing to hold.
+        figure = servedFigure({ ...figureInput, error: error.message });
+        logger.warn('queue lag unavailable', {
+          bot,
+          error: error.message,
+          ...(figure ? { held: figure.value } : {}),
+        });
+        if (!figure) return failure(503, `queue of InventoryBot ${bot} unavailable: ${error.message}`);
+      } else throw error;
     }
+    if (!figure) throw new Error('no queue figure');
+    if (!figure.held) lastServed.set(bot, figure.value);
+    return { code: 200, body: externalMetricValueList(metricName, name, figure.value, new Date()) };
   }
 
   const loadAuth = async (): Promise<void> => {

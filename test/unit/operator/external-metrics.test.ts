@@ -131,7 +131,10 @@ describe('metric values', () => {
       pending: 3,
       deadLetters: 2,
       oldestPendingSeconds: 12,
+      outstanding: 48,
+      eta: 'unknown',
     });
+    expect(queueStatus(stats, 4)).toMatchObject({ throughputPerSecond: 4, drainSeconds: 12, eta: '12s' });
     expect(queueStatus({ ...stats, lag: undefined })).not.toHaveProperty('lag');
   });
 });
