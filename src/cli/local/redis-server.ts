@@ -12,6 +12,9 @@ export interface LocalRedis {
   dir: string;
   /** Graceful stop (SIGTERM: the AOF is flushed) and start again on the same port and data dir. */
   restart(): Promise<void>;
+  /** Graceful stop keeping port and data, for an outage of a while; up() starts it again. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +111,12 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     dir,
     async restart() {
       await terminate(child);
+      child = await launch(binary, port, dir, timeoutMs);
+    },
+    async down() {
+      await terminate(child);
+    },
+    async up() {
       child = await launch(binary, port, dir, timeoutMs);
     },
     async stop() {

@@ -382,8 +382,15 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     expect(bot.status?.queue).toMatchObject({ length: BATCHES, lag: BATCHES, pending: 0, deadLetters: 0 });
     const table = kubectl(['get', 'ib', BOT, '-n', ns]);
     expect(table.status).toBe(0);
-    expect(table.stdout).toMatch(/NAME\s+READY\s+DESIRED\s+MIN\s+MAX\s+LAG\s+DEAD-LETTERS/);
-    expect(table.stdout).toMatch(new RegExp(`${BOT}\\s+5\\s+5\\s+1\\s+5\\s+${BATCHES}\\s+0\\s`));
+    expect(table.stdout).toMatch(
+      /NAME\s+READY\s+DESIRED\s+MIN\s+MAX\s+LAG\s+QUEUE-WANTS\s+ETA\s+DEAD-LETTERS/,
+    );
+    // #15: the queue calls for 5 (45 outstanding, 10 each); nothing is being done, so no ETA yet.
+    expect(table.stdout).toMatch(
+      new RegExp(`${BOT}\\s+5\\s+5\\s+1\\s+5\\s+${BATCHES}\\s+5\\s+unknown\\s+0\\s`),
+    );
+    expect(bot.status?.queue).toMatchObject({ outstanding: BATCHES, eta: 'unknown' });
+    expect(bot.status?.autoscaling).toMatchObject({ queueReplicas: 5, autoscalerReplicas: 5 });
   });
 
   it('counts delivered but unacknowledged batches as outstanding work', async () => {
@@ -396,6 +403,56 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     });
     expect(bot.status?.queue?.lag).toBe(0);
     expect(rawMetric().value).toBe(String(BATCHES));
+  });
+
+  it('holds the workers while Redis is unreachable, and lets the autoscaler decide again once it is back (#15)', async () => {
+    const server = redis as RedisServer;
+    const { hpa: hpas, apps, core } = api();
+    const readHpa = () => hpas.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT });
+    expect((await readHpa()).spec?.minReplicas).toBe(1);
+    await server.down();
+    try {
+      const held = await waitFor(
+        getBot,
+        (b) => b.status?.conditions?.some((c) => c.type === 'ScalingHeld' && c.status === 'True') ?? false,
+        { timeoutMs: 30_000, intervalMs: 500, what: 'ScalingHeld True while Redis is down' },
+      );
+      mark('heldOnRedisDown');
+      expect(held.status?.conditions?.find((c) => c.type === 'ScalingHeld')?.reason).toBe('QueueUnreadable');
+      expect(held.status?.autoscaling).toMatchObject({ heldReplicas: 5, limitedBy: 'Held' });
+      // The HPA's floor holds the 5 workers; its queue metric holds the last figure instead of failing.
+      await waitFor(readHpa, (h) => h.spec?.minReplicas === 5, {
+        timeoutMs: 30_000,
+        what: 'HPA minReplicas raised to the 5 held workers',
+      });
+      expect(rawMetric()).toEqual({ value: String(BATCHES) });
+      expect((await apps.readNamespacedDeployment({ namespace: ns, name: BOT })).spec?.replicas).toBe(5);
+      const events = await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: `involvedObject.name=${BOT}`,
+      });
+      expect(
+        events.items.some((e) => e.reason === 'ScalingHeld' && /QueueUnreadable/.test(e.message ?? '')),
+      ).toBe(true);
+    } finally {
+      await server.up();
+    }
+    await waitFor(
+      getBot,
+      (b) => b.status?.conditions?.some((c) => c.type === 'ScalingHeld' && c.status === 'False') ?? false,
+      { timeoutMs: 60_000, intervalMs: 500, what: 'ScalingHeld False once Redis is back' },
+    );
+    mark('resumedOnRedisUp');
+    const released = await waitFor(readHpa, (h) => h.spec?.minReplicas === 1, {
+      timeoutMs: 30_000,
+      what: 'HPA minReplicas back to 1',
+    });
+    expect(released.spec?.minReplicas).toBe(1);
+    const events = await core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: `involvedObject.name=${BOT}`,
+    });
+    expect(events.items.some((e) => e.reason === 'ScalingResumed')).toBe(true);
   });
 
   it('drops to 0 once the batches are acknowledged, and the HPA sees it', async () => {
