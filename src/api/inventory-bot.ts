@@ -296,6 +296,22 @@ export const scalingSchema = z
       .describe(
         'Workers to hold while the queue cannot be read (clamped to minReplicas..maxReplicas); unset: the replicas running when it became unreadable.',
       ),
+    idleReplicas: z
+      .int()
+      .min(0)
+      .max(0)
+      .optional()
+      .describe(
+        'Set to 0 to scale to zero: after idleSeconds with an empty queue and nothing pending the bot sleeps at 0 workers, and wakes within seconds of the next batch. Unset: never below minReplicas.',
+      ),
+    idleSeconds: z
+      .int()
+      .min(0)
+      .max(86400)
+      .default(300)
+      .describe(
+        'How long the queue must stay empty before a bot with idleReplicas 0 goes to sleep, in seconds.',
+      ),
     scaleUpStabilizationSeconds: z
       .int()
       .min(0)
@@ -532,6 +548,15 @@ export const autoscalingStatusSchema = z
         'What decided the worker count: QueueLag, CPU, MaxReplicas, MinReplicas, ScaleDownStabilization, Held (queue unreadable or intake paused), Asleep, Unknown.',
       ),
     message: z.string().max(1024).optional().describe('The same, in words.'),
+    asleep: z
+      .boolean()
+      .optional()
+      .describe('Scaled to zero (spec.scaling.idleReplicas 0) until the next batch.'),
+    idleSince: z
+      .string()
+      .optional()
+      .describe('Since when the queue has been empty with nothing pending (RFC 3339).')
+      .meta({ format: 'date-time' }),
     heldReplicas: z
       .int()
       .min(0)

@@ -60,6 +60,7 @@ export const REASONS = {
   queueUnreadable: 'QueueUnreadable',
   intakePaused: 'IntakePaused',
   scalingOnQueue: 'ScalingOnQueue',
+  asleep: 'Asleep',
   asExpected: 'AsExpected',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
@@ -95,4 +96,6 @@ export const EVENT_REASONS = {
   reconcileFailed: 'ReconcileFailed',
   scalingHeld: 'ScalingHeld',
   scalingResumed: 'ScalingResumed',
+  scaledToZero: 'ScaledToZero',
+  wokeUp: 'WokeUp',
 } as const;

@@ -22,6 +22,9 @@ import { specProblems } from './spec-problems.ts';
 import { redact } from '../contracts/redaction.ts';
 import { computeStatus, degradedStatus, statusChanged, type Observations } from './status.ts';
 import { replicaHold } from './scaling/replica-hold.ts';
+import { DELETION_COST_ANNOTATION, deletionCostChanges } from './scaling/deletion-cost.ts';
+import type { WorkerPresence } from '../contracts/worker-presence.ts';
+import { sleepState, WAKE_POLL_MS, type SleepState } from './scaling/idle-sleep.ts';
 import { scalingHeldEvent } from './scaling/scaling-events.ts';
 import type { ProcessResult } from './work-queue.ts';
 import { autoscalerProblems, podProblems, type Problem } from './workload-problems.ts';
@@ -118,15 +121,18 @@ export class Reconciler {
     );
     const kinds = await this.call('discover monitoring kinds', () => this.deps.monitoringKinds());
     // Read before rendering: an unreadable queue or paused intake holds the autoscaler's floor (#15).
-    const observed = await this.deps.readQueueStatus?.(bot);
-    const hold = observed
-      ? replicaHold({
-          scaling: spec.scaling,
-          previous: bot.status,
-          ...(observed.error !== undefined ? { queueError: observed.error } : {}),
-          ...(observed.workers ? { workers: observed.workers } : {}),
-        })
-      : undefined;
+    // A sleeping bot's queue is read fresh: the first batch wakes it within seconds.
+    const asleep = bot.status?.autoscaling?.asleep === true;
+    const observed = await this.deps.readQueueStatus?.(bot, asleep ? WAKE_POLL_MS / 2 : undefined);
+    const hold =
+      observed && !asleep
+        ? replicaHold({
+            scaling: spec.scaling,
+            previous: bot.status,
+            ...(observed.error !== undefined ? { queueError: observed.error } : {}),
+            ...(observed.workers ? { workers: observed.workers } : {}),
+          })
+        : undefined;
     const desired = desiredObjects(bot, {
       externalMetrics: this.deps.externalMetrics,
       monitoringKinds: kinds,
@@ -159,6 +165,16 @@ export class Reconciler {
       throw error;
     }
     const { deployment, hpa } = applied;
+    const sleep = observed
+      ? sleepState({
+          scaling: spec.scaling,
+          previous: bot.status?.autoscaling,
+          outstanding: observed.status?.outstanding,
+          nowMs: (this.deps.now?.() ?? new Date()).getTime(),
+        })
+      : undefined;
+    if (sleep) await this.sleepOrWake(bot, deployment, sleep);
+    if (observed?.workers) await this.keepDeletionCosts(bot, observed.workers);
 
     const problems: Problem[] = [
       ...secretProblems,
@@ -170,14 +186,55 @@ export class Reconciler {
       scaling: spec.scaling,
       queueMetric: this.deps.externalMetrics && spec.scaling.queueLagPerReplica > 0,
       ...(observed ? { hold } : {}),
+      ...(sleep ? { sleep } : {}),
     });
     const refresh = this.deps.queueRefreshMs;
     const requeues = [
       ...(secretProblems.length ? [this.deps.secretRecheckMs] : []),
       // While held, look again sooner: the hold ends as soon as the queue reads again (#15).
       ...(observed && refresh ? [hold ? Math.min(refresh, HELD_RECHECK_MS) : refresh] : []),
+      ...(sleep?.recheckMs ? [sleep.recheckMs] : []),
     ];
     return requeues.length ? { requeueAfterMs: Math.min(...requeues) } : undefined;
+  }
+
+  /**
+   * Scale to zero and back (#15): a sleeping bot's Deployment is kept at 0; waking sets it to 1 and
+   * leaves the rest to the HPA. Events say why.
+   */
+  private async sleepOrWake(
+    bot: InventoryBot,
+    deployment: KubernetesObject & { spec?: { replicas?: number } },
+    sleep: SleepState,
+  ): Promise<void> {
+    const { namespace, name } = bot.metadata;
+    const replicas = deployment.spec?.replicas;
+    const target = sleep.asleep ? 0 : sleep.transition === 'wake' && replicas === 0 ? 1 : undefined;
+    if (target !== undefined && replicas !== target) {
+      await this.call(`scale Deployment ${namespace}/${name} to ${target}`, () =>
+        this.deps.applier.scaleDeployment(namespace, workloadName(name), target),
+      );
+    }
+    if (sleep.transition) {
+      const reason = sleep.transition === 'sleep' ? EVENT_REASONS.scaledToZero : EVENT_REASONS.wokeUp;
+      await this.deps.events.record(bot, 'Normal', reason, sleep.message ?? reason);
+      this.deps.logger.info(`bot_${sleep.transition}`, {
+        bot: `${namespace}/${name}`,
+        reason: sleep.message,
+      });
+    }
+  }
+
+  /** Idle workers go first on scale-in (#15). A pod gone meanwhile is no failure. */
+  private async keepDeletionCosts(bot: InventoryBot, workers: WorkerPresence[]): Promise<void> {
+    const { namespace, name } = bot.metadata;
+    for (const change of deletionCostChanges(this.deps.listPods(namespace, name), workers)) {
+      try {
+        await this.deps.applier.annotatePod(namespace, change.pod, DELETION_COST_ANNOTATION, change.cost);
+      } catch (error) {
+        if (!isNotFound(error)) throw classifyApiError(error, `annotate Pod ${namespace}/${change.pod}`);
+      }
+    }
   }
 
   private async applyAll(bot: InventoryBot, desired: DesiredObjects, kinds: MonitoringKinds) {

@@ -5,6 +5,7 @@ import type { Condition, InventoryBotSpec, InventoryBotStatus } from '../api/inv
 import { CONDITION_TYPES, REASONS } from '../api/names.ts';
 import { setCondition } from './conditions.ts';
 import { queueReplicas } from './scaling/backlog-figures.ts';
+import type { SleepState } from './scaling/idle-sleep.ts';
 import type { Hold } from './scaling/replica-hold.ts';
 import { scalingBound } from './scaling/scaling-bound.ts';
 import type { Problem } from './workload-problems.ts';
@@ -25,6 +26,8 @@ export interface Observations {
     queueMetric: boolean;
     /** The hold this round (null: none); undefined: the queue is not read, so no hold is decided. */
     hold?: Hold | null;
+    /** Scale-to-zero state this round; undefined: kept as it was. */
+    sleep?: SleepState;
   };
   now: Date;
 }
@@ -49,7 +52,9 @@ export function computeStatus(o: Observations): InventoryBotStatus {
     o.horizontalPodAutoscaler?.status?.desiredReplicas || o.deployment?.spec?.replicas || 0;
   const wanted = o.deployment?.spec?.replicas ?? 1;
   const complete = rolloutComplete(o.deployment);
-  const ready = complete && readyReplicas >= Math.max(1, wanted);
+  // A bot asleep at zero (#15) is as it should be: Ready, with the reason saying it sleeps.
+  const sleeping = (o.autoscaling?.sleep?.asleep ?? o.previous?.autoscaling?.asleep) === true && wanted === 0;
+  const ready = complete && (sleeping || readyReplicas >= Math.max(1, wanted));
   const problem = o.problems[0];
   const observedGeneration = o.generation;
 
@@ -59,8 +64,11 @@ export function computeStatus(o: Observations): InventoryBotStatus {
     {
       type: CONDITION_TYPES.ready,
       status: ready ? 'True' : 'False',
-      reason: ready ? REASONS.workersReady : REASONS.workersNotReady,
-      message: `${readyReplicas}/${wanted} workers ready`,
+      reason: sleeping && ready ? REASONS.asleep : ready ? REASONS.workersReady : REASONS.workersNotReady,
+      message:
+        sleeping && ready
+          ? 'asleep at 0 workers: the first batch wakes the bot'
+          : `${readyReplicas}/${wanted} workers ready`,
       observedGeneration,
     },
     o.now,
@@ -94,7 +102,9 @@ export function computeStatus(o: Observations): InventoryBotStatus {
   const queue = o.queue ?? o.previous?.queue;
   let autoscaling = o.previous?.autoscaling;
   if (o.autoscaling) {
-    const { scaling, queueMetric, hold } = o.autoscaling;
+    const { scaling, queueMetric, hold, sleep } = o.autoscaling;
+    const asleep = sleep ? sleep.asleep : o.previous?.autoscaling?.asleep === true;
+    const idleSince = sleep ? sleep.idleSince : o.previous?.autoscaling?.idleSince;
     if (hold !== undefined) {
       conditions = setCondition(
         conditions,
@@ -126,6 +136,7 @@ export function computeStatus(o: Observations): InventoryBotStatus {
       queueMetric,
       queueReplicas: wanted,
       hpa: o.horizontalPodAutoscaler,
+      asleep,
       ...(heldReplicas === undefined
         ? {}
         : { heldReplicas, heldBecause: findHeldReason(conditions) ?? 'fallback' }),
@@ -137,6 +148,8 @@ export function computeStatus(o: Observations): InventoryBotStatus {
       limitedBy: bound.limitedBy,
       message: bound.message,
       ...(heldReplicas === undefined ? {} : { heldReplicas }),
+      ...(asleep ? { asleep } : {}),
+      ...(idleSince ? { idleSince } : {}),
     };
   }
   return {

@@ -28,7 +28,8 @@ export interface QueueObservation {
   error?: string;
 }
 
-export type QueueStatusSource = (bot: InventoryBot) => Promise<QueueObservation>;
+/** `maxAgeMs`: how old a cached reading may be this time (a sleeping bot wants a fresh one: #15). */
+export type QueueStatusSource = (bot: InventoryBot, maxAgeMs?: number) => Promise<QueueObservation>;
 
 export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatusSource {
   const timeoutMs = options.timeoutMs ?? 1000;
@@ -36,13 +37,13 @@ export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatu
   const now = options.now ?? Date.now;
   const window = new ThroughputWindow();
   const sampled = new WeakSet<QueueReading>();
-  return async (bot) => {
+  return async (bot, maxAgeThisTime) => {
     const { namespace, name } = bot.metadata;
     const key = `${namespace}/${name}`;
     let timer: NodeJS.Timeout | undefined;
     try {
       const stats = await Promise.race([
-        options.reader.read({ namespace, name, spec: bot.spec }, maxAgeMs, timeoutMs),
+        options.reader.read({ namespace, name, spec: bot.spec }, maxAgeThisTime ?? maxAgeMs, timeoutMs),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),

@@ -2,6 +2,8 @@
 // the operator owns exactly the fields it renders and anything else (HPA-owned replicas, other
 // controllers' fields) is left alone. Identical content is a no-op on the server (no new resourceVersion).
 import {
+  AppsV1Api,
+  CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   KubernetesObjectApi,
@@ -22,10 +24,40 @@ export interface ObjectRef {
 export class Applier {
   private readonly objects: KubernetesObjectApi;
   private readonly customObjects: CustomObjectsApi;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
 
   constructor(kubeConfig: KubeConfig) {
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  /**
+   * Sets a Deployment's replicas through its scale subresource, only to sleep (0) or wake (1) a bot
+   * (#15). The applied Deployment leaves replicas out (the HPA's field), so this fights no one.
+   */
+  async scaleDeployment(namespace: string, name: string, replicas: number): Promise<void> {
+    await this.apps.patchNamespacedDeploymentScale({
+      namespace,
+      name,
+      body: [{ op: 'replace', path: '/spec/replicas', value: replicas }],
+      fieldManager: FIELD_MANAGER,
+    });
+  }
+
+  /** Sets (or with undefined removes) one annotation of a pod: the pod-deletion-cost (#15). */
+  async annotatePod(namespace: string, name: string, key: string, value: string | undefined): Promise<void> {
+    await this.core.patchNamespacedPod(
+      {
+        namespace,
+        name,
+        body: { metadata: { annotations: { [key]: value ?? null } } },
+        fieldManager: FIELD_MANAGER,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   }
 
   apply<T extends KubernetesObject>(object: T): Promise<T> {

@@ -13,6 +13,7 @@ import {
   roughly,
   shortDuration,
 } from '../../../src/operator/scaling/backlog-figures.ts';
+import { sleepState, WAKE_POLL_MS } from '../../../src/operator/scaling/idle-sleep.ts';
 import { replicaHold } from '../../../src/operator/scaling/replica-hold.ts';
 import { scalingBound } from '../../../src/operator/scaling/scaling-bound.ts';
 import { scalingHeldEvent } from '../../../src/operator/scaling/scaling-events.ts';
@@ -294,5 +295,102 @@ describe('status.autoscaling and the ScalingHeld condition', () => {
     });
     expect(after.autoscaling?.heldReplicas).toBeUndefined();
     expect(scalingHeldEvent(held, after)).toMatchObject({ type: 'Normal', reason: 'ScalingResumed' });
+  });
+});
+
+describe('scale to zero', () => {
+  const sleepy = { ...scaling, idleReplicas: 0, idleSeconds: 300 };
+  const t = Date.parse('2030-01-01T00:00:00Z');
+
+  it('never sleeps unless idleReplicas is 0', () => {
+    expect(sleepState({ scaling, previous: undefined, outstanding: 0, nowMs: t })).toEqual({ asleep: false });
+  });
+
+  it('starts the idle clock on an empty queue and sleeps once it has run idleSeconds', () => {
+    const first = sleepState({ scaling: sleepy, previous: undefined, outstanding: 0, nowMs: t });
+    expect(first).toMatchObject({ asleep: false, idleSince: '2030-01-01T00:00:00Z', recheckMs: 300_000 });
+    const early = sleepState({
+      scaling: sleepy,
+      previous: { idleSince: first.idleSince },
+      outstanding: 0,
+      nowMs: t + 299_000,
+    });
+    expect(early).toMatchObject({ asleep: false, recheckMs: WAKE_POLL_MS });
+    expect(early.transition).toBeUndefined();
+    const asleep = sleepState({
+      scaling: sleepy,
+      previous: { idleSince: first.idleSince },
+      outstanding: 0,
+      nowMs: t + 300_000,
+    });
+    expect(asleep).toMatchObject({ asleep: true, transition: 'sleep', recheckMs: WAKE_POLL_MS });
+    expect(asleep.message).toMatch(/empty with nothing pending for 300s/);
+  });
+
+  it('resets the idle clock when work arrives, and wakes a sleeping bot at the first batch', () => {
+    const busy = sleepState({
+      scaling: sleepy,
+      previous: { idleSince: '2029-12-31T00:00:00Z' },
+      outstanding: 3,
+      nowMs: t,
+    });
+    expect(busy).toEqual({ asleep: false });
+    const wake = sleepState({
+      scaling: sleepy,
+      previous: { asleep: true, idleSince: 'x' },
+      outstanding: 1,
+      nowMs: t,
+    });
+    expect(wake).toMatchObject({
+      asleep: false,
+      transition: 'wake',
+      message: expect.stringMatching(/1 batch arrived/),
+    });
+    // Still empty: sleeps on, polled quickly.
+    expect(
+      sleepState({ scaling: sleepy, previous: { asleep: true, idleSince: 'x' }, outstanding: 0, nowMs: t }),
+    ).toMatchObject({ asleep: true, recheckMs: WAKE_POLL_MS });
+  });
+
+  it('sleeps on while the queue cannot be read, and wakes when scale to zero is switched off', () => {
+    expect(
+      sleepState({
+        scaling: sleepy,
+        previous: { asleep: true, idleSince: 'x' },
+        outstanding: undefined,
+        nowMs: t,
+      }),
+    ).toMatchObject({ asleep: true });
+    expect(sleepState({ scaling, previous: { asleep: true }, outstanding: 0, nowMs: t })).toMatchObject({
+      asleep: false,
+      transition: 'wake',
+    });
+  });
+
+  it('a sleeping bot at 0 replicas is Ready with reason Asleep', () => {
+    const zero = {
+      metadata: { name: 'shop', generation: 2 },
+      spec: { replicas: 0, selector: {}, template: {} },
+      status: { observedGeneration: 2 },
+    };
+    const status = computeStatus({
+      generation: 1,
+      previous: undefined,
+      deployment: zero,
+      horizontalPodAutoscaler: undefined,
+      problems: [],
+      now: new Date(t),
+      autoscaling: {
+        scaling: sleepy,
+        queueMetric: false,
+        hold: null,
+        sleep: { asleep: true, idleSince: 'x' },
+      },
+    });
+    expect(status.conditions?.find((c) => c.type === CONDITION_TYPES.ready)).toMatchObject({
+      status: 'True',
+      reason: 'Asleep',
+    });
+    expect(status.autoscaling).toMatchObject({ asleep: true, limitedBy: 'Asleep' });
   });
 });

@@ -49,6 +49,9 @@ const AUTH_READER_BINDING = `inventorybot-operator-${ns}-auth-reader`;
 const STREAM = 'lag:batches';
 const GROUP_NAME = 'lag-workers';
 const BATCHES = 45;
+const SLEEPY = 'sleepy';
+const SLEEPY_STREAM = 'sleepy:batches';
+const SLEEPY_GROUP = 'sleepy-workers';
 
 let admin: KubeConfig;
 let redis: RedisServer | undefined;
@@ -252,15 +255,17 @@ afterAll(async () => {
     await api()
       .rbac.deleteNamespacedRoleBinding({ namespace: 'kube-system', name: AUTH_READER_BINDING })
       .catch(() => undefined);
-    await api()
-      .custom.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace: ns,
-        name: BOT,
-      })
-      .catch(() => undefined);
+    for (const name of [BOT, SLEEPY]) {
+      await api()
+        .custom.deleteNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: ns,
+          name,
+        })
+        .catch(() => undefined);
+    }
   }
   if (certDir) rmSync(certDir, { recursive: true, force: true });
   console.log(`queue-lag timings (s since suite start): ${JSON.stringify(timings)}`);
@@ -503,5 +508,99 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
       { timeoutMs: 30_000, what: 'desiredReplicas 1 and readyReplicas 1 on the bot' },
     );
     expect([settled.status?.desiredReplicas, settled.status?.readyReplicas]).toEqual([1, 1]);
+  });
+});
+
+describe('scale to zero and back (#15)', () => {
+  const deployment = () => api().apps.readNamespacedDeployment({ namespace: ns, name: SLEEPY });
+  const botEvents = async () =>
+    (await api().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${SLEEPY}` }))
+      .items;
+  const getSleepy = () =>
+    api().custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace: ns,
+      name: SLEEPY,
+    }) as Promise<InventoryBot>;
+
+  it('sleeps at 0 workers after the idle period, wakes within seconds of the first batch, sleeps again', async () => {
+    const redisClient = client as RedisClient;
+    await redisClient.xGroupCreate(SLEEPY_STREAM, SLEEPY_GROUP, '0', { MKSTREAM: true });
+    await api().custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace: ns,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'InventoryBot',
+        metadata: { name: SLEEPY, namespace: ns },
+        spec: sampleSpec({
+          queue: {
+            redis: { url: (redis as RedisServer).url },
+            stream: SLEEPY_STREAM,
+            consumerGroup: SLEEPY_GROUP,
+          },
+          scaling: {
+            minReplicas: 2,
+            maxReplicas: 3,
+            idleReplicas: 0,
+            idleSeconds: 3,
+            queueLagPerReplica: 10,
+            targetCPUUtilizationPercentage: 0,
+            scaleDownStabilizationSeconds: 0,
+          },
+        }),
+      },
+    });
+    const asleep = await waitFor(deployment, (d) => d.spec?.replicas === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'Deployment scaled to 0 after the idle period',
+    });
+    mark('sleptAt0');
+    expect(asleep.spec?.replicas).toBe(0);
+    const sleeping = await waitFor(
+      getSleepy,
+      (b) => b.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Asleep') ?? false,
+      { timeoutMs: 30_000, intervalMs: 500, what: 'Ready with reason Asleep' },
+    );
+    expect(sleeping.status?.autoscaling).toMatchObject({ asleep: true, limitedBy: 'Asleep' });
+    expect((await botEvents()).some((e) => e.reason === 'ScaledToZero')).toBe(true);
+
+    const enqueuedAt = Date.now();
+    await redisClient.xAdd(SLEEPY_STREAM, '*', { batch: JSON.stringify({ id: 'wake-1', items: [] }) });
+    await waitFor(deployment, (d) => (d.spec?.replicas ?? 0) >= 1, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'Deployment woken to 1 by the first batch',
+    });
+    const wakeSeconds = (Date.now() - enqueuedAt) / 1000;
+    timings.wakeSeconds = Math.round(wakeSeconds * 10) / 10;
+    // The operator reads a sleeping bot's queue every 2 s: well within the 30 s the issue allows.
+    expect(wakeSeconds).toBeLessThan(10);
+    expect(
+      (await botEvents()).some((e) => e.reason === 'WokeUp' && /1 batch arrived/.test(e.message ?? '')),
+    ).toBe(true);
+    // The HPA takes over from 1: its floor is minReplicas.
+    await waitFor(deployment, (d) => d.spec?.replicas === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'the HPA scaling the woken bot to minReplicas 2',
+    });
+    mark('hpaTookOver');
+
+    // Done with the batch: idle again, asleep again.
+    await redisClient.xReadGroup(SLEEPY_GROUP, 'w', { key: SLEEPY_STREAM, id: '>' }, { COUNT: 10 });
+    const [entry] = (await redisClient.xRange(SLEEPY_STREAM, '-', '+')) ?? [];
+    expect(await redisClient.xAck(SLEEPY_STREAM, SLEEPY_GROUP, entry?.id ?? '')).toBe(1);
+    await waitFor(deployment, (d) => d.spec?.replicas === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'Deployment back at 0 after the next idle period',
+    });
+    mark('sleptAgain');
   });
 });
