@@ -1,7 +1,7 @@
 // #15: the backlog figures a person reads (throughput, drain ETA, replicas the queue calls for and the
 // limit that bound the count), the replica hold while the queue is unreadable or intake paused, the
 // figure served to the HPA meanwhile, and the events for both.
-import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { parseSpec, type InventoryBotStatus } from '../../../src/api/inventory-bot.ts';
 import { CONDITION_TYPES } from '../../../src/api/names.ts';
 import { decodePresence, encodePresence, PRESENCE_STALE_MS } from '../../../src/contracts/worker-presence.ts';
@@ -13,6 +13,10 @@ import {
   roughly,
   shortDuration,
 } from '../../../src/operator/scaling/backlog-figures.ts';
+import {
+  DELETION_COST_ANNOTATION,
+  deletionCostChanges,
+} from '../../../src/operator/scaling/deletion-cost.ts';
 import { sleepState, WAKE_POLL_MS } from '../../../src/operator/scaling/idle-sleep.ts';
 import { replicaHold } from '../../../src/operator/scaling/replica-hold.ts';
 import { scalingBound } from '../../../src/operator/scaling/scaling-bound.ts';
@@ -392,5 +396,27 @@ describe('scale to zero', () => {
       reason: 'Asleep',
     });
     expect(status.autoscaling).toMatchObject({ asleep: true, limitedBy: 'Asleep' });
+  });
+});
+
+describe('pod-deletion-cost from the workers busy figures', () => {
+  const pod = (name: string, cost?: string, deleting = false): V1Pod => ({
+    metadata: {
+      name,
+      ...(cost === undefined ? {} : { annotations: { [DELETION_COST_ANNOTATION]: cost } }),
+      ...(deleting ? { deletionTimestamp: new Date() } : {}),
+    },
+  });
+
+  it('sets each pod to its batches in flight, removes it without a record, and skips unchanged or leaving pods', () => {
+    const changes = deletionCostChanges(
+      [pod('a'), pod('b', '2'), pod('c', '5'), pod('d', '1'), pod('e', undefined, true)],
+      [worker('a', false, 4), worker('b', false, 2), worker('c', false, 0), worker('e', false, 9)],
+    );
+    expect(changes).toEqual([
+      { pod: 'a', cost: '4' },
+      { pod: 'c', cost: '0' },
+      { pod: 'd', cost: undefined },
+    ]);
   });
 });

@@ -22,6 +22,8 @@ import { join } from 'node:path';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
 import { GROUP, LABELS, PLURAL, QUEUE_LAG_METRIC, VERSION } from '../../../../src/api/names.ts';
 import type { RedisClient } from '../../../../src/contracts/redis-connection.ts';
+import { PRESENCE_INTERVAL_MS, writePresence } from '../../../../src/contracts/worker-presence.ts';
+import { DELETION_COST_ANNOTATION } from '../../../../src/operator/scaling/deletion-cost.ts';
 import { makeServingCert } from '../../../cluster/certs.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubectl } from '../../../support/command-line.ts';
@@ -460,56 +462,109 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     expect(events.items.some((e) => e.reason === 'ScalingResumed')).toBe(true);
   });
 
-  it('drops to 0 once the batches are acknowledged, and the HPA sees it', async () => {
+  it('drops to 0 once the batches are acknowledged, and the HPA sees it; the busy worker is the one kept (#15)', async () => {
     const redisClient = client as RedisClient;
-    const entries = (await redisClient.xRange(STREAM, '-', '+')) ?? [];
-    expect(entries).toHaveLength(BATCHES);
-    expect(
-      await redisClient.xAck(
-        STREAM,
-        GROUP_NAME,
-        entries.map((e) => e.id),
-      ),
-    ).toBe(BATCHES);
-    await waitFor(rawMetric, (m) => m.value === '0', {
-      timeoutMs: 30_000,
-      intervalMs: 500,
-      what: 'metric 0',
-    });
-    const bot = await waitFor(getBot, (b) => b.status?.queue?.lag === 0 && b.status?.queue?.pending === 0, {
-      timeoutMs: 30_000,
-      intervalMs: 500,
-      what: 'status.queue lag and pending 0',
-    });
-    expect(bot.status?.queue?.length).toBe(BATCHES);
-    const hpa = await waitFor(
-      () => api().hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT }),
-      (h) =>
-        h.status?.currentMetrics?.some(
-          (m) => m.type === 'External' && m.external?.current.averageValue === '0',
-        ) ?? false,
-      { timeoutMs: 60_000, intervalMs: 1000, what: 'HPA reading a lag of 0' },
+    // #15: the workers say how busy they are; the newest pod (the one a ReplicaSet removes first when
+    // nothing else tells them apart) has 3 batches in flight, the others none.
+    const pods = (
+      await api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` })
+    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    expect(pods).toHaveLength(5);
+    const byAge = pods.sort(
+      (a, b) =>
+        (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0) ||
+        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-    mark('hpaSawZero');
-    expect(hpa.status?.currentMetrics?.find((m) => m.type === 'External')?.external?.metric.name).toBe(
-      QUEUE_LAG_METRIC,
-    );
-    const scaledIn = await waitFor(
-      () => api().apps.readNamespacedDeployment({ namespace: ns, name: BOT }),
-      (d) => d.spec?.replicas === 1 && d.status?.readyReplicas === 1,
-      { timeoutMs: 90_000, intervalMs: 1000, what: 'Deployment scaled back to 1' },
-    );
-    mark('scaledTo1');
-    expect(scaledIn.spec?.replicas).toBe(1);
-    // The bot's status follows the HPA and the Deployment on their own watch events: wait for both figures.
-    const settled = await waitFor(
-      getBot,
-      (b) => b.status?.desiredReplicas === 1 && b.status?.readyReplicas === 1,
-      { timeoutMs: 30_000, what: 'desiredReplicas 1 and readyReplicas 1 on the bot' },
-    );
-    expect([settled.status?.desiredReplicas, settled.status?.readyReplicas]).toEqual([1, 1]);
+    const busy = byAge.at(-1)?.metadata?.name as string;
+    const publish = () =>
+      Promise.all(
+        byAge.map((p) =>
+          writePresence(
+            redisClient,
+            { stream: STREAM, consumerGroup: GROUP_NAME, worker: p.metadata?.name as string },
+            { inFlight: p.metadata?.name === busy ? 3 : 0, paused: false, at: Date.now() },
+          ),
+        ),
+      );
+    await publish();
+    // Like a worker's own refresh (PRESENCE_INTERVAL_MS), until the scale-in is over.
+    const heartbeat = setInterval(() => void publish().catch(() => undefined), PRESENCE_INTERVAL_MS);
+    try {
+      await waitFor(
+        () => api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` }),
+        (list) =>
+          list.items.every(
+            (p) =>
+              p.metadata?.annotations?.[DELETION_COST_ANNOTATION] === (p.metadata?.name === busy ? '3' : '0'),
+          ),
+        {
+          timeoutMs: 30_000,
+          intervalMs: 500,
+          what: 'pod-deletion-cost 3 on the busy pod, 0 on the idle ones',
+        },
+      );
+      mark('deletionCostsSet');
+      await scaleInToOne();
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const survivors = (
+      await api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` })
+    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    expect(survivors.map((p) => p.metadata?.name)).toEqual([busy]);
   });
 });
+
+/** Acknowledges the 45 batches: the metric drops to 0 and the HPA scales the workers in to 1. */
+async function scaleInToOne(): Promise<void> {
+  const redisClient = client as RedisClient;
+  const entries = (await redisClient.xRange(STREAM, '-', '+')) ?? [];
+  expect(entries).toHaveLength(BATCHES);
+  expect(
+    await redisClient.xAck(
+      STREAM,
+      GROUP_NAME,
+      entries.map((e) => e.id),
+    ),
+  ).toBe(BATCHES);
+  await waitFor(rawMetric, (m) => m.value === '0', {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: 'metric 0',
+  });
+  const bot = await waitFor(getBot, (b) => b.status?.queue?.lag === 0 && b.status?.queue?.pending === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: 'status.queue lag and pending 0',
+  });
+  expect(bot.status?.queue?.length).toBe(BATCHES);
+  const hpa = await waitFor(
+    () => api().hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT }),
+    (h) =>
+      h.status?.currentMetrics?.some(
+        (m) => m.type === 'External' && m.external?.current.averageValue === '0',
+      ) ?? false,
+    { timeoutMs: 60_000, intervalMs: 1000, what: 'HPA reading a lag of 0' },
+  );
+  mark('hpaSawZero');
+  expect(hpa.status?.currentMetrics?.find((m) => m.type === 'External')?.external?.metric.name).toBe(
+    QUEUE_LAG_METRIC,
+  );
+  const scaledIn = await waitFor(
+    () => api().apps.readNamespacedDeployment({ namespace: ns, name: BOT }),
+    (d) => d.spec?.replicas === 1 && d.status?.readyReplicas === 1,
+    { timeoutMs: 90_000, intervalMs: 1000, what: 'Deployment scaled back to 1' },
+  );
+  mark('scaledTo1');
+  expect(scaledIn.spec?.replicas).toBe(1);
+  // The bot's status follows the HPA and the Deployment on their own watch events: wait for both figures.
+  const settled = await waitFor(
+    getBot,
+    (b) => b.status?.desiredReplicas === 1 && b.status?.readyReplicas === 1,
+    { timeoutMs: 30_000, what: 'desiredReplicas 1 and readyReplicas 1 on the bot' },
+  );
+  expect([settled.status?.desiredReplicas, settled.status?.readyReplicas]).toEqual([1, 1]);
+}
 
 describe('scale to zero and back (#15)', () => {
   const deployment = () => api().apps.readNamespacedDeployment({ namespace: ns, name: SLEEPY });
