@@ -12,6 +12,7 @@ import { expectedItemKeys, syntheticBatches } from '../../../src/cli/workload.ts
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
+import { readPresence } from '../../../src/contracts/worker-presence.ts';
 import type { BatchMessage } from '../../../src/worker/message.ts';
 import {
   applicationsByKey,
@@ -150,6 +151,13 @@ test(`primary down ${OUTAGE_MS / 1000} s, no secondary: intake pauses, nothing d
     (paused) => paused.every((p) => p === 1),
     { timeoutMs: 15_000, what: 'intake paused on every worker' },
   );
+  // #15: and tell the operator, through their presence records, so it holds the replicas meanwhile.
+  const presence = await waitFor(
+    () => readPresence(h.client, names),
+    (records) => records.length === workers.length && records.every((r) => r.paused),
+    { timeoutMs: 5_000, what: 'every presence record says paused' },
+  );
+  expect(presence).toHaveLength(workers.length);
   for (const w of workers) {
     const readyz = await fetch(`http://127.0.0.1:${w.metricsPort}/readyz`);
     expect(readyz.status).toBe(503);
