@@ -53,7 +53,11 @@ export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatu
       let rate = window.rate(key);
       if (!sampled.has(stats) && done !== undefined) {
         sampled.add(stats);
-        rate = window.add(key, { atMs: now(), done });
+        rate = window.add(key, {
+          atMs: now(),
+          done,
+          ...(stats.lag === undefined ? {} : { outstanding: stats.lag + stats.pending }),
+        });
       }
       return { status: queueStatus(stats, rate), workers: stats.workers };
     } catch (error) {

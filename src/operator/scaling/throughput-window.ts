@@ -6,6 +6,8 @@ import type { QueueStats } from '../../contracts/queue-stats.ts';
 export interface ThroughputSample {
   atMs: number;
   done: number;
+  /** lag + pending when sampled: a sample with nothing outstanding starts a busy span. */
+  outstanding?: number;
 }
 
 /** Default window: long enough to smooth batch-sized steps, short enough to follow a burst. */
@@ -21,7 +23,9 @@ export function doneCount(stats: QueueStats): number | undefined {
 
 /**
  * Batches done per second over the window ending at the newest sample; undefined until the samples
- * span MIN_SPAN_MS. A counter that went down (stream or group recreated) restarts the window there.
+ * span MIN_SPAN_MS. The window starts no earlier than the last sample with nothing outstanding: the
+ * drain ETA wants the rate while there is work, not one diluted by the idle minutes before a burst. A
+ * counter that went down (stream or group recreated) restarts the window there.
  */
 export function throughputPerSecond(
   samples: ReadonlyArray<ThroughputSample>,
@@ -36,7 +40,7 @@ export function throughputPerSecond(
     const s = samples[i] as ThroughputSample;
     if (last.atMs - s.atMs > 2 * windowMs || s.done > first.done) break;
     first = s;
-    if (last.atMs - s.atMs >= windowMs) break;
+    if (last.atMs - s.atMs >= windowMs || s.outstanding === 0) break;
   }
   const spanMs = last.atMs - first.atMs;
   if (spanMs < MIN_SPAN_MS) return undefined;

@@ -67,6 +67,14 @@ describe('throughput over a window', () => {
       { atMs: 20_000, done: 30 },
     ];
     expect(throughputPerSecond(reset)).toBe(2);
+    // A burst after an idle minute: the rate of the busy span, not diluted by the idle one.
+    const burst = [
+      { atMs: 0, done: 100, outstanding: 0 },
+      { atMs: 60_000, done: 100, outstanding: 0 },
+      { atMs: 70_000, done: 150, outstanding: 900 },
+      { atMs: 80_000, done: 250, outstanding: 800 },
+    ];
+    expect(throughputPerSecond(burst)).toBe(7.5);
   });
 
   it('keeps per-bot samples and drops the ones the window no longer needs', () => {
