@@ -19,6 +19,7 @@ import {
 } from '../../support/real-node-workloads.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LEADER_ELECTION_LEASE, REASONS } from '../../../src/api/names.ts';
+import type { InventoryBotStatus } from '../../../src/api/inventory-bot.ts';
 
 const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
 const OPERATOR_NS = 'inventorybot-system';
@@ -30,6 +31,8 @@ const ITEMS = BATCHES * BATCH_SIZE;
 const RESTART_BATCHES = 500;
 const UPGRADE_BATCHES = 500;
 const LAG_BATCHES = 2000;
+const ETA_BATCHES = 400;
+const OUTAGE_BATCHES = 400;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
 const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
 
@@ -563,6 +566,199 @@ test('with externalMetrics.enabled the HPA scales on queue lag through the opera
   figures['scale-in (queue lag) after the queue drained'] = `${((Date.now() - drained) / 1000).toFixed(1)} s`;
   expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
+}, 900_000);
+
+/** The bot's status as kubectl returns it. */
+const botStatus = () => json<{ status?: InventoryBotStatus }>(['get', 'ib', BOT, '-n', APP_NS]).status ?? {};
+const condition = (type: string) => botStatus().conditions?.find((c) => c.type === type);
+const workerReplicas = () =>
+  Number(kubectlOk(['get', 'deploy', BOT, '-n', APP_NS, '-o', 'jsonpath={.spec.replicas}']) || '0');
+const botEvents = () =>
+  json<{ items: { reason: string; message: string }[] }>([
+    'get',
+    'events',
+    '-n',
+    APP_NS,
+    '--field-selector',
+    `involvedObject.name=${BOT}`,
+  ]).items;
+const patchScaling = (spec: object) =>
+  kubectlOk(['patch', 'ib', BOT, '-n', APP_NS, '--type=merge', '-p', JSON.stringify({ spec })]);
+
+test('status a person can read: the drain ETA of a burst against its actual drain, and the limit that bound the workers (#15)', async () => {
+  // The operator reads the queue every 5 s (30 s by default): throughput samples close enough to time a drain.
+  helmOk([
+    'upgrade',
+    'inventorybot',
+    join(process.cwd(), 'charts/inventorybot-operator'),
+    '-n',
+    OPERATOR_NS,
+    '--reuse-values',
+    '--set',
+    'extraEnv[0].name=QUEUE_REFRESH_MS',
+    '--set-string',
+    'extraEnv[0].value=5000',
+    '--wait',
+    '--timeout',
+    '5m',
+  ]);
+  // Two workers, each capped at 30 upstream calls/s: a steady rate, so the ETA can be held to the drain.
+  patchScaling({ scaling: { minReplicas: 2, maxReplicas: 2 }, upstream: { rateLimitPerSecond: 30 } });
+  kubectlOk(['rollout', 'status', '-n', APP_NS, `deploy/${BOT}`, '--timeout=180s']);
+  await waitFor(
+    () => pods(APP_NS, workerSelector).filter(runningReady).length,
+    (n) => n === 2,
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'two ready workers' },
+  );
+  const before = ledger().applied;
+  const started = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-eta',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: ETA_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-eta',
+    }),
+  );
+  // The ETA once the rate has been measured over 25 s of draining.
+  const reading = await waitFor(
+    botStatus,
+    (st) => Date.now() - started > 25_000 && (st.queue?.drainSeconds ?? 0) > 0,
+    { timeoutMs: 180_000, intervalMs: 1000, what: 'a drain ETA in status.queue' },
+  );
+  const etaAt = Date.now();
+  const eta = reading.queue?.drainSeconds as number;
+  // The queue calls for more workers than the 2 allowed: status says maxReplicas bound them.
+  expect(reading.autoscaling).toMatchObject({ limitedBy: 'MaxReplicas', autoscalerReplicas: 2 });
+  expect(reading.autoscaling?.queueReplicas).toBeGreaterThan(2);
+  figures['kubectl get ib while draining'] = kubectlOk(['get', 'ib', BOT, '-n', APP_NS])
+    .trim()
+    .split('\n')
+    .join(' | ');
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 600_000,
+    intervalMs: 500,
+    what: 'queue drained',
+  });
+  const actual = (Date.now() - etaAt) / 1000;
+  figures['drain ETA vs actual (2 workers, 30 calls/s each)'] =
+    `ETA ${eta} s (${reading.queue?.throughputPerSecond} batches/s, ${reading.queue?.outstanding} outstanding) vs actual ${actual.toFixed(1)} s`;
+  expect(Math.abs(eta - actual)).toBeLessThanOrEqual(0.25 * actual);
+  await waitFor(ledger, (l) => l.applied >= before + ETA_BATCHES * BATCH_SIZE, {
+    timeoutMs: 60_000,
+    intervalMs: 1000,
+    what: 'the burst applied',
+  });
+  expect(ledger()).toMatchObject({ applied: before + ETA_BATCHES * BATCH_SIZE, duplicates: 0 });
+}, 900_000);
+
+test('Redis unreachable for 60 s under load: the workers are held, ScalingHeld says why, all recovers and nothing is lost (#15)', async () => {
+  patchScaling({ scaling: { minReplicas: 1, maxReplicas: 3 } });
+  const before = ledger().applied;
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-redis-down',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: OUTAGE_BATCHES,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-redis-down',
+    }),
+  );
+  await waitFor(workerReplicas, (n) => n === 3, {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+    what: 'the HPA at 3 workers on queue lag',
+  });
+  expect(queueState().lag + queueState().pending).toBeGreaterThan(0);
+  kubectlOk(['scale', 'deploy/redis', '-n', APP_NS, '--replicas=0']);
+  const downAt = Date.now();
+  let fewest = 3;
+  let heldSeen = false;
+  // Watch the worker count for the whole 60 s outage.
+  await waitFor(
+    () => {
+      fewest = Math.min(fewest, workerReplicas());
+      const held = condition('ScalingHeld');
+      heldSeen ||= held?.status === 'True' && held.reason === 'QueueUnreadable';
+      return Date.now() - downAt;
+    },
+    (elapsed) => elapsed >= 60_000,
+    { timeoutMs: 90_000, intervalMs: 2000, what: '60 s of Redis outage' },
+  );
+  expect(heldSeen).toBe(true);
+  expect(fewest).toBe(3);
+  expect(botStatus().autoscaling).toMatchObject({ heldReplicas: 3, limitedBy: 'Held' });
+  kubectlOk(['scale', 'deploy/redis', '-n', APP_NS, '--replicas=1']);
+  kubectlOk(['rollout', 'status', '-n', APP_NS, 'deploy/redis', '--timeout=180s']);
+  const upAt = Date.now();
+  await waitFor(
+    () => condition('ScalingHeld')?.status,
+    (st) => st === 'False',
+    {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      what: 'ScalingHeld False once Redis is back',
+    },
+  );
+  figures['hold released after Redis came back'] = `${((Date.now() - upAt) / 1000).toFixed(1)} s`;
+  const total = before + OUTAGE_BATCHES * BATCH_SIZE;
+  await waitFor(ledger, (l) => l.applied >= total, {
+    timeoutMs: 300_000,
+    intervalMs: 2000,
+    what: `${total} items applied`,
+  });
+  expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
+  const reasons = botEvents().map((e) => e.reason);
+  expect(reasons).toEqual(expect.arrayContaining(['ScalingHeld', 'ScalingResumed']));
+}, 900_000);
+
+test('scale to zero: idle -> 0 workers after the idle period, the first batch -> first item applied within 30 s (#15)', async () => {
+  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs: 300_000,
+    intervalMs: 1000,
+    what: 'queue drained',
+  });
+  patchScaling({ scaling: { minReplicas: 1, idleReplicas: 0, idleSeconds: 10 } });
+  const idleFrom = Date.now();
+  await waitFor(workerReplicas, (n) => n === 0, {
+    timeoutMs: 180_000,
+    intervalMs: 1000,
+    what: 'the bot asleep at 0 workers',
+  });
+  await waitFor(
+    () => pods(APP_NS, workerSelector).length,
+    (n) => n === 0,
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'no worker pod left' },
+  );
+  figures['idle -> 0 workers (idleSeconds 10)'] = `${((Date.now() - idleFrom) / 1000).toFixed(1)} s`;
+  expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Asleep' });
+  const before = ledger().applied;
+  const enqueued = Date.now();
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: 'enqueue-wake',
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches: 1,
+      batchSize: BATCH_SIZE,
+      rate: 0,
+      runId: 'e2e-wake',
+    }),
+  );
+  await waitFor(ledger, (l) => l.applied > before, {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: 'the first item applied within 30 s of the first batch',
+  });
+  const seconds = (Date.now() - enqueued) / 1000;
+  figures['from zero: enqueue Job created -> first item applied'] = `${seconds.toFixed(1)} s`;
+  expect(seconds).toBeLessThan(30);
+  expect(botEvents().map((e) => e.reason)).toEqual(expect.arrayContaining(['ScaledToZero', 'WokeUp']));
 }, 900_000);
 
 test('pod problems come from real pod state: a missing image and a worker that exits 2 on its config show on the bot (#18)', async () => {
