@@ -68,8 +68,8 @@ export interface ReconcilerDeps {
 /** Failed attempts in a row (a few ms of backoff) before a transient failure is reported on the bot (#18). */
 export const FAILURES_BEFORE_REPORT = 3;
 
-/** Queue recheck while replicas are held (#15). */
-const HELD_RECHECK_MS = 10_000;
+/** Queue recheck while replicas are held (#15): a third of the refresh period (10 s by default). */
+const heldRecheckMs = (refreshMs: number) => Math.max(1000, Math.round(refreshMs / 3));
 
 /** Status messages pass the one redaction point (#14). */
 const redactProblems = (problems: Problem[]): Problem[] =>
@@ -129,7 +129,7 @@ export class Reconciler {
         ? replicaHold({
             scaling: spec.scaling,
             previous: bot.status,
-            ...(observed.error !== undefined ? { queueError: observed.error } : {}),
+            ...(observed.error !== undefined ? { queueError: redact(observed.error) } : {}),
             ...(observed.workers ? { workers: observed.workers } : {}),
           })
         : undefined;
@@ -192,7 +192,7 @@ export class Reconciler {
     const requeues = [
       ...(secretProblems.length ? [this.deps.secretRecheckMs] : []),
       // While held, look again sooner: the hold ends as soon as the queue reads again (#15).
-      ...(observed && refresh ? [hold ? Math.min(refresh, HELD_RECHECK_MS) : refresh] : []),
+      ...(observed && refresh ? [hold ? heldRecheckMs(refresh) : refresh] : []),
       ...(sleep?.recheckMs ? [sleep.recheckMs] : []),
     ];
     return requeues.length ? { requeueAfterMs: Math.min(...requeues) } : undefined;
