@@ -5,6 +5,7 @@ import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { itemKey } from '../../../src/worker/message.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
+import { readPresence } from '../../../src/contracts/worker-presence.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -95,6 +96,14 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
       what: 'batches in flight',
     },
   );
+  // #15: the worker tells the operator how busy it is (pod-deletion-cost ranks idle pods first).
+  const busy = await waitFor(
+    () => readPresence(h.client, names),
+    (records) => records.some((r) => r.inFlight > 0),
+    { timeoutMs: 5_000, what: 'a presence record with batches in flight' },
+  );
+  expect(busy).toHaveLength(1);
+  expect(busy[0]).toMatchObject({ paused: false });
   const started = Date.now();
   worker.kill('SIGTERM');
   const exit = await worker.exited;
@@ -114,4 +123,6 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
   }
   const stop = worker.logs.find((l) => l.event === 'bot_stop');
   expect(stop).toMatchObject({ drained: true });
+  // Leaving, it removes its record: a stopped worker counts for nothing.
+  expect(await readPresence(h.client, names)).toEqual([]);
 });
