@@ -23,8 +23,8 @@ export function doneCount(stats: QueueStats): number | undefined {
 
 /**
  * Batches done per second over the window ending at the newest sample; undefined until the samples
- * span MIN_SPAN_MS. The window starts no earlier than the last sample with nothing outstanding: the
- * drain ETA wants the rate while there is work, not one diluted by the idle minutes before a burst. A
+ * span MIN_SPAN_MS. The window starts no earlier than the first sample after the queue was last empty:
+ * the drain ETA wants the rate while there is work, not one diluted by the idle minutes before a burst. A
  * counter that went down (stream or group recreated) restarts the window there.
  */
 export function throughputPerSecond(
@@ -39,6 +39,9 @@ export function throughputPerSecond(
   for (let i = samples.length - 2; i >= 0; i--) {
     const s = samples[i] as ThroughputSample;
     if (last.atMs - s.atMs > 2 * windowMs || s.done > first.done) break;
+    // The interval from an idle sample to the first busy one is partly idle: leave it out once the
+    // busy samples alone span enough (in a burst on the real node it understated the rate by 17 %).
+    if (s.outstanding === 0 && last.atMs - first.atMs >= MIN_SPAN_MS) break;
     first = s;
     if (last.atMs - s.atMs >= windowMs || s.outstanding === 0) break;
   }

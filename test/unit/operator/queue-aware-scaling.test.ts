@@ -74,7 +74,9 @@ describe('throughput over a window', () => {
       { atMs: 70_000, done: 150, outstanding: 900 },
       { atMs: 80_000, done: 250, outstanding: 800 },
     ];
-    expect(throughputPerSecond(burst)).toBe(7.5);
+    expect(throughputPerSecond(burst)).toBe(10);
+    // Busy samples spanning too little: the idle one before them still counts.
+    expect(throughputPerSecond(burst.slice(0, 3))).toBe(5);
   });
 
   it('keeps per-bot samples and drops the ones the window no longer needs', () => {
