@@ -138,11 +138,13 @@ describe('operator lifecycle', () => {
     // Several resyncs of every cached object, each a full reconcile.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
-    const reconciles = Number(
-      /controller_runtime_reconcile_total\{controller="inventorybot",result="success"\} (\d+)/.exec(
-        metrics,
-      )?.[1],
-    );
+    // Successes, and reconciles that ask to look again (#15: a bot whose Redis does not answer, as
+    // this one's, is rechecked while its replicas are held).
+    const reconciles = [
+      ...metrics.matchAll(
+        /controller_runtime_reconcile_total\{controller="inventorybot",result="(?:success|requeue_after)"\} (\d+)/g,
+      ),
+    ].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(reconciles).toBeGreaterThanOrEqual(3);
     expect(await ownedResourceVersions('shop')).toEqual(before);
     // Not even a no-op PATCH: every owned object was found up to date in the cache and skipped.

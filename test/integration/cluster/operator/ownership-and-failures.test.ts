@@ -316,7 +316,13 @@ describe('redaction (#14)', () => {
     );
     expect(logLines.filter((l) => l.includes('127.0.0.1:1')).length).toBeGreaterThan(0);
     expect(logLines.filter((l) => l.includes(PASSWORD))).toEqual([]);
-    const bot = await getBot('secretive');
+    // The status is written after the queue read (and, #15, with its error in ScalingHeld's message).
+    const bot = await waitFor(
+      () => getBot('secretive'),
+      (b) => b.status?.conditions?.some((c) => c.type === 'ScalingHeld') ?? false,
+      { timeoutMs: 30_000, what: 'status of secretive written' },
+    );
+    expect(bot.status?.conditions?.find((c) => c.type === 'ScalingHeld')?.message).toContain('127.0.0.1:1');
     expect(JSON.stringify(bot.status)).not.toContain(PASSWORD);
     const events = await core.listNamespacedEvent({ namespace: ns });
     expect(JSON.stringify(events.items)).not.toContain(PASSWORD);
