@@ -164,6 +164,8 @@ describe('InventoryBot CRD on a real API server', () => {
       'MIN',
       'MAX',
       'LAG',
+      'QUEUE-WANTS',
+      'ETA',
       'DEAD-LETTERS',
       'STATUS',
       'AGE',
