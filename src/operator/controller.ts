@@ -125,8 +125,10 @@ export class Controller {
         this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),
       hasPodDisruptionBudget: (namespace, name) => this.pdbs.get(name, namespace) !== undefined,
       monitoringKinds: monitoringDiscovery(kubeConfig),
-      cachedObject: (apiVersion, kind, namespace, name) =>
-        ownedByKind.get(`${apiVersion}/${kind}`)?.get(name, namespace),
+      cacheOf: (apiVersion, kind) => {
+        const cache = ownedByKind.get(`${apiVersion}/${kind}`);
+        return cache && ((namespace, name) => cache.get(name, namespace));
+      },
       onApply: (kind, skipped) => (skipped ? metrics.applySkippedTotal : metrics.appliesTotal).inc({ kind }),
       events: options.events,
       externalMetrics: options.externalMetrics,

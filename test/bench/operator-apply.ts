@@ -212,7 +212,12 @@ async function watchAllObserved(admin: KubeConfig, namespace: string, bots: numb
     admin,
     `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
     () =>
-      custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace }) as never,
+      custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+      }) as never,
   );
   const done = new Set<string>();
   let resolve: () => void = () => {};

@@ -23,7 +23,10 @@ type ReportOf<T extends ChildReport['type']> = Extract<ChildReport, { type: T }>
 
 export class OperatorProcess {
   private readonly child: ChildProcess;
-  private readonly waiting = new Map<string, { resolve: (r: ChildReport) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    string,
+    { resolve: (r: ChildReport) => void; reject: (e: Error) => void }
+  >();
   private exited = false;
   private readonly exit: Promise<void>;
 
@@ -51,8 +54,14 @@ export class OperatorProcess {
   }
 
   /** Spawns the compiled child for one namespace; resolves once its modules are loaded. */
-  static async spawn(entry: string, kubeconfigPath: string, namespace: string, workers: number) {
-    const child = spawn(process.execPath, [entry], {
+  static async spawn(
+    entry: string,
+    kubeconfigPath: string,
+    namespace: string,
+    workers: number,
+    nodeArgs: string[] = [],
+  ) {
+    const child = spawn(process.execPath, [...nodeArgs, entry], {
       env: {
         ...process.env,
         KUBECONFIG: kubeconfigPath,
@@ -89,6 +98,13 @@ export class OperatorProcess {
     const reply = this.next('requests');
     this.send({ type: 'take' });
     return (await reply).counts;
+  }
+
+  /** process.memoryUsage() inside the operator; with a path, a heap snapshot is written there first. */
+  async memory(heapSnapshot?: string): Promise<NodeJS.MemoryUsage> {
+    const reply = this.next('memory');
+    this.send({ type: 'memory', heapSnapshot });
+    return (await reply).usage;
   }
 
   /** Peak and current RSS and CPU time, from /proc while it runs. */

@@ -1,0 +1,36 @@
+// One pool of keep-alive connections for every API request of the operator (#14). client-node 2.0
+// builds a new undici Agent for each request (KubeConfig.applySecurityAuthentication ->
+// createDispatcher), so each request opened a TLS connection of its own: a full handshake per request
+// on both ends, and an idle TLS connection (native buffers, outside the V8 heap) per recent request
+// until undici's keep-alive timeout closed it. At 1,000 bots that was thousands of handshakes on a
+// cold start and most of the operator's resident memory.
+//
+// The first Agent made is kept and handed to every later request (watches included); the fresh one
+// each request brings is closed unused. Its TLS settings (CA, client certificate) are those of the
+// first request: a kubeconfig whose client certificate changes needs a restart (a service account
+// token is a header, read afresh per request, and is not affected).
+import type { KubeConfig } from '@kubernetes/client-node';
+
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * A KubeConfig that behaves as `kubeConfig` (same clusters, users and any subclass behaviour; the
+ * original is not modified) but sends every request over one shared connection pool.
+ */
+export function withSharedConnections(kubeConfig: KubeConfig): KubeConfig {
+  const shared = Object.create(kubeConfig) as KubeConfig;
+  let pool: Dispatcher | undefined;
+  shared.applySecurityAuthentication = async (context: RequestContext) => {
+    await kubeConfig.applySecurityAuthentication(context);
+    const own = context.getDispatcher();
+    if (!own) return; // plain HTTP without TLS settings: fetch's global pool already
+    if (!pool) {
+      pool = own;
+      return;
+    }
+    context.setDispatcher(pool);
+    void own.close().catch(() => undefined);
+  };
+  return shared;
+}
