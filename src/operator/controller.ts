@@ -9,7 +9,7 @@ import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
-import { botChangeMatters, dropManagedFields, keepOwnManagedFields } from './kube/cache-trim.ts';
+import { botChangeMatters, dropManagedFields, keepOwnManagedFields, trimPod } from './kube/cache-trim.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -106,7 +106,7 @@ export class Controller {
     this.pods = cache<V1Pod>(
       PODS,
       (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]),
-      dropManagedFields,
+      trimPod,
     );
     const owned = new Map(OWNED_RESOURCES.filter((r) => r !== PODS).map((r) => [r, cache(r, ownerKey)]));
     const ownedByKind = new Map([...owned].map(([r, c]) => [`${r.apiVersion}/${r.kind}`, c]));

@@ -25,7 +25,7 @@ import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
-import { compileOperatorChild, OperatorProcess } from './operator-process.ts';
+import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
 import { CountingKubeConfig, type RequestCounts } from './request-counter.ts';
 import { median } from './stats.ts';
 
@@ -261,7 +261,13 @@ async function oursRound(
   await createBots(admin, namespace, o.bots, redisUrl);
   const objects = o.bots * objectsPerBot;
   const observed = await watchAllObserved(admin, namespace, o.bots);
-  const operator = await OperatorProcess.spawn(entry, kubeconfigPath, namespace, o.workers);
+  const operator = await OperatorProcess.spawn(
+    entry,
+    kubeconfigPath,
+    namespace,
+    o.workers,
+    productionNodeFlags(),
+  );
   try {
     const started = performance.now();
     const metricsPort = await operator.start();

@@ -1,8 +1,10 @@
 // The operator bench's operator in a process of its own (#14: its peak RSS is its own, not the bench's),
 // compiled with tsc to dist/bench like the image runs dist/, on the Node that runs the bench.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import type { ChildCommand, ChildReport } from './operator-child.ts';
 import { processFigures, type ProcessFigures } from './proc.ts';
 import type { RequestCounts } from './request-counter.ts';
@@ -10,6 +12,25 @@ import type { RequestCounts } from './request-counter.ts';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TSCONFIG = fileURLToPath(new URL('./tsconfig.operator-child.json', import.meta.url));
 const ENTRY = join(REPO, 'dist/bench/test/bench/operator-child.js');
+
+const DEPLOY = join(REPO, 'deploy/inventorybot-operator.yaml');
+
+/**
+ * The Node flags the operator's container runs with in production: its command in the manifest
+ * rendered from the chart, `[node, ...flags, dist/src/operator/main.js]`.
+ */
+export function productionNodeFlags(): string[] {
+  for (const document of parseAllDocuments(readFileSync(DEPLOY, 'utf8'))) {
+    const object = document.toJS() as {
+      kind?: string;
+      spec?: { template?: { spec?: { containers?: { name: string; command?: string[] }[] } } };
+    } | null;
+    if (object?.kind !== 'Deployment') continue;
+    const command = object.spec?.template?.spec?.containers?.find((c) => c.name === 'operator')?.command;
+    if (command?.[0] === 'node') return command.slice(1, -1);
+  }
+  throw new Error(`no operator container with a node command in ${DEPLOY}`);
+}
 
 /** Compiles the child and what it imports to dist/bench; returns the entry to run. */
 export function compileOperatorChild(): string {
