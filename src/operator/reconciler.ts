@@ -377,9 +377,11 @@ export class Reconciler {
       await this.call(`replace ${what}`, () => this.deps.applier.delete(ref, existing.metadata?.uid));
       return this.call(`create ${what}`, () => this.deps.applier.create(object));
     }
-    const reason = applyReason(object, live, FIELD_MANAGER);
+    // #14: an object read rather than cached (a kind not cached, or one the cache has not seen yet) is
+    // compared just the same: a resync that finds it unchanged writes nothing.
+    const reason = applyReason(object, existing, FIELD_MANAGER);
     this.deps.onApply?.(kind, reason === undefined);
-    if (reason === undefined) return live as T;
+    if (reason === undefined) return existing as T;
     this.deps.logger.debug('applying', { object: what, reason });
     const uid = existing?.metadata?.uid;
     try {
@@ -410,7 +412,9 @@ export class Reconciler {
   /**
    * Applies an object of a kind the operator does not cache (ServiceMonitor, PrometheusRule), unless
    * this very content was applied less than `uncachedReapplyMs` ago (#14: the status.queue refresh
-   * every 30 s re-applied both for every bot). Drift by hand is repaired within that period.
+   * every 30 s re-applied both for every bot). After that it is read and compared, and applied only
+   * when it differs (#14: the periodic resync re-applied both for every bot): drift by hand is
+   * repaired within that period.
    */
   private async applyUncached<T extends KubernetesObject>(bot: InventoryBot, object: T): Promise<void> {
     const key = `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;

@@ -1,9 +1,10 @@
 // Operator apply: on a real local control plane, the operator (in a process of its own, compiled like
-// the image: operator-process.ts; admin kubeconfig) reconciling M InventoryBots from a cold start, against a reference that server-side
-// applies the same desired objects with client-node's KubernetesObjectApi.patch, with the same
-// concurrency (one lane per operator worker, a bot's objects in order). Then a steady-state resync of
-// every bot (nothing changed) in both: the API requests sent, by verb, and the objects they changed.
-// The operator's peak RSS is its process's VmHWM (#14).
+// the image, with the Node flags of deploy/: operator-process.ts; admin kubeconfig) reconciling M
+// InventoryBots from a cold start, against a reference that server-side applies the same desired
+// objects with client-node's KubernetesObjectApi.patch, with the same concurrency (one lane per
+// operator worker, a bot's objects in order) over the same kind of keep-alive connection pool. Then
+// a steady-state resync of every bot (nothing changed) in both: the API requests sent, by verb, and
+// the objects they changed. The operator's peak RSS is its process's VmHWM (#14).
 import {
   AppsV1Api,
   makeInformer,
@@ -23,6 +24,7 @@ import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
 import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
+import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
 import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
@@ -355,7 +357,9 @@ async function referenceRound(
   const objects = perBot.flat().length;
   const counting = new CountingKubeConfig();
   counting.loadFromFile(kubeconfigPath);
-  const api = KubernetesObjectApi.makeApiClient(counting);
+  // Keep-alive connections as the operator has them (#14): the reference measures the applies, not
+  // client-node's TLS handshake per request.
+  const api = KubernetesObjectApi.makeApiClient(withSharedConnections(counting));
   const applyAll = async (): Promise<ApplyMeasure> => {
     counting.take();
     const started = performance.now();

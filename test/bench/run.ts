@@ -179,7 +179,8 @@ function operatorSection(r: OperatorBenchResult): string {
       `reference lanes, ${o.rounds} rounds (alternating, medians), fresh namespaces per round; real local ` +
       `control plane. Ours: the operator in its own process (compiled JS, as in the image) from start until ` +
       `a watch saw every bot's status.observedGeneration; reference: ` +
-      `KubernetesObjectApi.patch (server-side apply) of the same desired objects.`,
+      `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
+      `connection pool like the operator's. The operator runs with the Node flags of deploy/.`,
     '',
     markdownTable(['measure', 'InventoryBot operator', 'reference: raw SSA', 'ratio'], rows),
     '',
