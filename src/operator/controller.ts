@@ -9,7 +9,7 @@ import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
-import { botChangeMatters, dropManagedFields, keepOwnManagedFields, trimPod } from './kube/cache-trim.ts';
+import { botChangeMatters, keepOwnManagedFields, trimBot, trimPod } from './kube/cache-trim.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -102,7 +102,7 @@ export class Controller {
         watch: options.watch,
       });
     // #14: the bot's own status writes (status-only updates) do not wake it again.
-    const bots = cache(BOTS, keyOf, dropManagedFields, botChangeMatters);
+    const bots = cache(BOTS, keyOf, trimBot, botChangeMatters);
     this.pods = cache<V1Pod>(
       PODS,
       (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]),

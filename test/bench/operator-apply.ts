@@ -296,7 +296,8 @@ async function oursRound(
 
     // Let the workload settle (kwok runs the pods, the status goes Ready), then resync every bot.
     let settled = false;
-    const settleDeadline = Date.now() + 30_000 + o.bots * 100;
+    // Pods start after the (fast) cold start: kwok and the scheduler take minutes for 1,000 of them here.
+    const settleDeadline = Date.now() + 60_000 + o.bots * 300;
     while (!settled && Date.now() < settleDeadline) {
       const bots = await listBots(admin, namespace);
       settled = bots.every((b) =>

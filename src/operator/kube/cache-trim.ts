@@ -19,7 +19,7 @@ export function keepOwnManagedFields(object: KubernetesObject): void {
   if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
 }
 
-/** Objects whose managedFields the operator never reads (bots, pods). */
+/** Objects whose managedFields the operator never reads. */
 export function dropManagedFields(object: KubernetesObject): void {
   const metadata = object.metadata;
   if (!metadata) return;
@@ -64,4 +64,15 @@ export function trimPod(object: KubernetesObject): void {
       }),
     ),
   };
+}
+
+/**
+ * InventoryBots: metadata only (#14). The reconcile reads each bot fresh from the API server; the
+ * cache only wakes it (generation, uid, deletion) and names the bot in events.
+ */
+export function trimBot(object: KubernetesObject): void {
+  dropManagedFields(object);
+  const bot = object as { spec?: unknown; status?: unknown };
+  delete bot.spec;
+  delete bot.status;
 }

@@ -6,6 +6,7 @@ import {
   botChangeMatters,
   dropManagedFields,
   keepOwnManagedFields,
+  trimBot,
   trimPod,
 } from '../../../src/operator/kube/cache-trim.ts';
 import { podProblems } from '../../../src/operator/workload-problems.ts';
@@ -114,4 +115,32 @@ it('keeps of a worker pod exactly what the pod problems are read from, and drops
   expect(trimmed.metadata?.managedFields).toBeUndefined();
   expect(trimmed.metadata?.labels).toEqual(pod().metadata?.labels);
   expect(JSON.stringify(trimmed).length).toBeLessThan(JSON.stringify(pod()).length / 2);
+});
+
+it('keeps of a bot its metadata only (what wakes a reconcile and names it in events)', () => {
+  const bot = () => ({
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: {
+      name: 'shop',
+      namespace: 'stores',
+      uid: 'u-1',
+      generation: 3,
+      resourceVersion: '42',
+      managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+    },
+    spec: { queue: { redis: { url: 'redis://r:6379' } }, upstream: { primaryUrl: 'http://erp/api' } },
+    status: { observedGeneration: 3, summary: 'WorkersReady' },
+  });
+  const trimmed: KubernetesObject = bot();
+  trimBot(trimmed);
+  expect(trimmed).toEqual({
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: { name: 'shop', namespace: 'stores', uid: 'u-1', generation: 3, resourceVersion: '42' },
+  });
+  const newer = bot();
+  newer.metadata.generation = 4;
+  trimBot(newer);
+  expect(botChangeMatters(trimmed, newer)).toBe(true);
 });
