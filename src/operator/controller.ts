@@ -9,7 +9,7 @@ import { Applier } from './kube/apply.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
-import { botChangeMatters, dropManagedFields, keepOwnManagedFields } from './kube/cache-trim.ts';
+import { botChangeMatters, keepOwnManagedFields, trimBot, trimPod } from './kube/cache-trim.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -102,11 +102,11 @@ export class Controller {
         watch: options.watch,
       });
     // #14: the bot's own status writes (status-only updates) do not wake it again.
-    const bots = cache(BOTS, keyOf, dropManagedFields, botChangeMatters);
+    const bots = cache(BOTS, keyOf, trimBot, botChangeMatters);
     this.pods = cache<V1Pod>(
       PODS,
       (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]),
-      dropManagedFields,
+      trimPod,
     );
     const owned = new Map(OWNED_RESOURCES.filter((r) => r !== PODS).map((r) => [r, cache(r, ownerKey)]));
     const ownedByKind = new Map([...owned].map(([r, c]) => [`${r.apiVersion}/${r.kind}`, c]));
@@ -125,8 +125,10 @@ export class Controller {
         this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),
       hasPodDisruptionBudget: (namespace, name) => this.pdbs.get(name, namespace) !== undefined,
       monitoringKinds: monitoringDiscovery(kubeConfig),
-      cachedObject: (apiVersion, kind, namespace, name) =>
-        ownedByKind.get(`${apiVersion}/${kind}`)?.get(name, namespace),
+      cacheOf: (apiVersion, kind) => {
+        const cache = ownedByKind.get(`${apiVersion}/${kind}`);
+        return cache && ((namespace, name) => cache.get(name, namespace));
+      },
       onApply: (kind, skipped) => (skipped ? metrics.applySkippedTotal : metrics.appliesTotal).inc({ kind }),
       events: options.events,
       externalMetrics: options.externalMetrics,

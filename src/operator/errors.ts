@@ -27,6 +27,21 @@ export function httpStatusOf(error: unknown): number | undefined {
 export const isNotFound = (error: unknown): boolean => httpStatusOf(error) === 404;
 export const isConflict = (error: unknown): boolean => httpStatusOf(error) === 409;
 
+/**
+ * An apply with a uid precondition (Applier.apply) found another object under that name: the API server
+ * reports the changed uid as an invalid metadata.uid (422), a missing object as a 409 Conflict.
+ */
+export function isUidPreconditionFailure(error: unknown): boolean {
+  if (isConflict(error)) return true;
+  if (!(error instanceof ApiException) || error.code !== 422) return false;
+  try {
+    const status = JSON.parse(String(error.body)) as { details?: { causes?: { field?: string }[] } };
+    return status.details?.causes?.some((cause) => cause.field === 'metadata.uid') ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** The `message` of the Kubernetes Status carried by an ApiException, else the error's own message. */
 export function apiMessage(error: unknown): string {
   if (error instanceof ApiException) {

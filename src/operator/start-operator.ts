@@ -14,6 +14,7 @@ import { startHttpServer } from './http-server.ts';
 import { kubeEventRecorder } from './kube/event-recorder.ts';
 import type { WatchSupervisionOptions } from './kube/informer-supervisor.ts';
 import { withRequestTimeout } from './kube/request-timeout.ts';
+import { withSharedConnections } from './kube/shared-connections.ts';
 import {
   DEFAULT_LEADER_ELECTION_TIMING,
   LeaderElector,
@@ -87,7 +88,7 @@ export const OPERATOR_DEFAULTS = {
 
 export async function startOperator(options: OperatorOptions = {}): Promise<OperatorHandle> {
   const requestTimeoutMs = options.requestTimeoutMs ?? OPERATOR_DEFAULTS.requestTimeoutMs;
-  const givenKubeConfig = options.kubeConfig ?? defaultKubeConfig();
+  const givenKubeConfig = withSharedConnections(options.kubeConfig ?? defaultKubeConfig());
   const kubeConfig =
     requestTimeoutMs > 0 ? withRequestTimeout(givenKubeConfig, requestTimeoutMs) : givenKubeConfig;
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;

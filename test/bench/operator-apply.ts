@@ -1,10 +1,13 @@
-// Operator apply: on a real local control plane, the operator (startOperator in-process, admin
-// kubeconfig) reconciling M InventoryBots from a cold start, against a reference that server-side
-// applies the same desired objects with client-node's KubernetesObjectApi.patch, with the same
-// concurrency (one lane per operator worker, a bot's objects in order). Then a steady-state resync of
-// every bot (nothing changed) in both: the API requests sent, by verb, and the objects they changed.
+// Operator apply: on a real local control plane, the operator (in a process of its own, compiled like
+// the image, with the Node flags of deploy/: operator-process.ts; admin kubeconfig) reconciling M
+// InventoryBots from a cold start, against a reference that server-side applies the same desired
+// objects with client-node's KubernetesObjectApi.patch, with the same concurrency (one lane per
+// operator worker, a bot's objects in order) over the same kind of keep-alive connection pool. Then
+// a steady-state resync of every bot (nothing changed) in both: the API requests sent, by verb, and
+// the objects they changed. The operator's peak RSS is its process's VmHWM (#14).
 import {
   AppsV1Api,
+  makeInformer,
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -20,11 +23,12 @@ import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
 import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
 import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
-import { createLogger } from '../../src/contracts/logger.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
-import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
+import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
+import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
+import { CountingKubeConfig, type RequestCounts } from './request-counter.ts';
 import { median } from './stats.ts';
 
 export interface OperatorBenchOptions {
@@ -40,46 +44,6 @@ export const OPERATOR_BENCH_DEFAULTS: Omit<OperatorBenchOptions, 'log'> = { bots
 const REFERENCE_FIELD_MANAGER = 'bench-reference';
 const NO_MONITORING = { serviceMonitor: false, prometheusRule: false };
 
-type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
-
-/** A KubeConfig that records every request made through it (generated APIs, object API and watches). */
-class CountingKubeConfig extends KubeConfig {
-  requests: { method: string; url: string }[] = [];
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    this.requests.push({ method: String(context.getHttpMethod()), url: context.getUrl() });
-    return super.applySecurityAuthentication(context);
-  }
-
-  take(): RequestCounts {
-    const counts = countRequests(this.requests);
-    this.requests = [];
-    return counts;
-  }
-}
-
-export interface RequestCounts {
-  reads: number;
-  watches: number;
-  /** POST, PUT, PATCH, DELETE. */
-  writes: number;
-  byMethod: Record<string, number>;
-}
-
-function countRequests(requests: readonly { method: string; url: string }[]): RequestCounts {
-  const byMethod: Record<string, number> = {};
-  let reads = 0;
-  let watches = 0;
-  for (const { method, url } of requests) {
-    byMethod[method] = (byMethod[method] ?? 0) + 1;
-    if (method !== 'GET') continue;
-    if (/[?&]watch=(true|1)/.test(url)) watches++;
-    else reads++;
-  }
-  const writes = requests.length - reads - watches;
-  return { reads, watches, writes, byMethod };
-}
-
 export interface ApplyMeasure {
   seconds: number;
   objects: number;
@@ -91,8 +55,10 @@ export interface ApplyMeasure {
 
 export interface OperatorRound {
   round: number;
-  /** Peak resident set of this process while the operator ran (the operator is in-process). */
+  /** Peak resident set (VmHWM) of the operator's process. */
   oursPeakRssBytes: number;
+  /** Its resident set after the resync, idle. */
+  oursIdleRssBytes: number;
   cold: { ours: ApplyMeasure; reference: ApplyMeasure };
   resync: { ours: ApplyMeasure; reference: ApplyMeasure };
   /** All bots Ready before the resync (else the resync may legitimately write status). */
@@ -213,8 +179,8 @@ const desiredList = (bot: InventoryBot): KubernetesObject[] =>
     ),
   ).filter((o): o is KubernetesObject => o !== undefined);
 
-async function operatorFigures(handle: OperatorHandle) {
-  const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text());
+async function operatorFigures(metricsPort: number) {
+  const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
   return {
     reconciles: sumOf(samples, METRIC_NAMES.reconcileTotal),
     depth: sumOf(samples, METRIC_NAMES.workqueueDepth),
@@ -223,12 +189,12 @@ async function operatorFigures(handle: OperatorHandle) {
 }
 
 /** Waits until no reconcile ran for quietMs and the queue is empty (bounded). */
-async function waitQuiet(handle: OperatorHandle, quietMs: number, timeoutMs: number): Promise<boolean> {
+async function waitQuiet(metricsPort: number, quietMs: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   let since = Date.now();
   while (Date.now() < deadline) {
-    const f = await operatorFigures(handle);
+    const f = await operatorFigures(metricsPort);
     if (f.reconciles !== last || f.depth > 0 || f.active > 0) {
       last = f.reconciles;
       since = Date.now();
@@ -238,6 +204,46 @@ async function waitQuiet(handle: OperatorHandle, quietMs: number, timeoutMs: num
   return false;
 }
 
+/**
+ * Resolves once every bot in the namespace has status.observedGeneration equal to its generation,
+ * seen through a watch (a list of 1,000 bots every few ms would load the API server the operator uses).
+ */
+async function watchAllObserved(admin: KubeConfig, namespace: string, bots: number) {
+  const custom = clients(admin).custom;
+  const informer = makeInformer<KubernetesObject>(
+    admin,
+    `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
+    () =>
+      custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+      }) as never,
+  );
+  const done = new Set<string>();
+  let resolve: () => void = () => {};
+  const all = new Promise<void>((r) => (resolve = r));
+  const seen = (object: KubernetesObject) => {
+    const bot = object as unknown as InventoryBot;
+    if (bot.status?.observedGeneration === bot.metadata.generation) done.add(bot.metadata.name);
+    if (done.size >= bots) resolve();
+  };
+  informer.on('add', seen);
+  informer.on('update', seen);
+  let stopped = false;
+  informer.on('error', () => {
+    if (!stopped) void informer.start().catch(() => undefined);
+  });
+  await informer.start();
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await informer.stop();
+  };
+  return { all, done: () => done.size, stop };
+}
+
 async function oursRound(
   admin: KubeConfig,
   kubeconfigPath: string,
@@ -245,51 +251,53 @@ async function oursRound(
   o: Omit<OperatorBenchOptions, 'log'>,
   redisUrl: string,
   objectsPerBot: number,
+  entry: string,
   log: (line: string) => void,
-): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure; settled: boolean; peakRssBytes: number }> {
+): Promise<{
+  cold: ApplyMeasure;
+  resync: ApplyMeasure;
+  settled: boolean;
+  peakRssBytes: number;
+  idleRssBytes: number;
+}> {
   await createBots(admin, namespace, o.bots, redisUrl);
-  // #14: operator memory at scale, sampled while it runs (in-process: the bench's own share is small).
-  let peakRssBytes = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-  }, 200);
-  const counting = new CountingKubeConfig();
-  counting.loadFromFile(kubeconfigPath);
   const objects = o.bots * objectsPerBot;
-
-  const started = performance.now();
-  const handle = await startOperator({
-    metricsHost: '127.0.0.1',
-    kubeConfig: counting,
-    namespaces: [namespace],
-    workers: o.workers,
-    metricsPort: 0,
-    logger: createLogger({ level: 'error' }),
-    // No periodic status.queue refresh during the run: the resync below is the only trigger.
-    queueRefreshMs: 600_000,
-  });
+  const observed = await watchAllObserved(admin, namespace, o.bots);
+  const operator = await OperatorProcess.spawn(
+    entry,
+    kubeconfigPath,
+    namespace,
+    o.workers,
+    productionNodeFlags(),
+  );
   try {
-    for (;;) {
-      const bots = await listBots(admin, namespace);
-      const done = bots.filter((b) => b.status?.observedGeneration === b.metadata.generation).length;
-      if (done === o.bots) break;
-      // Bounded, and scaled with the fleet (1,000 bots on 2 busy cores take minutes).
-      const limitMs = 90_000 + o.bots * 500;
-      if (performance.now() - started > limitMs)
-        throw new Error(`only ${done}/${o.bots} bots reconciled in ${limitMs / 1000} s`);
-      await sleep(25);
-    }
+    const started = performance.now();
+    const metricsPort = await operator.start();
+    // Bounded, and scaled with the fleet (1,000 bots on 2 busy cores take minutes).
+    const limitMs = 90_000 + o.bots * 500;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      observed.all,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`only ${observed.done()}/${o.bots} bots reconciled in ${limitMs / 1000} s`)),
+          limitMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     const seconds = (performance.now() - started) / 1000;
     const cold: ApplyMeasure = {
       seconds,
       objects,
       objectsPerSecond: objects / seconds,
-      requests: counting.take(),
+      requests: await operator.take(),
     };
+    await observed.stop();
 
     // Let the workload settle (kwok runs the pods, the status goes Ready), then resync every bot.
     let settled = false;
-    const settleDeadline = Date.now() + 30_000 + o.bots * 100;
+    // Pods start after the (fast) cold start: kwok and the scheduler take minutes for 1,000 of them here.
+    const settleDeadline = Date.now() + 60_000 + o.bots * 300;
     while (!settled && Date.now() < settleDeadline) {
       const bots = await listBots(admin, namespace);
       settled = bots.every((b) =>
@@ -298,26 +306,26 @@ async function oursRound(
       if (!settled) await sleep(500);
     }
     if (!settled) log(`operator: not all bots in ${namespace} became Ready`);
-    await waitQuiet(handle, 2000, 30_000 + o.bots * 60);
+    await waitQuiet(metricsPort, 2000, 30_000 + o.bots * 60);
     await waitStable(admin, namespace, 2000, 30_000 + o.bots * 60);
     const before = await resourceVersions(admin, namespace);
-    const controller = handle.controller();
-    if (!controller) throw new Error('operator has no controller');
-    const reconcilesBefore = (await operatorFigures(handle)).reconciles;
-    counting.take();
+    const keys = (await listBots(admin, namespace)).map((bot) => `${namespace}/${bot.metadata.name}`);
+    const reconcilesBefore = (await operatorFigures(metricsPort)).reconciles;
+    await operator.take();
     const resyncStarted = performance.now();
-    for (const bot of await listBots(admin, namespace))
-      controller.queue.add(`${namespace}/${bot.metadata.name}`);
+    await operator.resync(keys);
     for (;;) {
-      const f = await operatorFigures(handle);
+      const f = await operatorFigures(metricsPort);
       if (f.reconciles >= reconcilesBefore + o.bots && f.depth === 0 && f.active === 0) break;
       if (performance.now() - resyncStarted > 60_000 + o.bots * 200)
         throw new Error('resync did not finish in time');
       await sleep(5);
     }
     const resyncSeconds = (performance.now() - resyncStarted) / 1000;
-    const requests = counting.take();
+    const requests = await operator.take();
     const changed = changedCount(before, await resourceVersions(admin, namespace));
+    if (requests.writes > 0) log(`operator resync writes: ${requests.writeTargets.join(', ')}`);
+    const figures = operator.figures();
     return {
       cold,
       resync: {
@@ -328,11 +336,12 @@ async function oursRound(
         changed,
       },
       settled,
-      peakRssBytes,
+      peakRssBytes: figures.peakRssBytes,
+      idleRssBytes: figures.rssBytes,
     };
   } finally {
-    clearInterval(sampler);
-    await handle.stop();
+    await observed.stop();
+    await operator.stop();
   }
 }
 
@@ -349,7 +358,9 @@ async function referenceRound(
   const objects = perBot.flat().length;
   const counting = new CountingKubeConfig();
   counting.loadFromFile(kubeconfigPath);
-  const api = KubernetesObjectApi.makeApiClient(counting);
+  // Keep-alive connections as the operator has them (#14): the reference measures the applies, not
+  // client-node's TLS handshake per request.
+  const api = KubernetesObjectApi.makeApiClient(withSharedConnections(counting));
   const applyAll = async (): Promise<ApplyMeasure> => {
     counting.take();
     const started = performance.now();
@@ -380,6 +391,8 @@ async function referenceRound(
 export async function runOperatorBench(options: OperatorBenchOptions): Promise<OperatorBenchResult> {
   const { log, ...o } = options;
   log('operator: starting a local control plane');
+  log('operator: compiling the operator to dist/bench');
+  const entry = compileOperatorChild();
   const plane = await startControlPlane();
   const redis = await startLocalRedis();
   const rounds: OperatorRound[] = [];
@@ -393,7 +406,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
       let ours: Awaited<ReturnType<typeof oursRound>> | undefined;
       let reference: Awaited<ReturnType<typeof referenceRound>> | undefined;
       const runOurs = async () => {
-        ours = await oursRound(admin, plane.kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, log);
+        ours = await oursRound(admin, plane.kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, entry, log);
       };
       const runReference = async () => {
         reference = await referenceRound(admin, plane.kubeconfigPath, ns.reference, o, redis.url);
@@ -419,6 +432,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
         resync: { ours: ours.resync, reference: reference.resync },
         settled: ours.settled,
         oursPeakRssBytes: ours.peakRssBytes,
+        oursIdleRssBytes: ours.idleRssBytes,
       });
       log(
         `operator round ${round}: cold ${Math.round(ours.cold.objectsPerSecond)} vs ` +

@@ -144,8 +144,14 @@ function operatorSection(r: OperatorBenchResult): string {
       '',
     ],
     [
-      'peak RSS of the process running the operator, MiB (max over rounds)',
-      mib(Math.max(...rounds.map((x) => x.oursPeakRssBytes ?? 0))),
+      'operator process: peak RSS (VmHWM), MiB (max over rounds)',
+      mib(Math.max(...rounds.map((x) => x.oursPeakRssBytes))),
+      '',
+      '',
+    ],
+    [
+      'operator process: RSS idle after the resync, MiB (last round)',
+      last ? mib(last.oursIdleRssBytes) : 'n/a',
       '',
       '',
     ],
@@ -171,8 +177,10 @@ function operatorSection(r: OperatorBenchResult): string {
     '',
     `${o.bots} InventoryBots × ${r.objectsPerBot} owned objects, ${o.workers} operator workers = ${o.workers} ` +
       `reference lanes, ${o.rounds} rounds (alternating, medians), fresh namespaces per round; real local ` +
-      `control plane. Ours: startOperator() until every bot has status.observedGeneration; reference: ` +
-      `KubernetesObjectApi.patch (server-side apply) of the same desired objects.`,
+      `control plane. Ours: the operator in its own process (compiled JS, as in the image) from start until ` +
+      `a watch saw every bot's status.observedGeneration; reference: ` +
+      `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
+      `connection pool like the operator's. The operator runs with the Node flags of deploy/.`,
     '',
     markdownTable(['measure', 'InventoryBot operator', 'reference: raw SSA', 'ratio'], rows),
     '',

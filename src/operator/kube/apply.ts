@@ -21,6 +21,13 @@ export interface ObjectRef {
   metadata: { name: string; namespace: string };
 }
 
+/**
+ * A resourceVersion no object ever has (etcd revisions stay far below it), sent as a precondition by
+ * create(): the API server refuses an apply over an existing object whose resourceVersion differs with
+ * 409 Conflict, and creates an absent object (a precondition guards updates only).
+ */
+export const NO_OBJECT_RESOURCE_VERSION = '9223372036854775807';
+
 export class Applier {
   private readonly objects: KubernetesObjectApi;
   private readonly customObjects: CustomObjectsApi;
@@ -60,7 +67,26 @@ export class Applier {
     );
   }
 
-  apply<T extends KubernetesObject>(object: T): Promise<T> {
+  /**
+   * Server-side apply. With `uid`, only onto that very object (a precondition: a missing object is a
+   * 409 Conflict, one recreated meanwhile a 422 on metadata.uid; see isUidPreconditionFailure).
+   */
+  apply<T extends KubernetesObject>(object: T, uid?: string): Promise<T> {
+    return this.patch(uid ? { ...object, metadata: { ...object.metadata, uid } } : object);
+  }
+
+  /**
+   * Creates an object with server-side apply, never writing one that exists (#14: no takeover without
+   * a read first): an existing object, whoever's, is left unchanged and the call fails with 409 Conflict.
+   */
+  create<T extends KubernetesObject>(object: T): Promise<T> {
+    return this.patch({
+      ...object,
+      metadata: { ...object.metadata, resourceVersion: NO_OBJECT_RESOURCE_VERSION },
+    });
+  }
+
+  private patch<T extends KubernetesObject>(object: T): Promise<T> {
     return this.objects.patch(
       object,
       undefined,

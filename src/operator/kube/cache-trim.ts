@@ -2,7 +2,7 @@
 // are most of a small object's size; the operator reads only its own Apply entry (apply-decision.ts
 // needs it to see a field it stopped rendering), and nothing of other managers'. The client-side
 // apply annotation of kubectl is a full copy of the object: dropped too. Trimmed in place.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../../api/names.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -19,7 +19,7 @@ export function keepOwnManagedFields(object: KubernetesObject): void {
   if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
 }
 
-/** Objects whose managedFields the operator never reads (bots, pods). */
+/** Objects whose managedFields the operator never reads. */
 export function dropManagedFields(object: KubernetesObject): void {
   const metadata = object.metadata;
   if (!metadata) return;
@@ -37,4 +37,42 @@ export function botChangeMatters(previous: KubernetesObject, next: KubernetesObj
     previous.metadata?.uid !== next.metadata?.uid ||
     String(previous.metadata?.deletionTimestamp ?? '') !== String(next.metadata?.deletionTimestamp ?? '')
   );
+}
+
+/**
+ * Worker pods: only what the operator reads of them (#14: a pod's spec and most of its status are
+ * several kilobytes a pod, never read): metadata without managedFields, the PodScheduled condition and
+ * the containers' image and states (workload-problems.ts).
+ */
+export function trimPod(object: KubernetesObject): void {
+  dropManagedFields(object);
+  const pod = object as V1Pod;
+  delete (pod as { spec?: unknown }).spec;
+  const status = pod.status;
+  if (!status) return;
+  pod.status = {
+    conditions: status.conditions?.filter((c) => c.type === 'PodScheduled'),
+    containerStatuses: status.containerStatuses?.map(
+      ({ name, image, imageID, ready, restartCount, state, lastState }) => ({
+        name,
+        image,
+        imageID,
+        ready,
+        restartCount,
+        state,
+        lastState,
+      }),
+    ),
+  };
+}
+
+/**
+ * InventoryBots: metadata only (#14). The reconcile reads each bot fresh from the API server; the
+ * cache only wakes it (generation, uid, deletion) and names the bot in events.
+ */
+export function trimBot(object: KubernetesObject): void {
+  dropManagedFields(object);
+  const bot = object as { spec?: unknown; status?: unknown };
+  delete bot.spec;
+  delete bot.status;
 }

@@ -38,6 +38,8 @@ export interface InformerSupervisorOptions<T extends KubernetesObject> extends W
   logger: Logger;
   health?: WatchHealth;
   resyncPeriodMs?: number;
+  /** Called when a silent watch is restarted: connections may be dead (a black hole). */
+  onSilence?: () => void;
   /**
    * Trims an object in place before it is kept (#14: fields never read, such as other managers'
    * managedFields, cost memory at 1,000 bots). The informer's cache holds the same object.
@@ -251,6 +253,7 @@ export class InformerSupervisor<T extends KubernetesObject> {
     if (silentMs <= this.options.maxSilenceMs) return;
     this.options.logger.info('watch silent, reconnecting', { resource: this.options.resource, silentMs });
     this.options.health?.up(false);
+    this.options.onSilence?.();
     void this.connect();
   }
 

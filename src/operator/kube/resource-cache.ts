@@ -14,6 +14,7 @@ import {
   type WatchHealth,
   type WatchSupervisionOptions,
 } from './informer-supervisor.ts';
+import { resetSharedConnections } from './shared-connections.ts';
 import { watchPath, type WatchedResource } from './watched-resources.ts';
 
 export interface ResourceCacheOptions<T extends KubernetesObject> {
@@ -65,6 +66,8 @@ export class ResourceCache<T extends KubernetesObject> {
           logger: logger.child({ resource: resource.resource, namespace: namespace ?? '*' }),
           health: options.health,
           resyncPeriodMs: options.resyncPeriodMs,
+          // #14: the shared connection pool may hold dead connections: the re-list opens fresh ones.
+          onSilence: () => resetSharedConnections(kubeConfig),
         }),
     );
   }

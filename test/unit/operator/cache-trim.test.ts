@@ -1,12 +1,15 @@
 // #14: what the caches keep, and which bot updates wake a reconcile.
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../../../src/api/names.ts';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { FIELD_MANAGER, REASONS } from '../../../src/api/names.ts';
 import { applyReason } from '../../../src/operator/apply-decision.ts';
 import {
   botChangeMatters,
   dropManagedFields,
   keepOwnManagedFields,
+  trimBot,
+  trimPod,
 } from '../../../src/operator/kube/cache-trim.ts';
+import { podProblems } from '../../../src/operator/workload-problems.ts';
 
 const entry = (manager: string, operation = 'Apply', subresource?: string) => ({
   manager,
@@ -60,4 +63,84 @@ it("ignores a bot's status-only updates (its own status writes) but not spec cha
   ).toBe(false);
   expect(botChangeMatters(bot(1), bot(2))).toBe(true);
   expect(botChangeMatters(bot(1), bot(1, { deletionTimestamp: new Date() }))).toBe(true);
+});
+
+it('keeps of a worker pod exactly what the pod problems are read from, and drops its spec', () => {
+  const pod = (): V1Pod => ({
+    metadata: {
+      name: 'shop-7d9f-abcde',
+      namespace: 'stores',
+      labels: { 'app.kubernetes.io/instance': 'shop' },
+      managedFields: [{ manager: 'kubelet', operation: 'Update' }],
+    },
+    spec: {
+      containers: [
+        { name: 'worker', image: 'inventorybot:1.0', env: [{ name: 'A', value: 'x'.repeat(500) }] },
+      ],
+    },
+    status: {
+      phase: 'Pending',
+      podIP: '10.0.0.7',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/1 nodes are available',
+        },
+        { type: 'Ready', status: 'False' },
+      ],
+      containerStatuses: [
+        {
+          name: 'worker',
+          image: 'inventorybot:1.0',
+          imageID: '',
+          ready: false,
+          restartCount: 4,
+          started: false,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 2, message: 'bad config field queue.redis.url' } },
+        },
+      ],
+    },
+  });
+  const trimmed = pod();
+  trimPod(trimmed);
+  expect(podProblems([trimmed])).toEqual(podProblems([pod()]));
+  expect(podProblems([trimmed]).map((p) => p.reason)).toEqual([
+    REASONS.podsUnschedulable,
+    REASONS.podsCrashLooping,
+  ]);
+  expect(trimmed.spec).toBeUndefined();
+  expect(trimmed.metadata?.managedFields).toBeUndefined();
+  expect(trimmed.metadata?.labels).toEqual(pod().metadata?.labels);
+  expect(JSON.stringify(trimmed).length).toBeLessThan(JSON.stringify(pod()).length / 2);
+});
+
+it('keeps of a bot its metadata only (what wakes a reconcile and names it in events)', () => {
+  const bot = () => ({
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: {
+      name: 'shop',
+      namespace: 'stores',
+      uid: 'u-1',
+      generation: 3,
+      resourceVersion: '42',
+      managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+    },
+    spec: { queue: { redis: { url: 'redis://r:6379' } }, upstream: { primaryUrl: 'http://erp/api' } },
+    status: { observedGeneration: 3, summary: 'WorkersReady' },
+  });
+  const trimmed: KubernetesObject = bot();
+  trimBot(trimmed);
+  expect(trimmed).toEqual({
+    apiVersion: 'inventorybot.io/v1alpha1',
+    kind: 'InventoryBot',
+    metadata: { name: 'shop', namespace: 'stores', uid: 'u-1', generation: 3, resourceVersion: '42' },
+  });
+  const newer = bot();
+  newer.metadata.generation = 4;
+  trimBot(newer);
+  expect(botChangeMatters(trimmed, newer)).toBe(true);
 });

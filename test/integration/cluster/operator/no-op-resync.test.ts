@@ -1,0 +1,155 @@
+// #14: a resync that finds every object as the bot wants it writes none of them, the monitoring
+// objects (ServiceMonitor, PrometheusRule: kinds the operator does not cache) included. They were
+// re-applied whenever the last apply was older than uncachedReapplyMs, which is what the periodic
+// resync (10 min) found every time: two writes per bot per resync. Real API server with stand-ins
+// for the Prometheus Operator CRDs, the operator's RBAC; the owned-object caches are a snapshot the
+// test reads (so the resync is exactly a no-op).
+import { jest } from '@jest/globals';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { parseSpec, type InventoryBot } from '../../../../src/api/inventory-bot.ts';
+import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
+import { createLogger } from '../../../../src/contracts/logger.ts';
+import { desiredObjects } from '../../../../src/operator/desired/desired-objects.ts';
+import { Applier } from '../../../../src/operator/kube/apply.ts';
+import { Reconciler, type CachedObjects } from '../../../../src/operator/reconciler.ts';
+import { kubectl } from '../../../support/command-line.ts';
+import { prepareOperatorNamespace } from '../../../support/kube.ts';
+import { sampleSpec } from '../../../support/sample-bot.ts';
+
+jest.setTimeout(90_000);
+
+const ns = 'operator-no-op-resync';
+const MONITORING = { serviceMonitor: true, prometheusRule: true };
+const STAND_INS = [
+  ['ServiceMonitor', 'servicemonitors'],
+  ['PrometheusRule', 'prometheusrules'],
+] as const;
+let admin: KubeConfig;
+let operatorConfig: KubeConfig;
+const requests: string[] = [];
+
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+function recording(kubeConfig: KubeConfig): KubeConfig {
+  const recorded = Object.create(kubeConfig) as KubeConfig;
+  recorded.applySecurityAuthentication = async (context: RequestContext) => {
+    requests.push(`${context.getHttpMethod()} ${new URL(context.getUrl()).pathname}`);
+    await kubeConfig.applySecurityAuthentication(context);
+  };
+  return recorded;
+}
+
+const crdName = (plural: string) => `${plural}.monitoring.coreos.com`;
+
+beforeAll(async () => {
+  let config: KubeConfig;
+  ({ admin, kubeConfig: config } = await prepareOperatorNamespace(ns));
+  operatorConfig = recording(config);
+  // Stand-ins for the Prometheus Operator CRDs (as the chart test makes them), removed afterwards.
+  for (const [kind, plural] of STAND_INS) {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: crdName(plural) },
+      spec: {
+        group: 'monitoring.coreos.com',
+        scope: 'Namespaced',
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(crd)).status).toBe(0);
+  }
+  const established = kubectl([
+    'wait',
+    '--for=condition=Established',
+    ...STAND_INS.map(([, plural]) => `crd/${crdName(plural)}`),
+    '--timeout=60s',
+  ]);
+  expect(established.status).toBe(0);
+});
+
+afterAll(() => {
+  kubectl(['delete', ...STAND_INS.map(([, plural]) => `crd/${crdName(plural)}`), '--wait=true']);
+});
+
+it('a resync of a converged bot writes none of its objects, ServiceMonitor and PrometheusRule included', async () => {
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  const ref = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'steady' };
+  await custom.createNamespacedCustomObject({
+    ...ref,
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'InventoryBot',
+      metadata: { name: 'steady', namespace: ns },
+      // Both monitoring objects are on by default.
+      spec: sampleSpec(),
+    },
+  });
+  const cache = new Map<string, KubernetesObject>();
+  const operatorCustom = operatorConfig.makeApiClient(CustomObjectsApi);
+  const core = operatorConfig.makeApiClient(CoreV1Api);
+  const reconciler = new Reconciler({
+    applier: new Applier(operatorConfig),
+    readBot: async (namespace, name) =>
+      (await operatorCustom.getNamespacedCustomObject({ ...ref, namespace, name })) as InventoryBot,
+    readSecret: (namespace, name) => core.readNamespacedSecret({ namespace, name }),
+    listPods: () => [],
+    hasPodDisruptionBudget: () => false,
+    monitoringKinds: async () => MONITORING,
+    cacheOf: (apiVersion, kind): CachedObjects | undefined =>
+      apiVersion.startsWith('monitoring.coreos.com')
+        ? undefined
+        : (namespace, name) => cache.get(`${apiVersion}/${kind}/${namespace}/${name}`),
+    // Every reconcile comes "after the period": what the periodic resync always found.
+    uncachedReapplyMs: 0,
+    events: { record: async () => undefined },
+    externalMetrics: false,
+    secretRecheckMs: 60_000,
+    logger: createLogger({ level: 'error' }),
+  });
+  await reconciler.reconcile(`${ns}/steady`);
+
+  // The caches as synced informers would hold them now.
+  const bot = (await custom.getNamespacedCustomObject(ref)) as InventoryBot;
+  const desired = desiredObjects(
+    { ...bot, spec: parseSpec(bot.spec) },
+    { externalMetrics: false, monitoringKinds: MONITORING },
+  );
+  const objects = KubernetesObjectApi.makeApiClient(admin);
+  const kinds: string[] = [];
+  for (const object of Object.values(desired)) {
+    if (!object) continue;
+    const live = await objects.read({
+      apiVersion: object.apiVersion ?? '',
+      kind: object.kind ?? '',
+      metadata: { name: object.metadata?.name ?? '', namespace: ns },
+    });
+    kinds.push(object.kind ?? '');
+    cache.set(`${object.apiVersion}/${object.kind}/${ns}/${object.metadata?.name}`, live);
+  }
+  expect(kinds).toEqual(expect.arrayContaining(['ServiceMonitor', 'PrometheusRule', 'Deployment']));
+
+  requests.length = 0;
+  await reconciler.reconcile(`${ns}/steady`);
+  // Object writes only: the bot's status may still follow its Deployment rolling out meanwhile.
+  const objectWrites = requests.filter((r) => !r.startsWith('GET ') && !/\/(status|events)(\/|$)/.test(r));
+  expect(objectWrites).toEqual([]);
+  // The monitoring objects were read (not cached) and compared.
+  expect(
+    requests.filter((r) => r.startsWith('GET ') && /servicemonitors|prometheusrules/.test(r)),
+  ).toHaveLength(2);
+});
