@@ -230,8 +230,14 @@ test(`primary down ${OUTAGE_MS / 1000} s with a secondary: the secondary serves,
   primary.setOutage(false);
   const recoveredAt = Date.now();
   await expectFailbackWithinHalfOpen(workers, recoveredAt);
-  for (const w of workers) {
-    expect(w.logs.find((l) => l.event === 'upstream_failback')).toMatchObject({
+  // The failback line follows the first call the primary serves after its circuit closed: wait for it.
+  const failbacks = await waitFor(
+    () => workers.map((w) => w.logs.find((l) => l.event === 'upstream_failback')),
+    (lines) => lines.every((l) => l !== undefined),
+    { timeoutMs: HALF_OPEN_MS * 3, what: 'every worker logs its failback' },
+  );
+  for (const line of failbacks) {
+    expect(line).toMatchObject({
       from: 'secondary',
       to: 'primary',
     });

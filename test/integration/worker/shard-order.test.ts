@@ -95,8 +95,16 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
       what: `${share * 100} % applied`,
     });
 
-  await reach(0.2);
   const victim = workers[0] as WorkerProcess;
+  const acquired = (w: WorkerProcess) => w.logs.filter((l) => l.event === 'shard_acquired').length;
+  // The SIGKILL must take shards from their owner: wait until the victim owns some (on a loaded machine
+  // the two others could otherwise hold all shards until 20 % is applied).
+  await waitFor(
+    () => acquired(victim),
+    (n) => n > 0,
+    { timeoutMs: 30_000, what: 'the victim owns a shard' },
+  );
+  await reach(0.2);
   victim.kill('SIGKILL');
   expect((await victim.exited).signal).toBe('SIGKILL');
   const killedAt = applied();
@@ -105,6 +113,11 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
   // Scale-up 2 -> 3 -> 4 live workers while it runs: shards move to the newcomers.
   const added = await Promise.all(['w4', 'w5'].map(start));
   h.workers.push(...added);
+  await waitFor(
+    () => added.map(acquired),
+    (counts) => counts.every((n) => n > 0),
+    { timeoutMs: 30_000, what: 'each added worker owns a shard' },
+  );
   // Redis restarts (AOF, as a queue needs): leases, fencing counter and streams come back with it.
   await reach(0.65);
   await h.redis.restart();
@@ -159,7 +172,6 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
       .reduce((n, [, c]) => n + c, 0),
   ).toBeGreaterThan(keys.length * 0.1);
   const survivors = [...workers.slice(1), ...added];
-  const acquired = (w: WorkerProcess) => w.logs.filter((l) => l.event === 'shard_acquired').length;
   for (const w of [victim, ...added]) expect(acquired(w)).toBeGreaterThan(0);
   expect(survivors.reduce((n, w) => n + acquired(w), 0)).toBeGreaterThan(SHARDS);
   // Scale-in: SIGTERM hands the shards back cleanly.
