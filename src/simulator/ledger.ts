@@ -76,6 +76,15 @@ export class Ledger {
     return [...(this.#history.get(stockKey(warehouse, sku)) ?? [])];
   }
 
+  /** Every (warehouse, SKU) with effects: their keys in the order applied and the stock now (#13: the
+   * real-node rebalance test reads the per-SKU order through the admin API). */
+  histories(): { warehouse: string; sku: string; keys: string[]; stock: number }[] {
+    return [...this.#history].map(([sk, keys]) => {
+      const [warehouse = '', sku = ''] = sk.split('\u0000');
+      return { warehouse, sku, keys: [...keys], stock: this.#stock.get(sk) ?? 0 };
+    });
+  }
+
   /** How many times each key's effect was applied. */
   applications(): Map<string, number> {
     return new Map([...this.#entries].map(([key, entry]) => [key, entry.applications]));

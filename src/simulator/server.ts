@@ -173,6 +173,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (req.method === 'GET' && path === '/admin/ledger/keys') {
       return send(res, 200, Object.fromEntries(ledger.applications()));
     }
+    if (req.method === 'GET' && path === '/admin/ledger/history') return send(res, 200, ledger.histories());
     if (req.method === 'POST' && path === '/admin/outage') {
       const parsed = outageSchema.safeParse(await readJson(req));
       if (!parsed.success) return sendError(res, 422, 'VALIDATION_ERROR', parsed.error.message);

@@ -73,7 +73,7 @@ export async function waitUntilDone(
 }
 
 /** Effects per key summed over ledgers: exactly-once means every expected key maps to 1 and nothing else. */
-export function applicationsByKey(ledgers: readonly Ledger[]): Map<string, number> {
+export function applicationsByKey(ledgers: readonly Pick<Ledger, 'applications'>[]): Map<string, number> {
   const total = new Map<string, number>();
   for (const ledger of ledgers) {
     for (const [key, n] of ledger.applications()) total.set(key, (total.get(key) ?? 0) + n);
@@ -81,7 +81,10 @@ export function applicationsByKey(ledgers: readonly Ledger[]): Map<string, numbe
   return total;
 }
 
-export function exactlyOnceViolations(ledgers: readonly Ledger[], keys: readonly string[]) {
+export function exactlyOnceViolations(
+  ledgers: readonly Pick<Ledger, 'applications'>[],
+  keys: readonly string[],
+) {
   const applied = applicationsByKey(ledgers);
   const expected = new Set(keys);
   return {

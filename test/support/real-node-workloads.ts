@@ -168,12 +168,24 @@ export function simulatorJson(namespace: string, image: string): string {
   );
 }
 
-/** `inventorybot enqueue` as a Job in the cluster: count batches of batchSize items at rate batches/s. */
+/** What an enqueue Job puts on the queue: synthetic batches, or a batch file from a ConfigMap (#13). */
+export type EnqueueSource =
+  { batches: number; batchSize: number; runId: string } | { file: { configMap: string; key: string } };
+
+/** `inventorybot enqueue` as a Job in the cluster, at most `rate` batches/s (0: at once). */
 export function enqueueJobJson(
   namespace: string,
   image: string,
-  o: { name: string; redisUrl: string; batches: number; batchSize: number; rate: number; runId: string },
+  o: { name: string; redisUrl: string; rate: number; shards?: number } & EnqueueSource,
 ): string {
+  const source =
+    'file' in o
+      ? [`--file=/batches/${o.file.key}`]
+      : [`--count=${o.batches}`, `--batch-size=${o.batchSize}`, `--run-id=${o.runId}`];
+  const volumes = [
+    { name: 'tmp', emptyDir: {} },
+    ...('file' in o ? [{ name: 'batches', configMap: { name: o.file.configMap } }] : []),
+  ];
   return JSON.stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -193,17 +205,16 @@ export function enqueueJobJson(
                 'inventorybot',
                 'enqueue',
                 `--redis-url=${o.redisUrl}`,
-                `--count=${o.batches}`,
-                `--batch-size=${o.batchSize}`,
+                ...source,
                 ...(o.rate > 0 ? [`--rate=${o.rate}`] : []),
-                `--run-id=${o.runId}`,
+                ...(o.shards ? [`--shards=${o.shards}`] : []),
               ],
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               securityContext: restrictedContainer,
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: volumes.map((v) => ({ name: v.name, mountPath: `/${v.name}` })),
             },
           ],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
+          volumes,
         },
       },
     },

@@ -26,7 +26,7 @@ export function sequentialApplication(batches: readonly BatchMessage[]): Map<str
 }
 
 /** The `warehouse/sku` ids whose effects came out of order, and those whose stock is not the sequential one. */
-export function orderViolations(ledger: Ledger, batches: readonly BatchMessage[]) {
+export function orderViolations(ledger: Pick<Ledger, 'history' | 'stock'>, batches: readonly BatchMessage[]) {
   const expected = [...sequentialApplication(batches)];
   return {
     outOfOrder: expected

@@ -7,12 +7,10 @@
 // application gives; nothing lost, nothing applied twice. SHARD_ORDER_SHARDS=0 runs the very same test
 // with sharding off (it fails: see the issue note), the default is 8 shards.
 import { enqueueBatches } from '../../../src/cli/enqueue-batches.ts';
-import { seededRandom } from '../../../src/contracts/seeded-random.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
-import { shardOf } from '../../../src/contracts/shard-routing.ts';
-import { skuFor } from '../../../src/simulator/catalogue.ts';
 import { startSimulator } from '../../../src/simulator/server.ts';
-import { itemKey, type BatchMessage } from '../../../src/worker/message.ts';
+import { itemKey } from '../../../src/worker/message.ts';
+import { conflictingBatches, warehousesOnDistinctShards } from '../../support/conflicting-batches.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
 import { exactlyOnceViolations, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
@@ -25,41 +23,6 @@ const ITEMS_PER_BATCH = 5;
 const SKUS_PER_WAREHOUSE = 4;
 
 const h = useQueueHarness();
-
-/** Six warehouses on six different shards (when sharded), so the run has six lanes. */
-function warehouses(): string[] {
-  const names: string[] = [];
-  const used = new Set<number>();
-  for (let i = 1; names.length < 6; i++) {
-    const name = `WH-${String(i).padStart(2, '0')}`;
-    const shard = SHARDS > 0 ? shardOf(name, SHARDS) : i;
-    if (used.has(shard)) continue;
-    used.add(shard);
-    names.push(name);
-  }
-  return names;
-}
-
-function conflictingBatches(runId: string): BatchMessage[] {
-  const random = seededRandom(13);
-  const whs = warehouses();
-  return Array.from({ length: BATCHES }, (_, b) => {
-    const w = Math.floor(random() * whs.length);
-    return {
-      batchId: `${runId}-${String(b).padStart(5, '0')}`,
-      warehouse: whs[w] as string,
-      // A few SKUs per warehouse, so a batch often holds two operations on one SKU, and absolute
-      // targets mixed with deltas: any reordering shows in the final stock.
-      items: Array.from({ length: ITEMS_PER_BATCH }, () => {
-        const sku = skuFor(w * 100 + Math.floor(random() * SKUS_PER_WAREHOUSE));
-        return random() < 0.4
-          ? { sku, target: Math.floor(random() * 1000) }
-          : { sku, delta: Math.floor(random() * 41) - 20 || 1 };
-      }),
-      enqueuedAt: new Date().toISOString(),
-    };
-  });
-}
 
 test('each SKU takes its operations in enqueue order through failures, a SIGKILL, a Redis restart and a scale-up', async () => {
   const sim = await startSimulator({
@@ -80,7 +43,14 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
   );
   // A short call timeout keeps the lease TTL (3 x timeout + 1 s) and so the SIGKILL takeover short.
   const config = { ...base, upstream: { ...base.upstream, timeoutMs: 500 } };
-  const batches = conflictingBatches(`order${process.pid}`);
+  const batches = conflictingBatches({
+    runId: `order${process.pid}`,
+    batches: BATCHES,
+    itemsPerBatch: ITEMS_PER_BATCH,
+    skusPerWarehouse: SKUS_PER_WAREHOUSE,
+    warehouses: warehousesOnDistinctShards(6, SHARDS),
+    seed: 13,
+  });
   await enqueueBatches(h.client, batches, { stream: names.stream, shards: SHARDS });
   const keys = batches.flatMap((b) => b.items.map((item, i) => itemKey(b, item, i)));
   expect(keys.length).toBeGreaterThanOrEqual(5000);

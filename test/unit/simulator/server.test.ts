@@ -44,3 +44,21 @@ test('outage windows switch at runtime', async () => {
   const metrics = await (await fetch(`${sim.url}/metrics`)).text();
   expect(metrics).toContain('inventorybot_simulator_requests_total{status="503"} 1');
 });
+
+test('the per-SKU effect order and stock are served for tests outside the process (#13)', async () => {
+  const sku = 'SKU-00003';
+  await apply({ warehouse: 'H', sku, delta: 5 }, 'h1');
+  await apply({ warehouse: 'H', sku, target: 2 }, 'h2');
+  await apply({ warehouse: 'H', sku, target: 2 }, 'h2'); // a replay is no new effect
+  await apply({ warehouse: 'H', sku, delta: -1 }, 'h3');
+  const histories = (await (await fetch(`${sim.url}/admin/ledger/history`)).json()) as {
+    warehouse: string;
+    sku: string;
+  }[];
+  expect(histories.find((h) => h.warehouse === 'H' && h.sku === sku)).toEqual({
+    warehouse: 'H',
+    sku,
+    keys: ['h1', 'h2', 'h3'],
+    stock: 1,
+  });
+});
