@@ -32,18 +32,20 @@ typecheck: node_modules
 ## All tests: unit, integration (Redis, HTTP) and cluster (real kube-apiserver, etcd, controller-manager, kwok).
 ## Every suite. The real-node suite runs after the others, not beside them: it loads both cores on purpose
 ## (HPA on real CPU) and would starve the timing of the cluster suites. Needs root for it (README).
+## Its files run one at a time (--runInBand): they share the node, and the user story's operator watches
+## every namespace (#13: shard-rebalance.test.ts runs a second, namespaced operator).
 ## JEST_REPORT=PATH writes PATH.main.json and PATH.real-node.json (Jest's --json) for .ci/run.
 test: prerequisites node_modules binaries node-binaries
 	@status=0; \
 	$(NPM) test -- --selectProjects unit integration cluster $(JEST_ARGS) \
 	  $(if $(JEST_REPORT),--json --outputFile=$(JEST_REPORT).main.json) || status=1; \
-	$(NPM) test -- --selectProjects real-node $(JEST_ARGS) \
+	$(NPM) test -- --selectProjects real-node --runInBand $(JEST_ARGS) \
 	  $(if $(JEST_REPORT),--json --outputFile=$(JEST_REPORT).real-node.json) || status=1; \
 	exit $$status
 
 ## The real-node suite alone (kubelet + containerd in a network namespace, the product as real pods).
 test-real-node: prerequisites node_modules binaries node-binaries
-	$(NPM) test -- --selectProjects real-node $(JEST_ARGS)
+	$(NPM) test -- --selectProjects real-node --runInBand $(JEST_ARGS)
 
 test-unit: node_modules
 	$(NPM) run test:unit
