@@ -612,10 +612,14 @@ test('status a person can read: the drain ETA of a burst against its actual drai
       runId: 'e2e-eta',
     }),
   );
-  // The ETA once the rate has been measured over 25 s of draining.
+  // The ETA once the rate has been measured over 25 s of draining, and once the status has seen the burst
+  // (queue figures refresh on their own period: a reading before that says MinReplicas, as CI saw once).
   const reading = await waitFor(
     botStatus,
-    (st) => Date.now() - started > 25_000 && (st.queue?.drainSeconds ?? 0) > 0,
+    (st) =>
+      Date.now() - started > 25_000 &&
+      (st.queue?.drainSeconds ?? 0) > 0 &&
+      (st.autoscaling?.queueReplicas ?? 0) > 2,
     { timeoutMs: 180_000, intervalMs: 1000, what: 'a drain ETA in status.queue' },
   );
   const etaAt = Date.now();
@@ -659,6 +663,9 @@ test('Redis unreachable for 60 s under load: the workers are held, ScalingHeld s
       runId: 'e2e-redis-down',
     }),
   );
+  // Every batch in Redis before it goes away: an enqueue Job still running would fail and retry with
+  // back-off, and its batches could arrive after the wait for them below.
+  kubectlOk(['wait', '--for=condition=complete', 'job/enqueue-redis-down', '-n', APP_NS, '--timeout=180s']);
   await waitFor(workerReplicas, (n) => n === 3, {
     timeoutMs: 120_000,
     intervalMs: 1000,
