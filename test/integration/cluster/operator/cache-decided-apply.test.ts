@@ -1,6 +1,7 @@
 // #14: the reconciler decides from its synced informer caches, without a read per object, and still
 // never takes over an object it did not create. Real API server, the operator's RBAC; the caches are
 // stand-ins the test controls (empty, or a stale snapshot), which is exactly the state the rules are about.
+import { recordingKubeConfig } from '../../../support/recording-kube-config.ts';
 import { jest } from '@jest/globals';
 import {
   AppsV1Api,
@@ -25,17 +26,7 @@ let admin: KubeConfig;
 let operatorConfig: KubeConfig;
 const requests: string[] = [];
 
-type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
-
-/** The operator's KubeConfig, recording `METHOD path` of every request. */
-function recording(kubeConfig: KubeConfig): KubeConfig {
-  const recorded = Object.create(kubeConfig) as KubeConfig;
-  recorded.applySecurityAuthentication = async (context: RequestContext) => {
-    requests.push(`${context.getHttpMethod()} ${new URL(context.getUrl()).pathname}`);
-    await kubeConfig.applySecurityAuthentication(context);
-  };
-  return recorded;
-}
+const recording = (kubeConfig: KubeConfig): KubeConfig => recordingKubeConfig(kubeConfig, requests);
 
 beforeAll(async () => {
   let config: KubeConfig;

@@ -4,6 +4,7 @@
 // resync (10 min) found every time: two writes per bot per resync. Real API server with stand-ins
 // for the Prometheus Operator CRDs, the operator's RBAC; the owned-object caches are a snapshot the
 // test reads (so the resync is exactly a no-op).
+import { recordingKubeConfig } from '../../../support/recording-kube-config.ts';
 import { jest } from '@jest/globals';
 import {
   CoreV1Api,
@@ -34,16 +35,7 @@ let admin: KubeConfig;
 let operatorConfig: KubeConfig;
 const requests: string[] = [];
 
-type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
-
-function recording(kubeConfig: KubeConfig): KubeConfig {
-  const recorded = Object.create(kubeConfig) as KubeConfig;
-  recorded.applySecurityAuthentication = async (context: RequestContext) => {
-    requests.push(`${context.getHttpMethod()} ${new URL(context.getUrl()).pathname}`);
-    await kubeConfig.applySecurityAuthentication(context);
-  };
-  return recorded;
-}
+const recording = (kubeConfig: KubeConfig): KubeConfig => recordingKubeConfig(kubeConfig, requests);
 
 const crdName = (plural: string) => `${plural}.monitoring.coreos.com`;
 
