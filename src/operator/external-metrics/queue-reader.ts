@@ -16,8 +16,12 @@ export interface QueueReaderOptions {
   now?: () => number;
 }
 
-/** The queue figures plus what the workers say about themselves (#15). */
-export type QueueReading = QueueStats & { workers: WorkerPresence[] };
+/**
+ * The queue figures plus what the workers say about themselves (#15), and when they were read (on this
+ * process's clock): a throughput sample is stamped with the read, not with when a cached reading was
+ * used, or a reading up to maxAgeMs old counts as newer and the rate comes out low (ETA 24 % long, #15).
+ */
+export type QueueReading = QueueStats & { workers: WorkerPresence[]; readAtMs: number };
 
 interface Cached {
   at: number;
@@ -92,11 +96,11 @@ export class QueueReader {
           readQueueStats(client, names),
           readPresence(client, names),
         ]);
-        return { ...figures, workers };
+        return { ...figures, workers, readAtMs: now() };
       },
       timeoutMs,
     );
-    this.cache.set(botKey, { at: now(), key, stats });
+    this.cache.set(botKey, { at: stats.readAtMs, key, stats });
     return stats;
   }
 

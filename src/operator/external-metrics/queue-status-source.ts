@@ -11,12 +11,11 @@ import { queueStatus, type QueueStatus } from './queue-figures.ts';
 import type { QueueReader, QueueReading } from './queue-reader.ts';
 
 export interface QueueStatusSourceOptions {
-  reader: QueueReader;
+  reader: Pick<QueueReader, 'read'>;
   logger: Logger;
   /** Bound on the whole read, Secret lookup included. */
   timeoutMs?: number;
   maxAgeMs?: number;
-  now?: () => number;
 }
 
 /** One read of a bot's queue: the figures, or why there are none. */
@@ -34,7 +33,6 @@ export type QueueStatusSource = (bot: InventoryBot, maxAgeMs?: number) => Promis
 export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatusSource {
   const timeoutMs = options.timeoutMs ?? 1000;
   const maxAgeMs = options.maxAgeMs ?? 15_000;
-  const now = options.now ?? Date.now;
   const window = new ThroughputWindow();
   const sampled = new WeakSet<QueueReading>();
   return async (bot, maxAgeThisTime) => {
@@ -54,7 +52,7 @@ export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatu
       if (!sampled.has(stats) && done !== undefined) {
         sampled.add(stats);
         rate = window.add(key, {
-          atMs: now(),
+          atMs: stats.readAtMs,
           done,
           ...(stats.lag === undefined ? {} : { outstanding: stats.lag + stats.pending }),
         });
