@@ -527,6 +527,13 @@ export const queueStatusSchema = z
       .max(32)
       .optional()
       .describe('drainSeconds in short form (4m10s); "unknown" while nothing is being done.'),
+    readTime: z
+      .string()
+      .optional()
+      .describe(
+        'When these figures were read from Redis (RFC 3339), shown with drainSeconds, which counts from it (figures are cached up to 15 s).',
+      )
+      .meta({ format: 'date-time' }),
   })
   .describe('Queue figures last read by the operator.');
 

@@ -57,7 +57,11 @@ export function queueStatusSource(options: QueueStatusSourceOptions): QueueStatu
           ...(stats.lag === undefined ? {} : { outstanding: stats.lag + stats.pending }),
         });
       }
-      return { status: queueStatus(stats, rate), workers: stats.workers };
+      const status = queueStatus(stats, rate);
+      // The ETA counts from the read, not from the status write (#15). Only while a drain is shown: an
+      // idle bot's status is not rewritten for every read (0 writes on resync, #14).
+      if ((status.drainSeconds ?? 0) > 0) status.readTime = new Date(stats.readAtMs).toISOString();
+      return { status, workers: stats.workers };
     } catch (error) {
       const message = (error as Error).message;
       options.logger.debug('queue figures not read', { bot: key, error: message });

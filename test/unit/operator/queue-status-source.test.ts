@@ -30,8 +30,29 @@ test('the rate divides the entries done between two readings by the time between
   const bot = sampleBot();
   await source(bot);
   const fresh = await source(bot);
-  expect(fresh.status).toMatchObject({ throughputPerSecond: 5, outstanding: 250, drainSeconds: 50 });
+  // The ETA counts from the read, and says when that was.
+  expect(fresh.status).toMatchObject({
+    throughputPerSecond: 5,
+    outstanding: 250,
+    drainSeconds: 50,
+    readTime: new Date(10_000).toISOString(),
+  });
   // Used again 10 s later from the cache: the same reading, the same rate; no new sample.
   const again = await source(bot);
   expect(again.status).toMatchObject({ throughputPerSecond: 5, drainSeconds: 50 });
+});
+
+test('a drained queue carries no read time: an idle status is not rewritten for every read (#14)', async () => {
+  const handed = [reading(0, 0, 10), reading(10_000, 10, 0), reading(20_000, 10, 0)];
+  const source = queueStatusSource({
+    reader: { read: async () => handed.shift() as QueueReading },
+    logger: createLogger({ level: 'error', sinks: [] }),
+  });
+  const bot = sampleBot();
+  await source(bot);
+  const drained = await source(bot);
+  const later = await source(bot);
+  expect(drained.status).toMatchObject({ outstanding: 0, drainSeconds: 0 });
+  expect(drained.status).not.toHaveProperty('readTime');
+  expect(later.status).not.toHaveProperty('readTime');
 });
