@@ -1,11 +1,13 @@
 // The InventoryBot controller: caches fill the work queue with bot keys, workers reconcile them.
-import { CoreV1Api, KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { InventoryBot } from '../api/inventory-bot.ts';
 import { EVENT_REASONS, KIND, LABELS } from '../api/names.ts';
 import { PermanentError } from '../contracts/errors.ts';
 import { inventoryBotReader } from './kube/inventory-bot-reader.ts';
 import type { QueueStatusSource } from './external-metrics/queue-status-source.ts';
 import { Applier } from './kube/apply.ts';
+import type { KubeAccess } from './kube/kube-access.ts';
+import { kubeRequest, objectPath } from './kube/kube-request.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
@@ -30,7 +32,7 @@ export const CONTROLLER_NAME = 'inventorybot';
 export const DEFAULT_MAX_RETRY_DELAY_MS = 10_000;
 
 export interface ControllerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   namespaces: string[] | undefined;
   workers: number;
   externalMetrics: boolean;
@@ -114,12 +116,14 @@ export class Controller {
     this.bots = bots;
     this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
 
-    const core = kubeConfig.makeApiClient(CoreV1Api);
     this.reconciler = new Reconciler({
       applier: new Applier(kubeConfig),
       readBot: inventoryBotReader(kubeConfig),
       readSecret: rememberingSecretReader((namespace, name) =>
-        core.readNamespacedSecret({ namespace, name }),
+        kubeRequest<V1Secret>(kubeConfig, {
+          method: 'GET',
+          path: objectPath('v1', 'Secret', namespace, name),
+        }),
       ),
       listPods: (namespace, botName) =>
         this.pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.instance] === botName),

@@ -1,5 +1,6 @@
 // Reconcile errors are typed so the work queue knows whether retrying can help.
-import { ApiException } from '@kubernetes/client-node';
+// The class itself, not client-node's index (#14: the index loads its whole generated API surface).
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { REASONS } from '../api/names.ts';
 import { PermanentError, TransientError } from '../contracts/errors.ts';
 

@@ -9,9 +9,13 @@
 // monotonic clock, since the start of its last successful renewal. So a candidate cannot take over
 // before the leader has stopped, whatever the hosts' wall clocks say (only clock *rates* matter).
 // renewTime/acquireTime are still written (wall clock) for people reading the Lease.
-import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from './errors.ts';
 import type { Logger } from '../contracts/logger.ts';
+import type { KubeAccess } from './kube/kube-access.ts';
+import { kubeRequest, objectPath } from './kube/kube-request.ts';
+
+const LEASE_API_VERSION = 'coordination.k8s.io/v1';
 
 export interface LeaderElectionTiming {
   leaseDurationMs: number;
@@ -26,7 +30,7 @@ export const DEFAULT_LEADER_ELECTION_TIMING: LeaderElectionTiming = {
 };
 
 export interface LeaderElectionOptions extends LeaderElectionTiming {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   namespace: string;
   name: string;
   identity: string;
@@ -46,7 +50,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export class LeaderElector {
   private readonly options: LeaderElectionOptions;
-  private readonly api: CoordinationV1Api;
   private readonly abort = new AbortController();
   // The last record seen and when (our monotonic clock) this process saw it change.
   private observed: { resourceVersion: string; at: number } | undefined;
@@ -56,7 +59,6 @@ export class LeaderElector {
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
-    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
     this.now = options.monotonicNow ?? (() => performance.now());
   }
 
@@ -118,17 +120,13 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (lease?.spec?.holderIdentity !== this.options.identity) return;
-      await this.api.replaceNamespacedLease({
-        namespace: this.options.namespace,
-        name: this.options.name,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: undefined,
-            leaseDurationSeconds: 1,
-            renewTime: this.wallTime(),
-          },
+      await this.write('PUT', {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          holderIdentity: undefined,
+          leaseDurationSeconds: 1,
+          renewTime: this.wallTime(),
         },
       });
       this.options.logger.info('released leadership', { identity: this.options.identity });
@@ -144,9 +142,9 @@ export class LeaderElector {
 
   private async read(): Promise<V1Lease | undefined> {
     try {
-      return await this.api.readNamespacedLease({
-        namespace: this.options.namespace,
-        name: this.options.name,
+      return await kubeRequest<V1Lease>(this.options.kubeConfig, {
+        method: 'GET',
+        path: objectPath(LEASE_API_VERSION, 'Lease', this.options.namespace, this.options.name),
       });
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -161,17 +159,14 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (!lease) {
-        await this.api.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds,
-              acquireTime: now,
-              renewTime: now,
-              leaseTransitions: 0,
-            },
+        await this.write('POST', {
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
           },
         });
         return true;
@@ -180,19 +175,15 @@ export class LeaderElector {
       const holder = spec.holderIdentity ?? '';
       if (holder !== identity && holder !== '' && !this.expired(lease)) return false;
       const takingOver = holder !== identity;
-      await this.api.replaceNamespacedLease({
-        namespace,
-        name,
-        body: {
-          ...lease,
-          spec: {
-            ...spec,
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            renewTime: now,
-            acquireTime: takingOver ? now : spec.acquireTime,
-            leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder !== '' ? 1 : 0),
-          },
+      await this.write('PUT', {
+        ...lease,
+        spec: {
+          ...spec,
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          renewTime: now,
+          acquireTime: takingOver ? now : spec.acquireTime,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder !== '' ? 1 : 0),
         },
       });
       return true;
@@ -213,8 +204,19 @@ export class LeaderElector {
     return leaseExpired(this.observed.at, now, (lease.spec?.leaseDurationSeconds ?? 15) * 1000);
   }
 
-  private wallTime(): V1MicroTime {
-    return new V1MicroTime((this.options.wallClock?.() ?? new Date()).getTime());
+  /** Creates (POST) or replaces (PUT, conditional on the body's resourceVersion) the Lease. */
+  private async write(method: 'POST' | 'PUT', body: object): Promise<void> {
+    const { kubeConfig, namespace, name } = this.options;
+    await kubeRequest(kubeConfig, {
+      method,
+      path: objectPath(LEASE_API_VERSION, 'Lease', namespace, method === 'PUT' ? name : undefined),
+      body,
+    });
+  }
+
+  /** A MicroTime: RFC 3339 with exactly six fractional digits, as the API server reads it. */
+  private wallTime(): string {
+    return (this.options.wallClock?.() ?? new Date()).toISOString().replace(/Z$/, '000Z');
   }
 }
 

@@ -1,6 +1,6 @@
 // Starts the operator in this process: HTTP endpoint, then (with leader election) waits for the
 // lease and runs the controller while it holds it. main.ts and the tests both start it from here.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LEADER_ELECTION_LEASE } from '../api/names.ts';
@@ -12,6 +12,8 @@ import { RedisPool } from './external-metrics/redis-pool.ts';
 import { startExternalMetricsServer, type ExternalMetricsServer } from './external-metrics/server.ts';
 import { startHttpServer } from './http-server.ts';
 import { kubeEventRecorder } from './kube/event-recorder.ts';
+import { defaultKubeAccess, type KubeAccess } from './kube/kube-access.ts';
+import { kubeRequest, objectPath } from './kube/kube-request.ts';
 import type { WatchSupervisionOptions } from './kube/informer-supervisor.ts';
 import { withRequestTimeout } from './kube/request-timeout.ts';
 import { withSharedConnections } from './kube/shared-connections.ts';
@@ -25,7 +27,7 @@ import { createOperatorMetrics } from './metrics.ts';
 import { rememberingSecretReader } from '../contracts/redaction.ts';
 
 export interface OperatorOptions {
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeAccess;
   /**
    * Bound on every non-watch API request (headers and body), so a half-dead connection fails the
    * request instead of holding a bot's key for minutes; 0 disables it. Watches are not bounded.
@@ -88,7 +90,7 @@ export const OPERATOR_DEFAULTS = {
 
 export async function startOperator(options: OperatorOptions = {}): Promise<OperatorHandle> {
   const requestTimeoutMs = options.requestTimeoutMs ?? OPERATOR_DEFAULTS.requestTimeoutMs;
-  const givenKubeConfig = withSharedConnections(options.kubeConfig ?? defaultKubeConfig());
+  const givenKubeConfig = withSharedConnections(options.kubeConfig ?? (await defaultKubeAccess()));
   const kubeConfig =
     requestTimeoutMs > 0 ? withRequestTimeout(givenKubeConfig, requestTimeoutMs) : givenKubeConfig;
   const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
@@ -100,9 +102,8 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
   const queueReadTimeoutMs = options.queueReadTimeoutMs ?? OPERATOR_DEFAULTS.queueReadTimeoutMs;
   // One Redis client per distinct URL, for status.queue and the external metrics alike.
   const redisPool = new RedisPool({ logger, timeoutMs: queueReadTimeoutMs });
-  const core = kubeConfig.makeApiClient(CoreV1Api);
   const readSecret = rememberingSecretReader((namespace, name) =>
-    core.readNamespacedSecret({ namespace, name }),
+    kubeRequest<V1Secret>(kubeConfig, { method: 'GET', path: objectPath('v1', 'Secret', namespace, name) }),
   );
   // Separate caches: the metrics server wants fresh figures, status.queue stable ones.
   const statusReader = new QueueReader({ pool: redisPool, readSecret });
@@ -206,13 +207,6 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
       logger.info('operator stopped', { identity });
     },
   };
-}
-
-/** KUBECONFIG, ~/.kube/config or the in-cluster service account, like kubectl. */
-export function defaultKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  return kubeConfig;
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -28,7 +28,7 @@ import { withSharedConnections } from '../../src/operator/kube/shared-connection
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
 import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
-import { CountingKubeConfig, type RequestCounts } from './request-counter.ts';
+import { RequestCounter, type RequestCounts } from './request-counter.ts';
 import { median } from './stats.ts';
 
 export interface OperatorBenchOptions {
@@ -326,6 +326,12 @@ async function oursRound(
     const changed = changedCount(before, await resourceVersions(admin, namespace));
     if (requests.writes > 0) log(`operator resync writes: ${requests.writeTargets.join(', ')}`);
     const figures = operator.figures();
+    // BENCH_HEAP_SNAPSHOT=dir (#14, diagnosis only): a heap snapshot of the idle operator after the resync.
+    if (process.env.BENCH_HEAP_SNAPSHOT) {
+      const path = `${process.env.BENCH_HEAP_SNAPSHOT}/operator-${o.bots}-${Date.now()}.heapsnapshot`;
+      const usage = await operator.memory(path);
+      log(`operator: heap snapshot ${path}, memoryUsage ${JSON.stringify(usage)}`);
+    }
     return {
       cold,
       resync: {
@@ -356,11 +362,12 @@ async function referenceRound(
   // Rendered before the clock starts: the reference measures the API round trips only.
   const perBot = (await listBots(admin, namespace)).map(desiredList);
   const objects = perBot.flat().length;
-  const counting = new CountingKubeConfig();
-  counting.loadFromFile(kubeconfigPath);
+  const counting = new RequestCounter();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
   // Keep-alive connections as the operator has them (#14): the reference measures the applies, not
   // client-node's TLS handshake per request.
-  const api = KubernetesObjectApi.makeApiClient(withSharedConnections(counting));
+  const api = KubernetesObjectApi.makeApiClient(withSharedConnections(counting.wrap(kubeConfig)));
   const applyAll = async (): Promise<ApplyMeasure> => {
     counting.take();
     const started = performance.now();

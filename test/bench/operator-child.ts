@@ -5,10 +5,12 @@
 // are counted. Over the IPC channel: `start` starts it (the bench's clock runs from there), `resync`
 // queues the bots it is given, as an informer resync does, `take` returns the requests counted since the last take, `memory` its memory usage (and
 // writes a heap snapshot when asked).
-import { writeHeapSnapshot } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createLogger, type LogLevel } from '../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
-import { CountingKubeConfig } from './request-counter.ts';
+import { defaultKubeAccess } from '../../src/operator/kube/kube-access.ts';
+import { RequestCounter } from './request-counter.ts';
 
 export type ChildCommand =
   | { type: 'start' }
@@ -19,14 +21,15 @@ export type ChildReport =
   | { type: 'loaded' }
   | { type: 'started'; metricsPort: number }
   | { type: 'resynced'; bots: number }
-  | { type: 'requests'; counts: ReturnType<CountingKubeConfig['take']> }
+  | { type: 'requests'; counts: ReturnType<RequestCounter['take']> }
   | { type: 'memory'; usage: NodeJS.MemoryUsage; heapSnapshot?: string }
   | { type: 'failed'; message: string };
 
 const env = process.env;
 const namespace = env.BENCH_NAMESPACE ?? '';
-const kubeConfig = new CountingKubeConfig();
-kubeConfig.loadFromFile(env.KUBECONFIG ?? '');
+const counter = new RequestCounter();
+// KUBECONFIG is set: loaded as the operator's main.ts loads it (defaultKubeAccess), requests counted.
+const kubeConfig = counter.wrap(await defaultKubeAccess());
 let handle: OperatorHandle | undefined;
 const send = (report: ChildReport) => process.send?.(report);
 
@@ -54,7 +57,7 @@ async function handle_(command: ChildCommand): Promise<void> {
     const heapSnapshot = command.heapSnapshot ? writeHeapSnapshot(command.heapSnapshot) : undefined;
     send({ type: 'memory', usage: process.memoryUsage(), heapSnapshot });
   } else {
-    send({ type: 'requests', counts: kubeConfig.take() });
+    send({ type: 'requests', counts: counter.take() });
   }
 }
 
@@ -73,4 +76,23 @@ process.once('SIGTERM', () => {
     },
   );
 });
+// BENCH_MEMORY_TRACE=1 (#14, diagnosis only): on every new peak of the resident set, one stderr line with
+// where it is (V8 heap spaces, external, array buffers), sampled every 100 ms.
+if (env.BENCH_MEMORY_TRACE) {
+  let peak = 0;
+  const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+  setInterval(() => {
+    const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
+    if (rss < peak + 1048576) return;
+    peak = rss;
+    const m = process.memoryUsage();
+    const spaces = getHeapSpaceStatistics()
+      .filter((s) => s.space_size > 1048576)
+      .map((s) => `${s.space_name.replace('_space', '')} ${mib(s.space_used_size)}/${mib(s.space_size)}`);
+    console.error(
+      `memory: rss ${mib(rss)} heap ${mib(m.heapUsed)}/${mib(m.heapTotal)} external ${mib(m.external)} ` +
+        `arrayBuffers ${mib(m.arrayBuffers)} | ${spaces.join(', ')}`,
+    );
+  }, 100).unref();
+}
 send({ type: 'loaded' });

@@ -1,7 +1,10 @@
 // Counts the API requests a KubeConfig makes (generated APIs, KubernetesObjectApi and watches all pass
 // through applySecurityAuthentication), by kind, in constant memory: the operator bench runs it inside
-// the operator's own process, whose peak RSS it reports (#14).
-import { KubeConfig } from '@kubernetes/client-node';
+// the operator's own process, whose peak RSS it reports (#14). It wraps a KubeConfig or the operator's
+// KubeAccess without importing client-node's KubeConfig: in the operator's process that import alone
+// would load client-node's whole generated API surface the operator no longer loads.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../../src/operator/kube/kube-access.ts';
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
@@ -27,12 +30,17 @@ export const noRequests = (): RequestCounts => ({
 
 export const isWatchUrl = (url: string): boolean => /[?&]watch=(true|1)(&|$)/.test(url);
 
-export class CountingKubeConfig extends KubeConfig {
+export class RequestCounter {
   private counts = noRequests();
 
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    this.count(String(context.getHttpMethod()), context.getUrl());
-    return super.applySecurityAuthentication(context);
+  /** `access` with every request it makes counted here (the original is not modified). */
+  wrap<T extends KubeAccess>(access: T): T {
+    const counted = Object.create(access) as T;
+    counted.applySecurityAuthentication = async (context: RequestContext) => {
+      this.count(String(context.getHttpMethod()), context.getUrl());
+      return access.applySecurityAuthentication(context);
+    };
+    return counted;
   }
 
   /** The counts since the last take(), and starts counting afresh. */

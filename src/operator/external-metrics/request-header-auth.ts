@@ -8,7 +8,9 @@
 // caller's `get` on external.metrics.k8s.io before proxying, and the figures are not sensitive beyond
 // that, so the operator needs no system:auth-delegator binding.
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/kube-access.ts';
+import { kubeRequest, objectPath } from '../kube/kube-request.ts';
 
 export const AUTHENTICATION_CONFIGMAP = {
   namespace: 'kube-system',
@@ -44,10 +46,12 @@ export function parseRequestHeaderAuth(data: Record<string, string> | undefined)
   };
 }
 
-export async function readRequestHeaderAuth(kubeConfig: KubeConfig): Promise<RequestHeaderAuth> {
-  const configMap = await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .readNamespacedConfigMap(AUTHENTICATION_CONFIGMAP);
+export async function readRequestHeaderAuth(kubeConfig: KubeAccess): Promise<RequestHeaderAuth> {
+  const { namespace, name } = AUTHENTICATION_CONFIGMAP;
+  const configMap = await kubeRequest<V1ConfigMap>(kubeConfig, {
+    method: 'GET',
+    path: objectPath('v1', 'ConfigMap', namespace, name),
+  });
   return parseRequestHeaderAuth(configMap.data);
 }
 

@@ -1,7 +1,7 @@
 // The HTTPS server behind the APIService v1beta1.external.metrics.k8s.io: discovery, health, and the
 // queue metric of one bot per request. It runs on every operator replica (leader or not): the
 // aggregator may send a request to any of them, and answering needs only reads.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/kube-access.ts';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,7 +27,7 @@ export interface ExternalMetricsServerOptions {
   host?: string;
   certFile: string;
   keyFile: string;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** The bot's spec as stored (defaults filled by the API server); rejects with a 404 ApiException if absent. */
   readBotSpec(namespace: string, name: string): Promise<unknown>;
   reader: QueueReader;

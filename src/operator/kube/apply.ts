@@ -1,19 +1,12 @@
 // The one place the operator writes objects: server-side apply with our field manager, forced, so
 // the operator owns exactly the fields it renders and anything else (HPA-owned replicas, other
 // controllers' fields) is left alone. Identical content is a no-op on the server (no new resourceVersion).
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { InventoryBot, InventoryBotStatus } from '../../api/inventory-bot.ts';
-import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../../api/names.ts';
+import { FIELD_MANAGER } from '../../api/names.ts';
 import { isNotFound } from '../errors.ts';
+import type { KubeAccess } from './kube-access.ts';
+import { CONTENT_TYPES, kubeRequest, objectPath } from './kube-request.ts';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -29,16 +22,10 @@ export interface ObjectRef {
 export const NO_OBJECT_RESOURCE_VERSION = '9223372036854775807';
 
 export class Applier {
-  private readonly objects: KubernetesObjectApi;
-  private readonly customObjects: CustomObjectsApi;
-  private readonly apps: AppsV1Api;
-  private readonly core: CoreV1Api;
+  private readonly kubeConfig: KubeAccess;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  constructor(kubeConfig: KubeAccess) {
+    this.kubeConfig = kubeConfig;
   }
 
   /**
@@ -46,25 +33,24 @@ export class Applier {
    * (#15). The applied Deployment leaves replicas out (the HPA's field), so this fights no one.
    */
   async scaleDeployment(namespace: string, name: string, replicas: number): Promise<void> {
-    await this.apps.patchNamespacedDeploymentScale({
-      namespace,
-      name,
+    await kubeRequest(this.kubeConfig, {
+      method: 'PATCH',
+      path: `${objectPath('apps/v1', 'Deployment', namespace, name)}/scale`,
+      query: { fieldManager: FIELD_MANAGER },
       body: [{ op: 'replace', path: '/spec/replicas', value: replicas }],
-      fieldManager: FIELD_MANAGER,
+      contentType: CONTENT_TYPES.jsonPatch,
     });
   }
 
   /** Sets (or with undefined removes) one annotation of a pod: the pod-deletion-cost (#15). */
   async annotatePod(namespace: string, name: string, key: string, value: string | undefined): Promise<void> {
-    await this.core.patchNamespacedPod(
-      {
-        namespace,
-        name,
-        body: { metadata: { annotations: { [key]: value ?? null } } },
-        fieldManager: FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await kubeRequest(this.kubeConfig, {
+      method: 'PATCH',
+      path: objectPath('v1', 'Pod', namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      body: { metadata: { annotations: { [key]: value ?? null } } },
+      contentType: CONTENT_TYPES.mergePatch,
+    });
   }
 
   /**
@@ -87,20 +73,27 @@ export class Applier {
   }
 
   private patch<T extends KubernetesObject>(object: T): Promise<T> {
-    return this.objects.patch(
-      object,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    ) as Promise<T>;
+    return kubeRequest<T>(this.kubeConfig, {
+      method: 'PATCH',
+      path: objectPath(
+        object.apiVersion ?? '',
+        object.kind ?? '',
+        object.metadata?.namespace ?? '',
+        object.metadata?.name ?? '',
+      ),
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      body: object,
+      contentType: CONTENT_TYPES.apply,
+    });
   }
 
   /** A fresh read of an object; undefined when it does not exist. */
   async read(ref: ObjectRef): Promise<KubernetesObject | undefined> {
     try {
-      return await this.objects.read(ref);
+      return await kubeRequest<KubernetesObject>(this.kubeConfig, {
+        method: 'GET',
+        path: objectPath(ref.apiVersion, ref.kind, ref.metadata.namespace, ref.metadata.name),
+      });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -113,15 +106,11 @@ export class Applier {
    */
   async delete(ref: ObjectRef, uid?: string): Promise<void> {
     try {
-      await this.objects.delete(
-        ref,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        uid ? { preconditions: { uid } } : undefined,
-      );
+      await kubeRequest(this.kubeConfig, {
+        method: 'DELETE',
+        path: objectPath(ref.apiVersion, ref.kind, ref.metadata.namespace, ref.metadata.name),
+        body: uid ? { preconditions: { uid } } : undefined,
+      });
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
@@ -133,23 +122,17 @@ export class Applier {
    */
   applyStatus(bot: InventoryBot, status: InventoryBotStatus): Promise<unknown> {
     const { name, namespace, resourceVersion } = bot.metadata;
-    return this.customObjects.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        name,
-        body: {
-          apiVersion: bot.apiVersion,
-          kind: bot.kind,
-          metadata: { name, namespace, resourceVersion },
-          status,
-        },
-        fieldManager: FIELD_MANAGER,
-        force: true,
+    return kubeRequest(this.kubeConfig, {
+      method: 'PATCH',
+      path: `${objectPath(bot.apiVersion, bot.kind, namespace, name)}/status`,
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      body: {
+        apiVersion: bot.apiVersion,
+        kind: bot.kind,
+        metadata: { name, namespace, resourceVersion },
+        status,
       },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+      contentType: CONTENT_TYPES.apply,
+    });
   }
 }

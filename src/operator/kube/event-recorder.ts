@@ -1,11 +1,12 @@
 // core/v1 Events about an InventoryBot (shown by `kubectl describe ib`). Best effort: a failed Event
 // is logged, never fails a reconcile.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { InventoryBot } from '../../api/inventory-bot.ts';
 import { OPERATOR_NAME } from '../../api/names.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { redact } from '../../contracts/redaction.ts';
+import type { KubeAccess } from './kube-access.ts';
+import { kubeRequest, objectPath } from './kube-request.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -13,15 +14,15 @@ export interface EventRecorder {
   record(bot: InventoryBot, type: EventType, reason: string, message: string): Promise<void>;
 }
 
-export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger, instance: string): EventRecorder {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+export function kubeEventRecorder(kubeConfig: KubeAccess, logger: Logger, instance: string): EventRecorder {
   return {
     async record(bot, type, reason, message) {
-      const now = new Date();
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       const { name, namespace, uid, resourceVersion } = bot.metadata;
       try {
-        await core.createNamespacedEvent({
-          namespace,
+        await kubeRequest(kubeConfig, {
+          method: 'POST',
+          path: objectPath('v1', 'Event', namespace),
           body: {
             metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace },
             involvedObject: {

@@ -7,6 +7,7 @@
 // Watches are left alone: Watch ignores the context's signal and has its own inactivity timeout,
 // and a watch is meant to stay open.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.ts';
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
@@ -20,8 +21,8 @@ export function isWatchRequest(url: string): boolean {
  * original is not modified) but gives every non-watch request an AbortSignal.timeout(timeoutMs),
  * unless the caller set a signal already. The request then fails with a TimeoutError (transient).
  */
-export function withRequestTimeout(kubeConfig: KubeConfig, timeoutMs: number): KubeConfig {
-  const bounded = Object.create(kubeConfig) as KubeConfig;
+export function withRequestTimeout<T extends KubeAccess>(kubeConfig: T, timeoutMs: number): T {
+  const bounded = Object.create(kubeConfig) as T;
   bounded.applySecurityAuthentication = async (context: RequestContext) => {
     await kubeConfig.applySecurityAuthentication(context);
     if (!context.getSignal() && !isWatchRequest(context.getUrl())) {

@@ -1,12 +1,9 @@
 // One resource watched in all namespaces or in a configured list of them: an informer per namespace
 // (each supervised), read as one cache.
-import {
-  KubeConfig,
-  KubernetesObjectApi,
-  makeInformer,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+// The informer module itself, not client-node's index (#14: the index loads its whole generated API
+// surface); it loads only the watch and the list-watch cache.
+import { makeInformer } from '@kubernetes/client-node/dist/informer.js';
 import type { Logger } from '../../contracts/logger.ts';
 import {
   InformerSupervisor,
@@ -14,11 +11,13 @@ import {
   type WatchHealth,
   type WatchSupervisionOptions,
 } from './informer-supervisor.ts';
+import type { KubeAccess } from './kube-access.ts';
+import { kubeRequest } from './kube-request.ts';
 import { resetSharedConnections } from './shared-connections.ts';
 import { watchPath, type WatchedResource } from './watched-resources.ts';
 
 export interface ResourceCacheOptions<T extends KubernetesObject> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   resource: WatchedResource;
   /** undefined: all namespaces. */
   namespaces: string[] | undefined;
@@ -37,7 +36,6 @@ export class ResourceCache<T extends KubernetesObject> {
 
   constructor(options: ResourceCacheOptions<T>) {
     const { kubeConfig, resource, logger } = options;
-    const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     const scopes = options.namespaces ?? [undefined];
     this.supervisors = scopes.map(
       (namespace) =>
@@ -46,19 +44,16 @@ export class ResourceCache<T extends KubernetesObject> {
           resource: resource.resource,
           createInformer: () =>
             makeInformer<T>(
-              kubeConfig,
+              // client-node's Watch calls only getCurrentCluster and applySecurityAuthentication.
+              kubeConfig as KubeConfig,
               watchPath(resource, namespace),
               () =>
-                objects.list(
-                  resource.apiVersion,
-                  resource.kind,
-                  namespace,
-                  undefined,
-                  undefined,
-                  undefined,
-                  undefined,
+                listInPages<T>(
+                  kubeConfig,
+                  watchPath(resource, namespace),
                   resource.labelSelector,
-                ) as Promise<KubernetesListObject<T>>,
+                  options.trim,
+                ),
               resource.labelSelector,
             ),
           onEvent: options.onEvent,
@@ -98,5 +93,39 @@ export class ResourceCache<T extends KubernetesObject> {
 
   lastEventAgeSeconds(): number {
     return Math.min(...this.supervisors.map((s) => s.lastEventAgeSeconds()));
+  }
+}
+
+/**
+ * Objects listed per request (#14): a list of 1,000 bots' pods in one response is megabytes of JSON
+ * parsed at once, a peak of the operator's resident set; pages are parsed and trimmed one at a time.
+ */
+export const LIST_PAGE_SIZE = 100;
+
+/**
+ * The whole collection, as one list, read in pages (`limit`/`continue`: one consistent snapshot, its
+ * resourceVersion the one to watch from), each page trimmed before the next is read.
+ */
+export async function listInPages<T extends KubernetesObject>(
+  kubeConfig: KubeAccess,
+  path: string,
+  labelSelector: string | undefined,
+  trim?: (object: T) => void,
+  pageSize = LIST_PAGE_SIZE,
+): Promise<KubernetesListObject<T>> {
+  const items: T[] = [];
+  let token: string | undefined;
+  for (;;) {
+    const page = await kubeRequest<KubernetesListObject<T>>(kubeConfig, {
+      method: 'GET',
+      path,
+      query: { labelSelector, limit: pageSize, continue: token },
+    });
+    for (const item of page.items) {
+      trim?.(item);
+      items.push(item);
+    }
+    token = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
+    if (!token) return { ...page, items };
   }
 }

@@ -13,6 +13,7 @@
 // first request: a kubeconfig whose client certificate changes needs a restart (a service account
 // token is a header, read afresh per request, and is not affected).
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.ts';
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
@@ -23,8 +24,8 @@ const resets = new WeakMap<object, () => void>();
  * A KubeConfig that behaves as `kubeConfig` (same clusters, users and any subclass behaviour; the
  * original is not modified) but sends every request over one shared connection pool.
  */
-export function withSharedConnections(kubeConfig: KubeConfig): KubeConfig {
-  const shared = Object.create(kubeConfig) as KubeConfig;
+export function withSharedConnections<T extends KubeAccess>(kubeConfig: T): T {
+  const shared = Object.create(kubeConfig) as T;
   let pool: Dispatcher | undefined;
   resets.set(shared, () => {
     const old = pool;
@@ -49,7 +50,7 @@ export function withSharedConnections(kubeConfig: KubeConfig): KubeConfig {
  * Later requests of `kubeConfig` (or of a KubeConfig derived from it by Object.create, as
  * withRequestTimeout does) open fresh connections; no-op without a shared pool.
  */
-export function resetSharedConnections(kubeConfig: KubeConfig): void {
+export function resetSharedConnections(kubeConfig: KubeAccess): void {
   for (
     let config: object | null = kubeConfig;
     config;
