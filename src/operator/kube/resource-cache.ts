@@ -1,9 +1,8 @@
 // One resource watched in all namespaces or in a configured list of them: an informer per namespace
 // (each supervised), read as one cache.
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-// The informer module itself, not client-node's index (#14: the index loads its whole generated API
-// surface); it loads only the watch and the list-watch cache.
-import { makeInformer } from '@kubernetes/client-node/dist/informer.js';
+// The Watch module itself, not client-node's index (#14: the index loads its whole generated API surface).
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { Logger } from '../../contracts/logger.ts';
 import {
   InformerSupervisor,
@@ -13,6 +12,7 @@ import {
 } from './informer-supervisor.ts';
 import type { KubeAccess } from './kube-access.ts';
 import { kubeRequest } from './kube-request.ts';
+import { ListWatch } from './list-watch.ts';
 import { resetSharedConnections } from './shared-connections.ts';
 import { watchPath, type WatchedResource } from './watched-resources.ts';
 
@@ -43,10 +43,10 @@ export class ResourceCache<T extends KubernetesObject> {
           ...options.watch,
           resource: resource.resource,
           createInformer: () =>
-            makeInformer<T>(
-              // client-node's Watch calls only getCurrentCluster and applySecurityAuthentication.
-              kubeConfig as KubeConfig,
+            new ListWatch<T>(
               watchPath(resource, namespace),
+              // client-node's Watch calls only getCurrentCluster and applySecurityAuthentication.
+              new Watch(kubeConfig as KubeConfig),
               () =>
                 listInPages<T>(
                   kubeConfig,
