@@ -39,9 +39,22 @@ export function applyReason(
   );
   if (applied?.length !== 1) return 'no managed fields of ours';
   const [entry] = applied;
-  if (entry?.fieldsType !== 'FieldsV1' || !isObject(entry.fieldsV1)) return 'unreadable managed fields';
-  const stale = firstUncoveredField(entry.fieldsV1, desired);
+  const owned = entry?.fieldsType === 'FieldsV1' ? fieldSet(entry.fieldsV1) : undefined;
+  if (!owned) return 'unreadable managed fields';
+  const stale = firstUncoveredField(owned, desired);
   return stale === undefined ? undefined : `owns a field no longer rendered: ${stale}`;
+}
+
+/** A FieldsV1 set: as the API server sends it, or as the cache keeps it (a JSON string, cache-trim.ts). */
+function fieldSet(fieldsV1: unknown): JsonObject | undefined {
+  if (isObject(fieldsV1)) return fieldsV1;
+  if (typeof fieldsV1 !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(fieldsV1);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,7 +7,11 @@ import { FIELD_MANAGER } from '../../api/names.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Owned objects: keep our own Apply entry only. */
+/**
+ * Owned objects: keep our own Apply entry only, its field set as one JSON string (#14: parsed, a
+ * field set is an object per field, most of them empty: dozens of small objects per cached object,
+ * ~10 MiB at 1,000 bots; apply-decision.ts parses it when it needs it).
+ */
 export function keepOwnManagedFields(object: KubernetesObject): void {
   const metadata = object.metadata;
   if (!metadata) return;
@@ -15,6 +19,9 @@ export function keepOwnManagedFields(object: KubernetesObject): void {
     metadata.managedFields = metadata.managedFields.filter(
       (entry) => entry.manager === FIELD_MANAGER && entry.operation === 'Apply' && !entry.subresource,
     );
+    for (const entry of metadata.managedFields) {
+      if (typeof entry.fieldsV1 === 'object') entry.fieldsV1 = JSON.stringify(entry.fieldsV1) as never;
+    }
   }
   if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
 }

@@ -36,7 +36,10 @@ it("keeps only the operator's own Apply entry and drops kubectl's last-applied c
     data: { a: '1' },
   };
   keepOwnManagedFields(object);
-  expect(object.metadata?.managedFields).toEqual([entry(FIELD_MANAGER)]);
+  // Its field set kept as one JSON string (#14: not an object per field).
+  expect(object.metadata?.managedFields).toEqual([
+    { ...entry(FIELD_MANAGER), fieldsV1: JSON.stringify(entry(FIELD_MANAGER).fieldsV1) },
+  ]);
   expect(object.metadata?.annotations).toEqual({ keep: 'me' });
   // What the apply decision needs is still there: an unchanged object is still skipped.
   const desired = {
@@ -46,6 +49,15 @@ it("keeps only the operator's own Apply entry and drops kubectl's last-applied c
     data: { a: '1' },
   };
   expect(applyReason(desired, object, FIELD_MANAGER)).toBeUndefined();
+  // ...and a field we own but no longer render is still seen in the string form.
+  const withoutA = { ...desired, data: { b: '2' } } as KubernetesObject;
+  expect(applyReason(withoutA, object, FIELD_MANAGER)).toBe('differs at data.b');
+  object.data = { a: '1', b: '2' };
+  expect(applyReason(withoutA, object, FIELD_MANAGER)).toBe('owns a field no longer rendered: /f:data/f:a');
+  // Trimming again (a re-list replays the cache) leaves it as it is.
+  const trimmed = structuredClone(object.metadata?.managedFields);
+  keepOwnManagedFields(object);
+  expect(object.metadata?.managedFields).toEqual(trimmed);
 });
 
 it('drops managedFields where they are never read', () => {
