@@ -9,7 +9,6 @@
 // KubeConfig, which understands them all, at its memory cost.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { Agent } from 'undici';
@@ -158,8 +157,9 @@ export function kubeconfigFileAccess(path: string): KubeAccess | undefined {
  */
 export async function defaultKubeAccess(env = process.env): Promise<KubeAccess> {
   const files = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  const home = join(homedir(), '.kube', 'config');
-  const file = files.length > 0 ? files : existsSync(home) ? [home] : [];
+  // HOME as client-node reads it (os.homedir() throws for a uid without a passwd entry, as in the image).
+  const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
+  const file = files.length > 0 ? files : home && existsSync(home) ? [home] : [];
   if (file.length === 1) {
     const access = kubeconfigFileAccess(file[0] as string);
     if (access) return access;
@@ -168,6 +168,16 @@ export async function defaultKubeAccess(env = process.env): Promise<KubeAccess> 
   }
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  if (file.length === 0) {
+    kubeConfig.loadFromDefault();
+    return kubeConfig;
+  }
+  // The same files, merged as loadFromDefault merges a KUBECONFIG list.
+  kubeConfig.loadFromFile(file[0] as string);
+  for (const more of file.slice(1)) {
+    const next = new KubeConfig();
+    next.loadFromFile(more);
+    kubeConfig.mergeConfig(next);
+  }
   return kubeConfig;
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { apiMessage, httpStatusOf, isNotFound } from '../../../src/operator/errors.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import {
+  defaultKubeAccess,
   inClusterAccess,
   kubeconfigFileAccess,
   type KubeAccess,
@@ -134,6 +136,16 @@ it('users it cannot serve (exec plugins, auth providers) are left to client-node
   expect(kubeconfigFileAccess(kubeconfigFile({ exec: { command: 'get-token' } }))).toBeUndefined();
   expect(kubeconfigFileAccess(kubeconfigFile({ 'auth-provider': { name: 'oidc' } }))).toBeUndefined();
   expect(kubeconfigFileAccess(kubeconfigFile({ token: 't' }, { 'proxy-url': 'http://p' }))).toBeUndefined();
+});
+
+it('KUBECONFIG is read by hand when it can be, else by client-node', async () => {
+  const simple = await defaultKubeAccess({ KUBECONFIG: kubeconfigFile({ token: 't' }) });
+  expect(simple).not.toBeInstanceOf(KubeConfig);
+  await read(simple, 'found');
+  expect(seen.map((s) => s.authorization)).toEqual(['Bearer t']);
+  const exec = await defaultKubeAccess({ KUBECONFIG: kubeconfigFile({ exec: { command: 'get-token' } }) });
+  expect(exec).toBeInstanceOf(KubeConfig);
+  expect(exec.getCurrentCluster()?.server).toBe(server_);
 });
 
 it('an error status is an ApiException with the code and the Status message errors.ts reads', async () => {
