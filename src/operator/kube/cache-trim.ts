@@ -20,10 +20,26 @@ export function keepOwnManagedFields(object: KubernetesObject): void {
       (entry) => entry.manager === FIELD_MANAGER && entry.operation === 'Apply' && !entry.subresource,
     );
     for (const entry of metadata.managedFields) {
-      if (typeof entry.fieldsV1 === 'object') entry.fieldsV1 = JSON.stringify(entry.fieldsV1) as never;
+      if (typeof entry.fieldsV1 === 'object')
+        entry.fieldsV1 = sharedFieldSet(JSON.stringify(entry.fieldsV1)) as never;
     }
   }
   if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED];
+}
+
+/**
+ * Field sets seen, by their JSON: bots rendered alike own the same fields (names and list keys, not
+ * values), so 1,000 Deployments share a few copies. Bounded: past the limit, new sets are kept as is.
+ */
+const fieldSets = new Map<string, string>();
+const MAX_SHARED_FIELD_SETS = 1000;
+
+/** The one shared copy of a field set's JSON. */
+export function sharedFieldSet(json: string): string {
+  const known = fieldSets.get(json);
+  if (known !== undefined) return known;
+  if (fieldSets.size < MAX_SHARED_FIELD_SETS) fieldSets.set(json, json);
+  return json;
 }
 
 /** Objects whose managedFields the operator never reads. */
