@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 // `inventorybot`: one file per subcommand under commands/, registered here with one line each.
 // The shebang caps V8's young generation (issue 12): outside a container Node sizes it from host memory
-// (64 MiB semi-spaces on a 24 GiB host, ~300 MiB RSS for a busy `inventorybot worker`); 8 MiB costs no
-// CPU in a paired run (NOTES.md "Worker runtime facts"). In a pod Node sizes the heap from the cgroup.
+// (64 MiB semi-spaces on a 24 GiB host, ~300 MiB RSS for a busy `inventorybot worker`). `inventorybot
+// worker` also bounds the old generation: it runs itself again with contracts/worker-heap.ts's flags
+// (worker-heap-exec.ts), which would not suit every command (roi reads whole log files).
 import { redactUrl } from '../contracts/redaction.ts';
 import { Command, CommanderError } from 'commander';
 import { PRODUCT_VERSION } from '../contracts/version.ts';

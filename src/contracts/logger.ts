@@ -86,13 +86,17 @@ export function createLogger(options: LoggerOptions): Logger {
     format: schemaFormat(),
     transports: (options.sinks ?? [stdoutSink]).map((sink) => new SinkTransport(sink)),
   });
+  const threshold = LEVEL_RANKS[options.level] as number;
+  const off = () => undefined;
   const make = (base: LogFields): Logger => {
-    const log =
-      (level: LogLevel) =>
-      (event: string, fields: LogFields = {}) => {
-        const info = { level, message: event, [LINE_FIELDS]: { ...base, ...fields }, [LINE_TIME]: now() };
-        winstonLogger.log(info);
-      };
+    const log = (level: LogLevel) =>
+      // A level that is off costs one call, no object (#12: per-item debug lines on the hot path).
+      (LEVEL_RANKS[level] as number) > threshold
+        ? off
+        : (event: string, fields: LogFields = {}) => {
+            const info = { level, message: event, [LINE_FIELDS]: { ...base, ...fields }, [LINE_TIME]: now() };
+            winstonLogger.log(info);
+          };
     return {
       debug: log('debug'),
       info: log('info'),

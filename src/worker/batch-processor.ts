@@ -15,7 +15,12 @@ import { batchDeadLetter, itemDeadLetter, type DeadLetterContext } from './dead-
 import { countedDeliveries, describeCause, type DeliveryCause } from './delivery-notes.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { MarkerStore, MarkerWrite } from './idempotency.ts';
-import { applyWithRetries, type AttemptOptions, type ItemResult } from './item-attempts.ts';
+import {
+  applyWithRetries,
+  type AttemptHooks,
+  type AttemptOptions,
+  type ItemResult,
+} from './item-attempts.ts';
 import type { Logger } from '../contracts/logger.ts';
 import { mapLimit } from './map-limit.ts';
 import { LeaseLostError } from './errors.ts';
@@ -77,12 +82,25 @@ export class BatchProcessor {
   readonly #o: ProcessorOptions;
   readonly #d: ProcessorDeps;
   #failureRun = 0;
+  /** Batches in flight whose unfinished items all wait in backoff (#12): see `parked`. */
+  #parked = 0;
+  /** Called when a batch starts waiting only on backoff timers: the intake may take another batch. */
+  onParked: () => void = () => undefined;
   /** Item outcomes of the batches in flight, by stream entry id, until their log line is written. */
   readonly #itemCounts = new Map<string, Partial<Record<ItemOutcome, number>>>();
 
   constructor(options: ProcessorOptions, deps: ProcessorDeps) {
     this.#o = options;
     this.#d = deps;
+  }
+
+  /**
+   * Batches in flight that need no call slot now: every item still running waits in backoff or for a
+   * Retry-After (#12). The intake does not count them against its bound, so retries waiting do not stop
+   * new batches from flowing (BullMQ likewise parks a failed job as delayed and takes the next).
+   */
+  get parked(): number {
+    return this.#parked;
   }
 
   async process(entry: StreamEntry, signal: AbortSignal, context?: DeliveryContext): Promise<Report> {
@@ -164,6 +182,15 @@ export class BatchProcessor {
     }
 
     let forgiven = false;
+    // Items of this delivery between start and verdict, and those of them in a backoff wait.
+    const items = { running: 0, waiting: 0, parked: false };
+    const repark = () => {
+      const parked = items.running > 0 && items.waiting === items.running;
+      if (parked === items.parked) return;
+      items.parked = parked;
+      this.#parked += parked ? 1 : -1;
+      if (parked) this.onParked();
+    };
     const hooks = {
       onOutageWait: () => {
         if (forgiven) return;
@@ -172,6 +199,14 @@ export class BatchProcessor {
         queue.forgiveDelivery(entry.id).catch(() => undefined);
       },
       onRetry: () => this.#d.metrics.retries.inc(),
+      onBackoff: (waiting: boolean) => {
+        items.waiting += waiting ? 1 : -1;
+        repark();
+      },
+      onItem: (running: boolean) => {
+        items.running += running ? 1 : -1;
+        repark();
+      },
     };
     const applyOne = (item: BatchItem, i: number): Promise<ItemResult> => {
       const match = matches[i] as MarkerMatch;
@@ -186,11 +221,18 @@ export class BatchProcessor {
           upstream: undefined,
         });
       }
-      return this.#applyItem(batch, item, keys[i] as string, signal, hooks, entryOrder(entry.id), fence);
+      return this.#applyItem(batch, item, keys[i] as string, signal, hooks, order, fence);
     };
-    const results = this.#o.skuOrder
-      ? await runInSkuOrder(batch.items, this.#o.itemsPerBatch, applyOne)
-      : await mapLimit(batch.items, this.#o.itemsPerBatch, applyOne);
+    const order = entryOrder(entry.id);
+    let results: ItemResult[];
+    try {
+      results = this.#o.skuOrder
+        ? await runInSkuOrder(batch.items, this.#o.itemsPerBatch, applyOne)
+        : await mapLimit(batch.items, this.#o.itemsPerBatch, applyOne);
+    } finally {
+      if (items.parked) this.#parked--;
+      items.parked = false;
+    }
     const markers: MarkerWrite[] = results.flatMap((r, i) =>
       (r.kind === 'applied' || r.kind === 'deduplicated') && matches[i] === 'absent'
         ? [
@@ -205,7 +247,13 @@ export class BatchProcessor {
         : [],
     );
     const summary = summarizeBatch(results);
-    for (const r of results) this.#countItems(entry.id, itemOutcome(r, summary.outcome === 'failed'), 1);
+    // One metric update per outcome, not per item (#12).
+    const outcomes = new Map<ItemOutcome, number>();
+    for (const r of results) {
+      const outcome = itemOutcome(r, summary.outcome === 'failed');
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    for (const [outcome, n] of outcomes) this.#countItems(entry.id, outcome, n);
     if (summary.outcome === 'failed') {
       const interrupted = summary.errorCode === 'INTERRUPTED';
       if (interrupted && !forgiven) {
@@ -243,11 +291,12 @@ export class BatchProcessor {
     item: BatchItem,
     key: string,
     signal: AbortSignal,
-    hooks: { onOutageWait(): void; onRetry(): void },
+    hooks: AttemptHooks & { onItem(running: boolean): void },
     priority: number,
     fence: () => boolean,
   ): Promise<ItemResult> {
     this.#d.metrics.itemsInFlight.inc();
+    hooks.onItem(true);
     try {
       const request = {
         warehouse: batch.warehouse,
@@ -268,6 +317,7 @@ export class BatchProcessor {
       );
     } finally {
       this.#d.metrics.itemsInFlight.dec();
+      hooks.onItem(false);
     }
   }
 

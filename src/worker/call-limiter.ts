@@ -27,13 +27,22 @@ export class CallLimiter {
     return this.#inFlight;
   }
 
+  /** A slot now if one is free and nobody waits (no promise on the hot path, #12); else undefined. */
+  tryAcquire(): ReleaseSlot | undefined {
+    if (this.#inFlight >= this.#limit.limit || this.#waiters.length > 0) return undefined;
+    this.#inFlight++;
+    return this.#releaser();
+  }
+
   /** Waits for a free slot; the returned function gives it back with the call's outcome. */
   async acquire(priority = 0): Promise<ReleaseSlot> {
-    if (this.#inFlight >= this.#limit.limit || this.#waiters.length > 0) {
-      await new Promise<void>((resolve) => this.#enqueue({ priority, seq: this.#seq++, wake: resolve }));
-    } else {
-      this.#inFlight++;
-    }
+    const now = this.tryAcquire();
+    if (now) return now;
+    await new Promise<void>((resolve) => this.#enqueue({ priority, seq: this.#seq++, wake: resolve }));
+    return this.#releaser();
+  }
+
+  #releaser(): ReleaseSlot {
     const inFlightAtStart = this.#inFlight;
     let released = false;
     return (outcome, rttMs) => {

@@ -33,12 +33,15 @@ export function classifyAnswer(
   retryAfter: string | string[] | undefined,
   nowMs: number,
 ): CallResult {
-  const body = parseJson(bodyText);
   if (status >= 200 && status < 300) {
     // A 2xx means applied, whatever the body (204, empty, not JSON): only an explicit `replayed` says
-    // the effect came from an earlier call.
+    // the effect came from an earlier call. A body that cannot hold it is not parsed (#12 hot path; a
+    // backslash might be an escaped letter of it).
+    if (!bodyText.includes('replayed') && !bodyText.includes('\\')) return { kind: 'applied' };
+    const body = parseJson(bodyText);
     return isRecord(body) && body.status === 'replayed' ? { kind: 'replayed' } : { kind: 'applied' };
   }
+  const body = parseJson(bodyText);
   const detail = describe(status, body, bodyText);
   const transient = (code: ErrorCode, breaker: BreakerEffect = 'failure') =>
     ({ kind: 'failed', error: new TransientError(code, detail), breaker }) as const;

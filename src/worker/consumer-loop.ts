@@ -13,7 +13,10 @@ import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 
 export interface ConsumerOptions {
+  /** Batches in hand that may need call slots now (parked ones, waiting only on backoff, not counted). */
   batches: number;
+  /** Batches in hand at most, parked ones included: a bound on memory and on what one replica holds. */
+  maxBatches?: number;
   readCount: number;
   claimIdleMs: number;
   /** The base of the worker's own redelivery backoff: the delay an item's next retry would have had. */
@@ -64,6 +67,8 @@ export class ConsumerLoop {
   }
 
   start(ownPending: readonly string[] = []): void {
+    // A batch that starts waiting only on backoff timers frees its intake slot (#12).
+    this.#d.processor.onParked = () => this.#wakeIntake();
     // Entries left pending on this consumer name by an earlier run: redeliver them now, not after claimIdle.
     for (const id of ownPending) this.#redeliveries.schedule(id, 0);
     const heartbeatEvery = Math.max(100, this.#o.claimIdleMs / 3);
@@ -83,7 +88,9 @@ export class ConsumerLoop {
     this.#stop.abort();
     this.#slotFreed?.();
     this.#redeliveries.clear();
-    const deadline = sleep(graceMs, false);
+    // Unreferenced: a drained worker exits now, not when the grace period would have ended (#12: the CLI
+    // worker took 25 s to exit after SIGTERM).
+    const deadline = sleep(graceMs, false, { ref: false });
     const drained = Promise.all(this.#loops).then(() => this.#drain());
     return Promise.race([drained.then(() => true), deadline]);
   }
@@ -93,7 +100,17 @@ export class ConsumerLoop {
   }
 
   #free(): number {
-    return this.#o.batches - this.#inFlight.size;
+    const held = this.#inFlight.size;
+    return Math.min(
+      this.#o.batches - (held - this.#d.processor.parked),
+      (this.#o.maxBatches ?? this.#o.batches) - held,
+    );
+  }
+
+  #wakeIntake(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = undefined;
+    wake?.();
   }
 
   /** Intake is open when some upstream's breaker is closed, or to carry a due trial when idle. */
@@ -167,9 +184,7 @@ export class ConsumerLoop {
       .finally(() => {
         this.#inFlight.delete(entry.id);
         this.#d.metrics.batchesInFlight.set(this.#inFlight.size);
-        const wake = this.#slotFreed;
-        this.#slotFreed = undefined;
-        wake?.();
+        this.#wakeIntake();
       });
     this.#inFlight.set(entry.id, run);
     this.#d.metrics.batchesInFlight.set(this.#inFlight.size);

@@ -29,6 +29,8 @@ export interface AttemptHooks {
   /** Called once per item when it starts waiting for an upstream (an outage). */
   onOutageWait(): void;
   onRetry(): void;
+  /** Around each backoff or Retry-After wait (#12): the batch knows when all its items only wait. */
+  onBackoff?(waiting: boolean): void;
 }
 
 export async function applyWithRetries(
@@ -47,7 +49,14 @@ export async function applyWithRetries(
   let calls = 0;
   let previousDelay = 0;
   let waitedForOutage = false;
-  const pause = (ms: number) => sleep(ms, true, { signal }).catch(() => false);
+  const pause = async (ms: number) => {
+    hooks.onBackoff?.(true);
+    try {
+      return await sleep(ms, true, { signal }).catch(() => false);
+    } finally {
+      hooks.onBackoff?.(false);
+    }
+  };
   // A shutdown (signal) lets calls that can be made now go ahead, so batches in flight finish; it only
   // cuts waits short (outage, backoff, Retry-After), and the batch is then given back.
   for (;;) {

@@ -100,7 +100,9 @@ export class ShardConsumer {
   async stop(graceMs: number): Promise<boolean> {
     this.#stop.abort();
     this.#watcher.close();
-    const deadline = sleep(graceMs, false);
+    // Unreferenced: a drained worker exits now, not when the grace period would have ended (#12: the CLI
+    // worker took 25 s to exit after SIGTERM).
+    const deadline = sleep(graceMs, false, { ref: false });
     const done = (this.#membership ?? Promise.resolve()).then(() => true);
     return Promise.race([done, deadline]);
   }

@@ -1,6 +1,7 @@
 // One upstream inventory API: a keep-alive connection pool, a token bucket, a timeout, a Retry-After
 // pause, and its own circuit breaker (issue 11). send() makes one HTTP call and classifies the answer;
 // it never throws and never touches the breaker (the router does, knowing whether the call was a trial).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
 import { CallLimiter } from './call-limiter.ts';
@@ -88,8 +89,10 @@ export class UpstreamEndpoint {
       const error = new PermanentError('INVALID_REQUEST', 'idempotency key is not a valid header value');
       return { kind: 'rejected', error, breaker: 'none' };
     }
-    const release = await this.limiter.acquire(priority);
-    await this.#bucket.take();
+    // Synchronous when a slot and a token are free: no promise per step on the hot path (#12).
+    const release = this.limiter.tryAcquire() ?? (await this.limiter.acquire(priority));
+    const wait = this.#bucket.reserve(performance.now());
+    if (wait > 0) await sleep(wait);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut = false;

@@ -7,7 +7,7 @@
 // pre-filled batches: the consumer group is created at the end of the stream, the child starts and
 // reports ready, then the group is moved to the start of the stream and one more batch wakes the
 // blocked reader; the clock runs from there until every entry is delivered and acknowledged.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { enqueueBatches } from '../../src/cli/enqueue-batches.ts';
 import { syntheticBatches } from '../../src/cli/workload.ts';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.ts';
 import type { WorkerFileConfigInput } from '../../src/contracts/worker-config.ts';
+import { UNCONTAINED_WORKER_HEAP, workerHeapFlags } from '../../src/contracts/worker-heap.ts';
 import { encodeBatch } from '../../src/worker/message.ts';
 import { createRedisClient, type RedisClient } from '../../src/contracts/redis-connection.ts';
 import { Queue } from 'bullmq';
@@ -28,6 +29,9 @@ import { processFigures } from './proc.ts';
 import { median } from './stats.ts';
 
 export type WorkerVariant = 'inventorybot' | 'reference' | 'bullmq-whole' | 'bullmq-skip-done';
+
+/** How our worker runs: compiled by tsc like the image's dist/ (the default), or from source (strip-types). */
+export type WorkerBuild = 'compiled' | 'source';
 
 export interface WorkerBenchOptions {
   batches: number;
@@ -40,6 +44,7 @@ export interface WorkerBenchOptions {
   failureRate: number;
   /** Consumers to run, each every round. */
   variants: WorkerVariant[];
+  workerBuild: WorkerBuild;
   log: (line: string) => void;
 }
 
@@ -52,6 +57,7 @@ export const WORKER_BENCH_DEFAULTS: Omit<WorkerBenchOptions, 'log'> = {
   readCount: 10,
   failureRate: 0,
   variants: ['reference', 'inventorybot', 'bullmq-whole'],
+  workerBuild: 'compiled',
 };
 
 export interface WorkerRun {
@@ -92,14 +98,30 @@ export interface WorkerBenchResult {
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const REPO = here('../../');
 export const CHILD = {
   inventorybot: here('./worker-child.ts'),
+  inventorybotCompiled: join(REPO, 'dist/bench/test/bench/worker-child.js'),
   reference: here('./reference-consumer.ts'),
   bullmq: here('./bullmq-consumer.ts'),
 };
 const NODE_ARGS = ['--experimental-strip-types', '--no-warnings'];
-// Our worker runs as `inventorybot worker` and `npm run worker` start it: young generation capped (#12).
-export const WORKER_NODE_ARGS = ['--max-semi-space-size=8'];
+// Our worker runs as `inventorybot worker` and `npm run worker` start it outside a container: with the
+// heap bounds of contracts/worker-heap.ts (#12).
+export const WORKER_NODE_ARGS = workerHeapFlags(UNCONTAINED_WORKER_HEAP);
+
+/**
+ * Compiles worker-child.ts and the worker it imports with tsc to dist/bench, as the image builds dist/
+ * (#12: the image runs compiled JS, ~25 MiB and some startup CPU less than strip-types); returns the entry.
+ */
+export function compileWorkerChild(): string {
+  execFileSync(
+    process.execPath,
+    [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', here('./tsconfig.worker-child.json')],
+    { stdio: 'inherit' },
+  );
+  return CHILD.inventorybotCompiled;
+}
 
 export interface Child {
   process: ChildProcess;
@@ -227,7 +249,7 @@ async function drainOnce(
     const configPath = join(deps.dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config));
     child = await startChild(
-      CHILD.inventorybot,
+      o.workerBuild === 'compiled' ? CHILD.inventorybotCompiled : CHILD.inventorybot,
       { REDIS_URL: deps.redisUrl, INVENTORYBOT_CONFIG: configPath, POD_NAME: consumer },
       WORKER_NODE_ARGS,
     );
@@ -390,6 +412,10 @@ export async function withBenchRedis<T>(
 export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
   const { log, ...o } = options;
   const runs: WorkerRun[] = [];
+  if (o.workerBuild === 'compiled' && o.variants.includes('inventorybot')) {
+    log('worker: compiling the worker to dist/bench');
+    compileWorkerChild();
+  }
   await withBenchRedis(log, async ({ client, redisUrl, dir }) => {
     for (let round = 1; round <= o.rounds; round++) {
       // Alternate who goes first, so neither always runs on a warmer (or more fragmented) machine.

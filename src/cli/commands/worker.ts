@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { envOverrideNames } from '../../contracts/worker-config.ts';
 import { loadWorkerConfig } from '../../worker/config-file.ts';
 import { runWorker } from '../../worker/run.ts';
+import { followParent, heapBounded, runWithHeapBounds } from '../worker-heap-exec.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -16,6 +17,11 @@ export function workerCommand(): Command {
     .option('--name <consumer>', 'sets POD_NAME (the consumer name)')
     .addHelpText('after', `\nEnv overrides, one per config field:\n  ${envOverrideNames().join('\n  ')}`)
     .action(async (o) => {
+      if (!heapBounded()) {
+        process.exitCode = await runWithHeapBounds();
+        return;
+      }
+      followParent();
       const flags: Record<string, string | undefined> = {
         INVENTORYBOT_CONFIG: o.config,
         REDIS_URL: o.redisUrl,
@@ -42,9 +48,11 @@ export function workerCommand(): Command {
         throw error;
       }
       const worker = await runWorker(config);
+      // `on`, not `once`: Ctrl-C reaches this process from the terminal and again through the parent
+      // (worker-heap-exec.ts); a second signal must not end the graceful shutdown.
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        process.on('SIGINT', () => resolve());
+        process.on('SIGTERM', () => resolve());
       });
       await worker.shutdown();
     });

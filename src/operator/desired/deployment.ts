@@ -10,11 +10,21 @@ import {
   WORKER_METRICS_PORT_NAME,
   WORKER_PROBE_PATHS,
 } from '../../api/names.ts';
+import { quantityValue } from '../../api/rules.ts';
+import { workerHeap, workerHeapFlags } from '../../contracts/worker-heap.ts';
 import { commonLabels, ownedMetadata, selectorLabels } from './labels.ts';
 import { configMapName, workloadName } from './object-names.ts';
 
 /** How the image starts a worker (the Dockerfile puts the compiled JS in dist/). */
 export const WORKER_ENTRY = { command: ['node'], args: ['dist/src/worker/main.js'] } as const;
+
+/**
+ * The worker's command line: V8 heap bounds sized from the container's memory limit (#12: in a memory
+ * cgroup V8 still sizes its heap at 259 MiB or more, and a 96Mi worker was OOM-killed), then the entry.
+ */
+export function workerArgs(memoryLimit: string): string[] {
+  return [...workerHeapFlags(workerHeap(quantityValue(memoryLimit))), ...WORKER_ENTRY.args];
+}
 
 /** uid/gid of the image's non-root user (Dockerfile). */
 export const WORKER_UID = 65532;
@@ -89,7 +99,7 @@ function workerContainer(bot: InventoryBot): V1Container {
     // the termination message, which the operator quotes on the bot.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     command: [...WORKER_ENTRY.command],
-    args: [...WORKER_ENTRY.args],
+    args: workerArgs(resources.limits.memory),
     env: workerEnv(bot),
     ports: [{ name: WORKER_METRICS_PORT_NAME, containerPort: monitoring.metricsPort, protocol: 'TCP' }],
     readinessProbe: probe(WORKER_PROBE_PATHS.readiness),

@@ -177,8 +177,23 @@ describe('desired objects', () => {
     );
     const c = custom.deployment.spec?.template.spec?.containers[0];
     expect(c?.image).toBe('reg.example/bot:1.2.3');
+    // Default limit 256Mi (#12): the old generation at half of it, the young one bounded.
     expect([...(c?.command ?? []), ...(c?.args ?? [])]).toEqual([
       ...WORKER_ENTRY.command,
+      '--max-semi-space-size=8',
+      '--max-old-space-size=128',
+      ...WORKER_ENTRY.args,
+    ]);
+  });
+
+  it('sizes the worker heap from the memory limit (#12)', () => {
+    const small = desiredObjects(
+      sampleBot({ resources: { requests: { memory: '96Mi' }, limits: { memory: '96Mi' } } }),
+      noExtras,
+    );
+    expect(small.deployment.spec?.template.spec?.containers[0]?.args).toEqual([
+      '--max-semi-space-size=3',
+      '--max-old-space-size=48',
       ...WORKER_ENTRY.args,
     ]);
   });
