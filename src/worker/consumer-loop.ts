@@ -121,8 +121,11 @@ export class ConsumerLoop {
 
   async #intakeLoop(): Promise<void> {
     let failures = 0;
+    // Read again only once a few slots are free (#12): a read per finished batch was one more Redis
+    // round trip per batch; the batches still in hand keep the call slots busy meanwhile.
+    const minFree = Math.max(1, Math.min(this.#o.readCount, Math.floor(this.#o.batches / 4)));
     while (!this.stopping) {
-      if (this.#free() <= 0) {
+      if (this.#free() < minFree) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
