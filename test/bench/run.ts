@@ -11,6 +11,7 @@ import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
 import {
   runWorkerBench,
   WORKER_BENCH_DEFAULTS,
+  WORKER_NODE_ARGS,
   type WorkerBenchOptions,
   type WorkerBenchResult,
   type WorkerVariant,
@@ -93,7 +94,9 @@ function workerSection(r: WorkerBenchResult): string {
     `${formatNumber(o.batches)} batches × ${o.itemsPerBatch} items per run, ${o.rounds} rounds per consumer ` +
       `(alternating order, medians), concurrency ${o.concurrency.batches} batches × ${o.concurrency.itemsPerBatch} ` +
       `items, readCount ${o.readCount}; one redis-server, in-process simulator with 0 latency; each consumer ` +
-      `in its own child process. BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter.`,
+      `in its own child process. BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter. ` +
+      `Our worker: ${o.workerBuild === 'compiled' ? 'compiled with tsc like the image' : 'from source (strip-types)'}, ` +
+      `\`node ${WORKER_NODE_ARGS.join(' ')}\` as \`inventorybot worker\` runs it outside a container.`,
     '',
     markdownTable(
       [
