@@ -13,7 +13,7 @@ export interface WorkerHeap {
 }
 
 /** Outside a container (a VM, a laptop): bounds that keep a busy worker's peak RSS under 150 MiB. */
-export const UNCONTAINED_WORKER_HEAP: WorkerHeap = { semiSpaceMiB: 8, oldSpaceMiB: 64 };
+export const UNCONTAINED_WORKER_HEAP: WorkerHeap = { semiSpaceMiB: 8, oldSpaceMiB: 128 };
 
 /**
  * Inside a container with a memory limit: the old generation at most half the limit and the young one
