@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MAX_SHARDS } from '../contracts/shard-routing.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
 import {
+  CROSS_FIELD_RULES,
   DNS_SUBDOMAIN,
   httpUrlRules,
   IMAGE_DIGEST,
@@ -16,12 +17,6 @@ import {
   SECRET_KEY,
   withRules,
 } from './rules.ts';
-
-const cel = (rule: string, message: string, fieldPath?: string) => ({
-  rule,
-  message,
-  ...(fieldPath ? { fieldPath } : {}),
-});
 
 // Every admission rule is written once in ./rules.ts (CEL for the API server, TypeScript for zod).
 const quantity = withRules(z.string().max(64), [isQuantity]).describe(
@@ -97,14 +92,7 @@ export const redisSchema = z
     secretRef: secretKeyRef('url', 'the Redis URL').optional(),
   })
   .describe('Where the Redis holding the queue is. Exactly one of url or secretRef.')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'has(self.url) != has(self.secretRef)',
-        'exactly one of spec.queue.redis.url or spec.queue.redis.secretRef must be set',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.redis('spec.queue.redis'));
 
 export const queueSchema = z
   .object({
@@ -150,15 +138,7 @@ export const queueSchema = z
       ),
   })
   .describe('The Redis Streams queue the workers consume.')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'self.stream != self.deadLetterStream',
-        'spec.queue.deadLetterStream must differ from spec.queue.stream',
-        '.deadLetterStream',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.queue('spec.queue'));
 
 export const upstreamSchema = z
   .object({
@@ -183,15 +163,7 @@ export const upstreamSchema = z
       .describe('Maximum upstream calls per second, per worker replica and upstream.'),
   })
   .describe('The upstream inventory API (your ERP or WMS) the items are applied to.')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        '!has(self.secondaryUrl) || self.secondaryUrl != self.primaryUrl',
-        'spec.upstream.secondaryUrl must differ from spec.upstream.primaryUrl',
-        '.secondaryUrl',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.upstream('spec.upstream'));
 
 export const retrySchema = z
   .object({
@@ -204,15 +176,7 @@ export const retrySchema = z
       .describe('Backoff jitter: full (fewest calls), decorrelated, or none.'),
   })
   .describe('Retry of transient upstream errors (timeouts, 5xx, 429, connection errors).')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'self.baseDelayMs <= self.maxDelayMs',
-        'spec.retry.baseDelayMs must be <= spec.retry.maxDelayMs',
-        '.baseDelayMs',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.retry('spec.retry'));
 
 export const circuitBreakerSchema = z
   .object({
@@ -261,15 +225,7 @@ export const concurrencySchema = z
         'Most calls in flight per upstream: the ceiling the adaptive limit grows to while latency and errors stay low.',
       ),
   })
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'self.upstreamCallsMin <= self.upstreamCallsMax',
-        'spec.concurrency.upstreamCallsMin must be <= spec.concurrency.upstreamCallsMax',
-        '.upstreamCallsMin',
-      ),
-    ],
-  })
+  .apply(withRules, CROSS_FIELD_RULES.concurrency('spec.concurrency'))
   .describe('Concurrency inside one worker replica.');
 
 export const scalingSchema = z
@@ -326,20 +282,7 @@ export const scalingSchema = z
       .describe('Autoscaler stabilization window for scaling down, in seconds.'),
   })
   .describe('Horizontal autoscaling of the workers on CPU and queue lag.')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'self.targetCPUUtilizationPercentage > 0 || self.queueLagPerReplica > 0',
-        'spec.scaling needs a CPU target or a queue lag target (both are 0)',
-        '.targetCPUUtilizationPercentage',
-      ),
-      cel(
-        'self.minReplicas <= self.maxReplicas',
-        'spec.scaling.minReplicas must be <= spec.scaling.maxReplicas',
-        '.minReplicas',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.scaling('spec.scaling'));
 
 export const resourcesSchema = withRules(
   z.object({
@@ -403,15 +346,7 @@ export const sloSchema = z
       .describe('Consecutive failed batches that raise an alert.'),
   })
   .describe('Service level objectives; the alert rules use them as thresholds.')
-  .meta({
-    'x-kubernetes-validations': [
-      cel(
-        'self.batchP95Seconds <= self.batchP99Seconds',
-        'spec.slo.batchP95Seconds must be <= spec.slo.batchP99Seconds',
-        '.batchP95Seconds',
-      ),
-    ],
-  });
+  .apply(withRules, CROSS_FIELD_RULES.slo('spec.slo'));
 
 export const roiSchema = z
   .object({

@@ -40,6 +40,66 @@ export function withRules<S extends z.ZodType>(schema: S, rules: ReadonlyArray<R
   });
 }
 
+/**
+ * `at: message`, naming the field once. A rule's message names its field (`spec.retry.baseDelayMs must be
+ * <= …`) because the API server prints it on its own; where a parse error already starts with the path,
+ * the message drops the repeat (#16).
+ */
+export function issueLine(at: string, message: string): string {
+  return `${at}: ${message.startsWith(`${at} `) ? message.slice(at.length + 1) : message}`;
+}
+
+// ---- Cross-field rules (#16): each written once, for the CRD (CEL) and for every zod parse of the same
+// section: the operator's spec, the worker's config.json. `at` is how the document names the section in
+// messages: `spec.queue` in the CRD, `queue` in config.json.
+
+/** `field <= bound`, two numbers of one section. */
+export const atMost = <K extends string>(at: string, field: K, bound: K): Rule<Record<K, number>> => ({
+  cel: `self.${field} <= self.${bound}`,
+  check: (value) => value[field] <= value[bound],
+  message: `${at}.${field} must be <= ${at}.${bound}`,
+  fieldPath: `.${field}`,
+});
+
+/** `field`, when set, differs from `other` (two streams, two URLs). */
+export const differsFrom = <K extends string>(
+  at: string,
+  field: K,
+  other: K,
+): Rule<Partial<Record<K, string>>> => ({
+  cel: `!has(self.${field}) || self.${field} != self.${other}`,
+  check: (value) => value[field] === undefined || value[field] !== value[other],
+  message: `${at}.${field} must differ from ${at}.${other}`,
+  fieldPath: `.${field}`,
+});
+
+/** Exactly one of two fields is set. */
+export const exactlyOne = <K extends string>(at: string, a: K, b: K): Rule<Partial<Record<K, unknown>>> => ({
+  cel: `has(self.${a}) != has(self.${b})`,
+  check: (value) => (value[a] === undefined) !== (value[b] === undefined),
+  message: `exactly one of ${at}.${a} or ${at}.${b} must be set`,
+});
+
+/** The cross-field rules of each spec section that has any, by section (`at`: see above). */
+export const CROSS_FIELD_RULES = {
+  redis: (at: string) => [exactlyOne(at, 'url', 'secretRef')],
+  queue: (at: string) => [differsFrom(at, 'deadLetterStream', 'stream')],
+  upstream: (at: string) => [differsFrom(at, 'secondaryUrl', 'primaryUrl')],
+  retry: (at: string) => [atMost(at, 'baseDelayMs', 'maxDelayMs')],
+  concurrency: (at: string) => [atMost(at, 'upstreamCallsMin', 'upstreamCallsMax')],
+  scaling: (at: string) => [
+    {
+      cel: 'self.targetCPUUtilizationPercentage > 0 || self.queueLagPerReplica > 0',
+      check: (value: { targetCPUUtilizationPercentage: number; queueLagPerReplica: number }) =>
+        value.targetCPUUtilizationPercentage > 0 || value.queueLagPerReplica > 0,
+      message: `${at} needs a CPU target or a queue lag target (both are 0)`,
+      fieldPath: '.targetCPUUtilizationPercentage',
+    },
+    atMost(at, 'minReplicas', 'maxReplicas'),
+  ],
+  slo: (at: string) => [atMost(at, 'batchP95Seconds', 'batchP99Seconds')],
+};
+
 // ---- Kubernetes quantities (k8s.io/apimachinery resource.Quantity grammar) ----
 
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;

@@ -11,42 +11,52 @@ import {
   upstreamSchema,
   type InventoryBotSpec,
 } from '../api/inventory-bot.ts';
+import { CROSS_FIELD_RULES, withRules } from '../api/rules.ts';
+
+/** A copy of a section's fields without some of them (a plain object, not a zod schema). */
+function without<F extends Record<string, z.ZodType>, K extends keyof F>(
+  fields: F,
+  ...keys: K[]
+): Omit<F, K> {
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !keys.includes(key as K))) as Omit<F, K>;
+}
+
+/**
+ * The fields of each section of config.json, taken from the spec's sections: plain objects of field
+ * schemas, so the env overrides and the error messages list them without reading zod internals (#16).
+ */
+export const WORKER_SECTION_FIELDS = {
+  queue: without(queueSchema.shape, 'redis'),
+  upstream: without(upstreamSchema.shape, 'credentialsSecretRef'),
+  retry: retrySchema.shape,
+  circuitBreaker: circuitBreakerSchema.shape,
+  concurrency: concurrencySchema.shape,
+  monitoring: { metricsPort: monitoringSchema.shape.metricsPort, logLevel: monitoringSchema.shape.logLevel },
+};
+
+export type WorkerSection = keyof typeof WORKER_SECTION_FIELDS;
+export const SECTIONS = Object.keys(WORKER_SECTION_FIELDS) as WorkerSection[];
+
+/** The field schemas of a section of config.json, by field name. */
+export function sectionFields(section: WorkerSection): Record<string, z.ZodType> {
+  return WORKER_SECTION_FIELDS[section];
+}
 
 // Strict (issue 11): an unknown key or a typo in config.json stops the worker with exit 2 naming it.
 // The CRD schemas stay non-strict (the API server prunes unknown fields there), so strictness is
-// added here, on the worker's own copy of each section.
+// added here, on the worker's own object of each section. The cross-field rules are the spec's
+// (src/api/rules.ts), naming the fields as config.json does.
+const F = WORKER_SECTION_FIELDS;
 export const workerFileConfigSchema = z.strictObject({
-  queue: queueSchema
-    .omit({ redis: true })
-    .strict()
-    .refine((q) => q.stream !== q.deadLetterStream, {
-      message: 'must differ from queue.stream',
-      path: ['deadLetterStream'],
-    })
+  queue: z.strictObject(F.queue).apply(withRules, CROSS_FIELD_RULES.queue('queue')).prefault({}),
+  upstream: z.strictObject(F.upstream).apply(withRules, CROSS_FIELD_RULES.upstream('upstream')),
+  retry: z.strictObject(F.retry).apply(withRules, CROSS_FIELD_RULES.retry('retry')).prefault({}),
+  circuitBreaker: z.strictObject(F.circuitBreaker).prefault({}),
+  concurrency: z
+    .strictObject(F.concurrency)
+    .apply(withRules, CROSS_FIELD_RULES.concurrency('concurrency'))
     .prefault({}),
-  upstream: upstreamSchema
-    .omit({ credentialsSecretRef: true })
-    .strict()
-    .refine((u) => u.secondaryUrl === undefined || u.secondaryUrl !== u.primaryUrl, {
-      message: 'must differ from upstream.primaryUrl',
-      path: ['secondaryUrl'],
-    }),
-  retry: retrySchema
-    .strict()
-    .refine((r) => r.baseDelayMs <= r.maxDelayMs, {
-      message: 'must be <= retry.maxDelayMs',
-      path: ['baseDelayMs'],
-    })
-    .prefault({}),
-  circuitBreaker: circuitBreakerSchema.strict().prefault({}),
-  concurrency: concurrencySchema
-    .strict()
-    .refine((c) => c.upstreamCallsMin <= c.upstreamCallsMax, {
-      message: 'must be <= concurrency.upstreamCallsMax',
-      path: ['upstreamCallsMin'],
-    })
-    .prefault({}),
-  monitoring: monitoringSchema.pick({ metricsPort: true, logLevel: true }).strict().prefault({}),
+  monitoring: z.strictObject(F.monitoring).prefault({}),
 });
 
 export type WorkerFileConfig = z.output<typeof workerFileConfigSchema>;
@@ -72,15 +82,6 @@ export function workerConfigFromSpec(spec: InventoryBotSpec): WorkerFileConfig {
   };
 }
 
-export const SECTIONS = [
-  'queue',
-  'upstream',
-  'retry',
-  'circuitBreaker',
-  'concurrency',
-  'monitoring',
-] as const;
-
 export const screamingSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
 /** `upstream.primaryUrl` ← INVENTORYBOT_UPSTREAM_PRIMARY_URL, and so on for every field. */
@@ -90,23 +91,7 @@ export function envNameFor(section: string, field: string): string {
 
 /** Every env override, for the docs and `inventorybot worker --help`. */
 export function envOverrideNames(): string[] {
-  const shape = workerFileConfigSchema.shape;
-  return SECTIONS.flatMap((section) => {
-    const inner = unwrapObject(shape[section]);
-    return Object.keys(inner).map((field) => envNameFor(section, field));
-  });
-}
-
-export function unwrapObject(schema: z.ZodType): Record<string, z.ZodType> {
-  // prefault/refine wrappers around a z.object: find the object's shape.
-  let current: unknown = schema;
-  for (let i = 0; i < 5 && current !== undefined; i++) {
-    const candidate = current as {
-      shape?: Record<string, z.ZodType>;
-      def?: { innerType?: unknown; in?: unknown };
-    };
-    if (candidate.shape) return candidate.shape;
-    current = candidate.def?.innerType ?? candidate.def?.in;
-  }
-  throw new Error('config section is not an object schema');
+  return SECTIONS.flatMap((section) =>
+    Object.keys(sectionFields(section)).map((field) => envNameFor(section, field)),
+  );
 }

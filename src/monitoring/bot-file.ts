@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../contracts/input-error.ts';
 import { KIND } from '../api/names.ts';
+import { issueLine } from '../api/rules.ts';
 import {
   resourcesSchema,
   roiSchema,
@@ -46,7 +47,7 @@ function parseSection<S extends z.ZodType>(schema: S, value: unknown, at: string
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   throw new InputError(
-    result.error.issues.map((i) => `${[at, ...i.path.map(String)].join('.')}: ${i.message}`).join('; '),
+    result.error.issues.map((i) => issueLine([at, ...i.path.map(String)].join('.'), i.message)).join('; '),
   );
 }
 

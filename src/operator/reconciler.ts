@@ -4,6 +4,7 @@ import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node'
 import { ZodError } from 'zod';
 import { parseSpec, type InventoryBot, type InventoryBotStatus } from '../api/inventory-bot.ts';
 import { CONDITION_TYPES, EVENT_REASONS, FIELD_MANAGER, LABELS, REASONS } from '../api/names.ts';
+import { issueLine } from '../api/rules.ts';
 import { applyReason, mustReplace } from './apply-decision.ts';
 import { findCondition } from './conditions.ts';
 import { desiredObjects, type DesiredObjects } from './desired/desired-objects.ts';
@@ -116,7 +117,7 @@ export class Reconciler {
       spec = parseSpec(bot.spec);
     } catch (error) {
       if (!(error instanceof ZodError)) throw error;
-      const message = `invalid spec: ${error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      const message = `invalid spec: ${error.issues.map((i) => issueLine(`spec.${i.path.join('.')}`, i.message)).join('; ')}`;
       await this.writeStatus(bot, [{ reason: REASONS.invalidSpec, message }]);
       return;
     }

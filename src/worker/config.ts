@@ -6,12 +6,13 @@ import {
   envNameFor,
   envOverrideNames,
   screamingSnake,
+  sectionFields,
   SECTIONS,
-  unwrapObject,
   workerFileConfigSchema,
   type WorkerFileConfig,
 } from '../contracts/worker-config.ts';
 import { WORKER_ENV } from '../api/names.ts';
+import { issueLine } from '../api/rules.ts';
 import { isValidHeaderValue } from './idempotency-key.ts';
 
 const runtimeSchema = z.object({
@@ -41,15 +42,12 @@ const runtimeSchema = z.object({
 
 export type WorkerConfig = WorkerFileConfig & z.output<typeof runtimeSchema>;
 
-/** The scalar type a field declares, under its default/optional/prefault wrappers. */
-function declaredType(schema: z.ZodType): string {
-  let current = schema as unknown as { def: { type: string; innerType?: unknown; in?: unknown } };
-  for (let i = 0; i < 8; i++) {
-    const { type, innerType } = current.def;
-    if (innerType === undefined) return type;
-    current = innerType as typeof current;
-  }
-  return current.def.type;
+/**
+ * The JSON type a field declares (integer, number, boolean, string), read through zod's public JSON
+ * Schema output, the same the CRD is generated from, not by walking zod internals (#16).
+ */
+function declaredType(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, { io: 'input' }).type;
 }
 
 /**
@@ -58,7 +56,7 @@ function declaredType(schema: z.ZodType): string {
  */
 export function convertEnvValue(name: string, raw: string, schema: z.ZodType): unknown {
   const type = declaredType(schema);
-  if (type === 'number' || type === 'int') {
+  if (type === 'number' || type === 'integer') {
     const value = raw.trim() === '' ? Number.NaN : Number(raw);
     if (!Number.isFinite(value))
       throw new ConfigError(
@@ -91,9 +89,8 @@ export function applyEnvOverrides(
 ): Record<string, unknown> {
   const base = isRecord(file) ? file : {};
   const out: Record<string, unknown> = { ...base };
-  const shape = workerFileConfigSchema.shape;
   for (const section of SECTIONS) {
-    const fields = unwrapObject(shape[section]);
+    const fields = sectionFields(section);
     const current = isRecord(out[section]) ? { ...(out[section] as Record<string, unknown>) } : undefined;
     let merged = current;
     for (const [field, schema] of Object.entries(fields)) {
@@ -131,13 +128,12 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key${suggest(at, key)}`);
   }
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  const section = path[0] as (typeof SECTIONS)[number] | undefined;
-  if (!missing || section === undefined || !SECTIONS.includes(section))
-    return [`${path.join('.') || '(root)'}: ${issue.message}`];
+  const section = SECTIONS.find((name) => name === path[0]);
+  if (!missing || section === undefined) return [issueLine(path.join('.') || '(root)', issue.message)];
   const fields =
     path.length > 1
       ? [path[1] as string]
-      : Object.entries(unwrapObject(workerFileConfigSchema.shape[section]))
+      : Object.entries(sectionFields(section))
           .filter(([, schema]) => !schema.safeParse(undefined).success)
           .map(([field]) => field);
   return fields.map(
@@ -147,9 +143,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
 
 /** ` (did you mean maxDeliveries?)` for a near miss of a known key of the same section. */
 function suggest(section: string, key: string): string {
-  const shape = workerFileConfigSchema.shape as Record<string, z.ZodType>;
+  const known = SECTIONS.find((name) => name === section);
   const candidates =
-    section === '' ? Object.keys(shape) : shape[section] ? Object.keys(unwrapObject(shape[section])) : [];
+    section === '' ? [...SECTIONS] : known === undefined ? [] : Object.keys(sectionFields(known));
   const lower = key.toLowerCase();
   const close = candidates.find(
     (c) =>

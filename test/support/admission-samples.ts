@@ -15,6 +15,13 @@ export interface AdmissionSample {
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const upstream = (primaryUrl: string) => ({ primaryUrl });
 const resources = (r: object) => ({ resources: r }) as Partial<InventoryBotSpecInput>;
+const PRIMARY = 'http://erp.example/api';
+const secondary = (secondaryUrl: string) => ({ upstream: { primaryUrl: PRIMARY, secondaryUrl } });
+const rejected = (
+  what: string,
+  overrides: Partial<InventoryBotSpecInput>,
+  rejectedAt: string,
+): AdmissionSample => ({ what, spec: sampleSpec(overrides), rejectedAt });
 
 export const ADMISSION_SAMPLES: AdmissionSample[] = [
   // rejected
@@ -96,6 +103,54 @@ export const ADMISSION_SAMPLES: AdmissionSample[] = [
     spec: sampleSpec({ queue: { redis: { url: 'redis://:hunter2@redis:6379' } } }),
     rejectedAt: 'spec.queue.redis.url',
   },
+  // cross-field rules and the secondary URL's rules (#16): one definition gives the CEL and the zod refine
+  rejected(
+    'both a Redis URL and a secretRef',
+    { queue: { redis: { url: 'redis://redis.example:6379', secretRef: { name: 'redis' } } } },
+    'spec.queue.redis',
+  ),
+  rejected(
+    'dead-letter stream equal to the stream',
+    { queue: { redis: { url: 'redis://redis.example:6379' }, deadLetterStream: 'inventory:batches' } },
+    'spec.queue.deadLetterStream',
+  ),
+  rejected('secondary URL equal to the primary', secondary(PRIMARY), 'spec.upstream.secondaryUrl'),
+  rejected('secondary URL not http', secondary('ftp://erp.example'), 'spec.upstream.secondaryUrl'),
+  rejected(
+    'secondary URL port out of range',
+    secondary('http://erp.example:0'),
+    'spec.upstream.secondaryUrl',
+  ),
+  rejected(
+    'secondary URL with credentials',
+    secondary('http://a:b@erp.example'),
+    'spec.upstream.secondaryUrl',
+  ),
+  rejected(
+    'base delay above max delay',
+    { retry: { baseDelayMs: 9000, maxDelayMs: 100 } },
+    'spec.retry.baseDelayMs',
+  ),
+  rejected(
+    'upstream call floor above ceiling',
+    { concurrency: { upstreamCallsMin: 9, upstreamCallsMax: 8 } },
+    'spec.concurrency.upstreamCallsMin',
+  ),
+  rejected(
+    'minReplicas above maxReplicas',
+    { scaling: { minReplicas: 5, maxReplicas: 2 } },
+    'spec.scaling.minReplicas',
+  ),
+  rejected(
+    'neither a CPU nor a queue lag target',
+    { scaling: { targetCPUUtilizationPercentage: 0, queueLagPerReplica: 0 } },
+    'spec.scaling.targetCPUUtilizationPercentage',
+  ),
+  rejected(
+    'p95 objective above p99',
+    { slo: { batchP95Seconds: 2, batchP99Seconds: 1 } },
+    'spec.slo.batchP95Seconds',
+  ),
   // accepted
   { what: 'name of 63 characters', name: `b${'x'.repeat(62)}`, spec: sampleSpec() },
   { what: 'digest pinned', spec: sampleSpec({ image: { tag: '1.0', digest: DIGEST } }) },
