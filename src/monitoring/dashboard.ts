@@ -118,6 +118,12 @@ interface PanelSpec {
   decimals?: number;
 }
 
+/** A state-timeline's value mapping: each value of a state gauge shown as a word in a colour, in this order. */
+function valueMapping(states: ReadonlyArray<readonly [value: number, text: string, color: string]>) {
+  const options = states.map(([value, text, color], index) => [String(value), { text, color, index }]);
+  return [{ type: 'value', options: Object.fromEntries(options) }];
+}
+
 /** Every PromQL query of the dashboard, with its panel title (for tests and docs). */
 export function dashboardQueries(dashboard: Dashboard): Array<{ panel: string; expr: string }> {
   const walk = (panels: DashboardPanel[]): Array<{ panel: string; expr: string }> =>
@@ -352,17 +358,13 @@ export function buildDashboard(
       'Per upstream: closed (calls flow), open (calls fail fast, failover), half-open (trial call).',
     type: 'state-timeline',
     unit: 'none',
-    mappings: [
-      {
-        type: 'value',
-        options: Object.fromEntries(
-          Object.entries(CIRCUIT_STATE_VALUES).map(([text, value], index) => [
-            String(value),
-            { text: text.replace('_', '-'), color: [green, red, orange][index] ?? orange, index },
-          ]),
-        ),
-      },
-    ],
+    mappings: valueMapping(
+      Object.entries(CIRCUIT_STATE_VALUES).map(([text, value], index) => [
+        value,
+        text.replace('_', '-'),
+        [green, red, orange][index] ?? orange,
+      ]),
+    ),
     targets: [{ expr: `max by (upstream) (${m(METRICS.circuitBreakerState)})`, legend: '{{upstream}}' }],
   });
   // The outage signals of #11: a paused or Redis-less fleet is otherwise quiet (no errors, no dead letters).
@@ -373,15 +375,10 @@ export function buildDashboard(
     type: 'state-timeline',
     unit: 'none',
     alerts: [ALERT_NAMES.intakePaused],
-    mappings: [
-      {
-        type: 'value',
-        options: {
-          '0': { text: 'taking work', color: green, index: 0 },
-          '1': { text: 'paused', color: red, index: 1 },
-        },
-      },
-    ],
+    mappings: valueMapping([
+      [0, 'taking work', green],
+      [1, 'paused', red],
+    ]),
     targets: [{ expr: `max by (pod) (${m(METRICS.intakePaused)})`, legend: '{{pod}}' }],
   });
   layout.panel({
@@ -391,15 +388,10 @@ export function buildDashboard(
     type: 'state-timeline',
     unit: 'none',
     alerts: [ALERT_NAMES.redisDown],
-    mappings: [
-      {
-        type: 'value',
-        options: {
-          '1': { text: 'connected', color: green, index: 0 },
-          '0': { text: 'disconnected', color: red, index: 1 },
-        },
-      },
-    ],
+    mappings: valueMapping([
+      [1, 'connected', green],
+      [0, 'disconnected', red],
+    ]),
     targets: [{ expr: `min by (pod) (${m(METRICS.redisUp)})`, legend: '{{pod}}' }],
   });
   layout.panel({

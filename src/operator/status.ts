@@ -3,7 +3,7 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Condition, InventoryBotSpec, InventoryBotStatus } from '../api/inventory-bot.ts';
 import { CONDITION_TYPES, REASONS } from '../api/names.ts';
-import { setCondition } from './conditions.ts';
+import { setCondition, type ConditionInput } from './conditions.ts';
 import { queueReplicas } from './scaling/backlog-figures.ts';
 import type { SleepState } from './scaling/idle-sleep.ts';
 import type { Hold } from './scaling/replica-hold.ts';
@@ -58,9 +58,8 @@ export function computeStatus(o: Observations): InventoryBotStatus {
   const problem = o.problems[0];
   const observedGeneration = o.generation;
 
-  let conditions: Condition[] = o.previous?.conditions ?? [];
-  conditions = setCondition(
-    conditions,
+  // Ready, Progressing and Degraded, set in this order on every reconcile.
+  const current: ConditionInput[] = [
     {
       type: CONDITION_TYPES.ready,
       status: ready ? 'True' : 'False',
@@ -71,10 +70,6 @@ export function computeStatus(o: Observations): InventoryBotStatus {
           : `${readyReplicas}/${wanted} workers ready`,
       observedGeneration,
     },
-    o.now,
-  );
-  conditions = setCondition(
-    conditions,
     {
       type: CONDITION_TYPES.progressing,
       status: complete ? 'False' : 'True',
@@ -84,10 +79,6 @@ export function computeStatus(o: Observations): InventoryBotStatus {
         : `rolling out: ${o.deployment?.status?.updatedReplicas ?? 0}/${wanted} updated, ${o.deployment?.status?.availableReplicas ?? 0} available`,
       observedGeneration,
     },
-    o.now,
-  );
-  conditions = setCondition(
-    conditions,
     {
       type: CONDITION_TYPES.degraded,
       status: problem ? 'True' : 'False',
@@ -95,7 +86,10 @@ export function computeStatus(o: Observations): InventoryBotStatus {
       message: problem ? o.problems.map((p) => p.message).join('; ') : 'no known problem',
       observedGeneration,
     },
-    o.now,
+  ];
+  let conditions = current.reduce(
+    (all, next) => setCondition(all, next, o.now),
+    o.previous?.conditions ?? ([] as Condition[]),
   );
 
   // The status is applied whole, so figures not read this time are carried over rather than dropped.
