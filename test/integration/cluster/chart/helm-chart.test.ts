@@ -12,6 +12,12 @@ import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
 import { helm, helmOk, kubectl, kubectlOk } from '../../../support/command-line.ts';
 import { adminKubeConfig, ensureNamespace, waitFor } from '../../../support/kube.ts';
 import {
+  CERT_MANAGER_CRDS,
+  PROMETHEUS_OPERATOR_CRDS,
+  withStandIns,
+  type StandIn,
+} from '../../../support/stand-in-crds.ts';
+import {
   DEPLOY_FILES,
   renderDashboard,
   renderNamespace,
@@ -31,26 +37,6 @@ function valuesFile(name: string, values: object): string {
   writeFileSync(path, stringify(values));
   return path;
 }
-
-// Stand-ins for the Prometheus Operator (and cert-manager) CRDs so their objects can be validated by the server.
-const standInCrd = (kind: string, plural: string, group = 'monitoring.coreos.com') => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.${group}` },
-  spec: {
-    group,
-    scope: 'Namespaced',
-    names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-});
 
 let admin: KubeConfig;
 let operator: ChildProcess | undefined;
@@ -84,31 +70,6 @@ describe('chart static checks', () => {
   });
 });
 
-type StandIn = [kind: string, plural: string, group?: string];
-const MONITORING_CRDS: StandIn[] = [
-  ['ServiceMonitor', 'servicemonitors'],
-  ['PrometheusRule', 'prometheusrules'],
-];
-const CERT_MANAGER_CRDS: StandIn[] = [
-  ['Certificate', 'certificates', 'cert-manager.io'],
-  ['Issuer', 'issuers', 'cert-manager.io'],
-];
-
-/** Creates stand-in CRDs, runs `body`, deletes them. */
-function withStandIns<T>(crds: readonly StandIn[], body: () => T): T {
-  if (crds.length === 0) return body();
-  for (const [kind, plural, group] of crds) {
-    kubectlOk(['apply', '--server-side', '-f', '-'], JSON.stringify(standInCrd(kind, plural, group)));
-  }
-  const names = crds.map(([, plural, group]) => `crd/${plural}.${group ?? 'monitoring.coreos.com'}`);
-  kubectlOk(['wait', '--for=condition=Established', ...names, '--timeout=60s']);
-  try {
-    return body();
-  } finally {
-    kubectlOk(['delete', ...names, '--wait=true']);
-  }
-}
-
 const docsOf = (rendered: string) =>
   parseAllDocuments(rendered)
     .map(
@@ -121,7 +82,7 @@ const docsOf = (rendered: string) =>
     .filter((d) => d?.kind);
 
 describe('server-side dry runs', () => {
-  const valueSets: [string, object, string[], StandIn[]][] = [
+  const valueSets: [string, object, string[], readonly StandIn[]][] = [
     ['default', {}, [], []],
     ['namespaced', { watchNamespaces: ['team-a', 'team-b'], replicaCount: 3 }, [], []],
     [
@@ -141,14 +102,14 @@ describe('server-side dry runs', () => {
         '--api-versions',
         'monitoring.coreos.com/v1/PrometheusRule',
       ],
-      MONITORING_CRDS,
+      PROMETHEUS_OPERATOR_CRDS,
     ],
     // helm template / GitOps: no Capabilities, the objects are forced.
     [
       'monitoring-forced',
       { serviceMonitor: { enabled: true, force: true }, prometheusRule: { enabled: true, force: true } },
       [],
-      MONITORING_CRDS,
+      PROMETHEUS_OPERATOR_CRDS,
     ],
     [
       'minimal',

@@ -19,64 +19,29 @@ import { createLogger } from '../../../../src/contracts/logger.ts';
 import { desiredObjects } from '../../../../src/operator/desired/desired-objects.ts';
 import { Applier } from '../../../../src/operator/kube/apply.ts';
 import { Reconciler, type CachedObjects } from '../../../../src/operator/reconciler.ts';
-import { kubectl } from '../../../support/command-line.ts';
 import { prepareOperatorNamespace } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { installStandIns, PROMETHEUS_OPERATOR_CRDS, removeStandIns } from '../../../support/stand-in-crds.ts';
 
 jest.setTimeout(90_000);
 
 const ns = 'operator-no-op-resync';
 const MONITORING = { serviceMonitor: true, prometheusRule: true };
-const STAND_INS = [
-  ['ServiceMonitor', 'servicemonitors'],
-  ['PrometheusRule', 'prometheusrules'],
-] as const;
 let admin: KubeConfig;
 let operatorConfig: KubeConfig;
 const requests: string[] = [];
 
 const recording = (kubeConfig: KubeConfig): KubeConfig => recordingKubeConfig(kubeConfig, requests);
 
-const crdName = (plural: string) => `${plural}.monitoring.coreos.com`;
-
 beforeAll(async () => {
   let config: KubeConfig;
   ({ admin, kubeConfig: config } = await prepareOperatorNamespace(ns));
   operatorConfig = recording(config);
-  // Stand-ins for the Prometheus Operator CRDs (as the chart test makes them), removed afterwards.
-  for (const [kind, plural] of STAND_INS) {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: crdName(plural) },
-      spec: {
-        group: 'monitoring.coreos.com',
-        scope: 'Namespaced',
-        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    };
-    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(crd)).status).toBe(0);
-  }
-  const established = kubectl([
-    'wait',
-    '--for=condition=Established',
-    ...STAND_INS.map(([, plural]) => `crd/${crdName(plural)}`),
-    '--timeout=60s',
-  ]);
-  expect(established.status).toBe(0);
+  // Stand-ins for the Prometheus Operator CRDs, removed afterwards.
+  installStandIns(PROMETHEUS_OPERATOR_CRDS);
 });
 
-afterAll(() => {
-  kubectl(['delete', ...STAND_INS.map(([, plural]) => `crd/${crdName(plural)}`), '--wait=true']);
-});
+afterAll(() => removeStandIns(PROMETHEUS_OPERATOR_CRDS));
 
 it('a resync of a converged bot writes none of its objects, ServiceMonitor and PrometheusRule included', async () => {
   const custom = admin.makeApiClient(CustomObjectsApi);

@@ -19,8 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, LABELS, PLURAL, QUEUE_LAG_METRIC, VERSION } from '../../../../src/api/names.ts';
+import { LABELS, QUEUE_LAG_METRIC } from '../../../../src/api/names.ts';
 import type { RedisClient } from '../../../../src/contracts/redis-connection.ts';
 import { PRESENCE_INTERVAL_MS, writePresence } from '../../../../src/contracts/worker-presence.ts';
 import { DELETION_COST_ANNOTATION } from '../../../../src/operator/scaling/deletion-cost.ts';
@@ -39,6 +38,7 @@ import { createNetworkNamespace, type NetworkNamespace } from '../../../support/
 import { connect } from '../../../support/queue-fixture.ts';
 import { startRedisServer, type RedisServer } from '../../../support/redis-server.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { createBot, deleteBot, readBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(300_000);
 
@@ -76,14 +76,32 @@ const api = () => ({
   discovery: admin.makeApiClient(DiscoveryV1Api),
   rbac: admin.makeApiClient(RbacAuthorizationV1Api),
 });
-const getBot = () =>
-  api().custom.getNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    namespace: ns,
-    name: BOT,
-  }) as Promise<InventoryBot>;
+const getBot = () => readBot(admin, ns, BOT);
+const readDeployment = (name: string) => api().apps.readNamespacedDeployment({ namespace: ns, name });
+const readHpa = () => api().hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT });
+/** Events about a bot: the operator's. */
+const botEvents = async (name: string) =>
+  (await api().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name}` }))
+    .items;
+/** The bot's worker pods, those being deleted left out. */
+const workerPods = async () =>
+  (
+    await api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` })
+  ).items.filter((p) => !p.metadata?.deletionTimestamp);
+
+/** A bot on the test Redis that scales on queue lag alone. */
+const createLagBot = (name: string, stream: string, consumerGroup: string, scaling: object) =>
+  createBot(
+    admin,
+    ns,
+    name,
+    sampleSpec({
+      queue: { redis: { url: (redis as RedisServer).url }, stream, consumerGroup },
+      // Queue lag only: this cluster has no metrics-server, and an HPA with an unreadable CPU metric
+      // never scales in.
+      scaling: { ...scaling, targetCPUUtilizationPercentage: 0, scaleDownStabilizationSeconds: 0 },
+    }),
+  );
 const selector = encodeURIComponent(`${LABELS.instance}=${BOT}`);
 const metricPath = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/${QUEUE_LAG_METRIC}?labelSelector=${selector}`;
 
@@ -257,17 +275,7 @@ afterAll(async () => {
     await api()
       .rbac.deleteNamespacedRoleBinding({ namespace: 'kube-system', name: AUTH_READER_BINDING })
       .catch(() => undefined);
-    for (const name of [BOT, SLEEPY]) {
-      await api()
-        .custom.deleteNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace: ns,
-          name,
-        })
-        .catch(() => undefined);
-    }
+    for (const name of [BOT, SLEEPY]) await deleteBot(admin, ns, name).catch(() => undefined);
   }
   if (certDir) rmSync(certDir, { recursive: true, force: true });
   console.log(`queue-lag timings (s since suite start): ${JSON.stringify(timings)}`);
@@ -332,35 +340,12 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     for (let i = 0; i < BATCHES; i++) {
       await redisClient.xAdd(STREAM, '*', { batch: JSON.stringify({ id: `b${i}`, items: [] }) });
     }
-    await api().custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace: ns,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'InventoryBot',
-        metadata: { name: BOT, namespace: ns },
-        spec: sampleSpec({
-          queue: { redis: { url: (redis as RedisServer).url }, stream: STREAM, consumerGroup: GROUP_NAME },
-          scaling: {
-            minReplicas: 1,
-            maxReplicas: 5,
-            queueLagPerReplica: 10,
-            // Queue lag only: this cluster has no metrics-server, and an HPA with an unreadable CPU
-            // metric never scales in.
-            targetCPUUtilizationPercentage: 0,
-            scaleDownStabilizationSeconds: 0,
-          },
-        }),
-      },
-    });
+    await createLagBot(BOT, STREAM, GROUP_NAME, { minReplicas: 1, maxReplicas: 5, queueLagPerReplica: 10 });
     mark('botCreated');
-    const hpa = await waitFor(
-      () => api().hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT }),
-      (h) => h.spec?.metrics?.some((m) => m.type === 'External') ?? false,
-      { timeoutMs: 30_000, what: 'HPA with the External metric' },
-    );
+    const hpa = await waitFor(readHpa, (h) => h.spec?.metrics?.some((m) => m.type === 'External') ?? false, {
+      timeoutMs: 30_000,
+      what: 'HPA with the External metric',
+    });
     expect(hpa.spec?.metrics?.find((m) => m.type === 'External')?.external).toMatchObject({
       metric: { name: QUEUE_LAG_METRIC, selector: { matchLabels: { [LABELS.instance]: BOT } } },
       target: { type: 'AverageValue', averageValue: '10' },
@@ -374,7 +359,7 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     expect(metric.value).toBe(String(BATCHES));
 
     const deployment = await waitFor(
-      () => api().apps.readNamespacedDeployment({ namespace: ns, name: BOT }),
+      () => readDeployment(BOT),
       (d) => d.spec?.replicas === 5 && d.status?.readyReplicas === 5,
       { timeoutMs: 120_000, intervalMs: 1000, what: 'Deployment scaled to 5 ready replicas' },
     );
@@ -414,8 +399,6 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
 
   it('holds the workers while Redis is unreachable, and lets the autoscaler decide again once it is back (#15)', async () => {
     const server = redis as RedisServer;
-    const { hpa: hpas, apps, core } = api();
-    const readHpa = () => hpas.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT });
     expect((await readHpa()).spec?.minReplicas).toBe(1);
     await server.down();
     try {
@@ -433,13 +416,11 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
         what: 'HPA minReplicas raised to the 5 held workers',
       });
       expect(rawMetric()).toEqual({ value: String(BATCHES) });
-      expect((await apps.readNamespacedDeployment({ namespace: ns, name: BOT })).spec?.replicas).toBe(5);
-      const events = await core.listNamespacedEvent({
-        namespace: ns,
-        fieldSelector: `involvedObject.name=${BOT}`,
-      });
+      expect((await readDeployment(BOT)).spec?.replicas).toBe(5);
       expect(
-        events.items.some((e) => e.reason === 'ScalingHeld' && /QueueUnreadable/.test(e.message ?? '')),
+        (await botEvents(BOT)).some(
+          (e) => e.reason === 'ScalingHeld' && /QueueUnreadable/.test(e.message ?? ''),
+        ),
       ).toBe(true);
     } finally {
       await server.up();
@@ -455,20 +436,14 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
       what: 'HPA minReplicas back to 1',
     });
     expect(released.spec?.minReplicas).toBe(1);
-    const events = await core.listNamespacedEvent({
-      namespace: ns,
-      fieldSelector: `involvedObject.name=${BOT}`,
-    });
-    expect(events.items.some((e) => e.reason === 'ScalingResumed')).toBe(true);
+    expect((await botEvents(BOT)).some((e) => e.reason === 'ScalingResumed')).toBe(true);
   });
 
   it('drops to 0 once the batches are acknowledged, and the HPA sees it; the busy worker is the one kept (#15)', async () => {
     const redisClient = client as RedisClient;
     // #15: the workers say how busy they are; the newest pod (the one a ReplicaSet removes first when
     // nothing else tells them apart) has 3 batches in flight, the others none.
-    const pods = (
-      await api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` })
-    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    const pods = await workerPods();
     expect(pods).toHaveLength(5);
     const byAge = pods.sort(
       (a, b) =>
@@ -508,9 +483,7 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
     } finally {
       clearInterval(heartbeat);
     }
-    const survivors = (
-      await api().core.listNamespacedPod({ namespace: ns, labelSelector: `${LABELS.instance}=${BOT}` })
-    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    const survivors = await workerPods();
     expect(survivors.map((p) => p.metadata?.name)).toEqual([busy]);
   });
 });
@@ -539,7 +512,7 @@ async function scaleInToOne(): Promise<void> {
   });
   expect(bot.status?.queue?.length).toBe(BATCHES);
   const hpa = await waitFor(
-    () => api().hpa.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: BOT }),
+    readHpa,
     (h) =>
       h.status?.currentMetrics?.some(
         (m) => m.type === 'External' && m.external?.current.averageValue === '0',
@@ -551,7 +524,7 @@ async function scaleInToOne(): Promise<void> {
     QUEUE_LAG_METRIC,
   );
   const scaledIn = await waitFor(
-    () => api().apps.readNamespacedDeployment({ namespace: ns, name: BOT }),
+    () => readDeployment(BOT),
     (d) => d.spec?.replicas === 1 && d.status?.readyReplicas === 1,
     { timeoutMs: 90_000, intervalMs: 1000, what: 'Deployment scaled back to 1' },
   );
@@ -567,48 +540,18 @@ async function scaleInToOne(): Promise<void> {
 }
 
 describe('scale to zero and back (#15)', () => {
-  const deployment = () => api().apps.readNamespacedDeployment({ namespace: ns, name: SLEEPY });
-  const botEvents = async () =>
-    (await api().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${SLEEPY}` }))
-      .items;
-  const getSleepy = () =>
-    api().custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace: ns,
-      name: SLEEPY,
-    }) as Promise<InventoryBot>;
+  const deployment = () => readDeployment(SLEEPY);
+  const getSleepy = () => readBot(admin, ns, SLEEPY);
 
   it('sleeps at 0 workers after the idle period, wakes within seconds of the first batch, sleeps again', async () => {
     const redisClient = client as RedisClient;
     await redisClient.xGroupCreate(SLEEPY_STREAM, SLEEPY_GROUP, '0', { MKSTREAM: true });
-    await api().custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace: ns,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'InventoryBot',
-        metadata: { name: SLEEPY, namespace: ns },
-        spec: sampleSpec({
-          queue: {
-            redis: { url: (redis as RedisServer).url },
-            stream: SLEEPY_STREAM,
-            consumerGroup: SLEEPY_GROUP,
-          },
-          scaling: {
-            minReplicas: 2,
-            maxReplicas: 3,
-            idleReplicas: 0,
-            idleSeconds: 3,
-            queueLagPerReplica: 10,
-            targetCPUUtilizationPercentage: 0,
-            scaleDownStabilizationSeconds: 0,
-          },
-        }),
-      },
+    await createLagBot(SLEEPY, SLEEPY_STREAM, SLEEPY_GROUP, {
+      minReplicas: 2,
+      maxReplicas: 3,
+      idleReplicas: 0,
+      idleSeconds: 3,
+      queueLagPerReplica: 10,
     });
     const asleep = await waitFor(deployment, (d) => d.spec?.replicas === 0, {
       timeoutMs: 60_000,
@@ -623,7 +566,7 @@ describe('scale to zero and back (#15)', () => {
       { timeoutMs: 30_000, intervalMs: 500, what: 'Ready with reason Asleep' },
     );
     expect(sleeping.status?.autoscaling).toMatchObject({ asleep: true, limitedBy: 'Asleep' });
-    expect((await botEvents()).some((e) => e.reason === 'ScaledToZero')).toBe(true);
+    expect((await botEvents(SLEEPY)).some((e) => e.reason === 'ScaledToZero')).toBe(true);
 
     const enqueuedAt = Date.now();
     await redisClient.xAdd(SLEEPY_STREAM, '*', { batch: JSON.stringify({ id: 'wake-1', items: [] }) });
@@ -637,7 +580,7 @@ describe('scale to zero and back (#15)', () => {
     // The operator reads a sleeping bot's queue every 2 s: well within the 30 s the issue allows.
     expect(wakeSeconds).toBeLessThan(10);
     expect(
-      (await botEvents()).some((e) => e.reason === 'WokeUp' && /1 batch arrived/.test(e.message ?? '')),
+      (await botEvents(SLEEPY)).some((e) => e.reason === 'WokeUp' && /1 batch arrived/.test(e.message ?? '')),
     ).toBe(true);
     // The HPA takes over from 1: its floor is minReplicas.
     await waitFor(deployment, (d) => d.spec?.replicas === 2, {
