@@ -11,13 +11,14 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
+import { REASONS } from '../../../../src/api/names.ts';
 import { TransientError } from '../../../../src/contracts/errors.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
 import { Applier } from '../../../../src/operator/kube/apply.ts';
 import { Reconciler, type CachedObjects } from '../../../../src/operator/reconciler.ts';
 import { MERGE_PATCH, prepareOperatorNamespace } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef as botRefIn, createBot as createBotIn, readBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(60_000);
 
@@ -34,22 +35,9 @@ beforeAll(async () => {
   operatorConfig = recording(config);
 });
 
-const botRef = (name: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name });
-
-async function createBot(name: string, spec = sampleSpec()): Promise<void> {
-  await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    ...botRef(name),
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name, namespace: ns },
-      spec,
-    },
-  });
-}
-
-const getBot = (name: string) =>
-  admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject(botRef(name)) as Promise<InventoryBot>;
+const botRef = (name: string) => botRefIn(ns, name);
+const createBot = (name: string, spec = sampleSpec()) => createBotIn(admin, ns, name, spec);
+const getBot = (name: string) => readBot(admin, ns, name);
 
 /** A reconciler whose informer caches answer from `cache` (kind -> namespace/name -> object). */
 function reconciler(cache: Map<string, Map<string, KubernetesObject>>): Reconciler {

@@ -10,12 +10,13 @@ import {
   PolicyV1Api,
 } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { ANNOTATIONS, GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
+import { ANNOTATIONS, LABELS, REASONS } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
 import { kubectl } from '../../../support/command-line.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef, createBot, readBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(180_000);
 
@@ -32,28 +33,11 @@ const api = () => ({
   policy: admin.makeApiClient(PolicyV1Api),
   custom: admin.makeApiClient(CustomObjectsApi),
 });
-const botRef = (name: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name });
-const getBot = (name: string) =>
-  api().custom.getNamespacedCustomObject(botRef(name)) as Promise<InventoryBot>;
+const getBot = (name: string) => readBot(admin, ns, name);
 const condition = (bot: InventoryBot, type: string) => bot.status?.conditions?.find((c) => c.type === type);
 
-async function createBot(name: string, spec: object): Promise<void> {
-  await api().custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    namespace: ns,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name, namespace: ns },
-      spec,
-    },
-  });
-}
-
 async function patchBotSpec(name: string, spec: object): Promise<void> {
-  await api().custom.patchNamespacedCustomObject({ ...botRef(name), body: { spec } }, MERGE_PATCH);
+  await api().custom.patchNamespacedCustomObject({ ...botRef(ns, name), body: { spec } }, MERGE_PATCH);
 }
 
 const waitReady = (name: string, what = `${name} Ready`) =>
@@ -93,7 +77,7 @@ afterAll(async () => {
 
 describe('operator lifecycle', () => {
   it('creates ConfigMap, Deployment, Service, HPA and PDB with owner references and labels, then turns Ready', async () => {
-    await createBot('shop', sampleSpec({ scaling: { minReplicas: 2, maxReplicas: 4 } }));
+    await createBot(admin, ns, 'shop', sampleSpec({ scaling: { minReplicas: 2, maxReplicas: 4 } }));
     const bot = await waitReady('shop');
     const { core, apps, hpa, policy } = api();
     const owned = [
@@ -222,7 +206,12 @@ describe('operator lifecycle', () => {
   });
 
   it('reports a missing Secret as Degraded and recovers when it appears', async () => {
-    await createBot('vault', sampleSpec({ queue: { redis: { secretRef: { name: 'vault-redis' } } } }));
+    await createBot(
+      admin,
+      ns,
+      'vault',
+      sampleSpec({ queue: { redis: { secretRef: { name: 'vault-redis' } } } }),
+    );
     const degraded = await waitFor(
       () => getBot('vault'),
       (b) => condition(b, 'Degraded')?.status === 'True',
@@ -249,7 +238,7 @@ describe('operator lifecycle', () => {
 
   it('lets garbage collection remove the children when the bot is deleted', async () => {
     const { apps, core } = api();
-    await api().custom.deleteNamespacedCustomObject(botRef('shop'));
+    await api().custom.deleteNamespacedCustomObject(botRef(ns, 'shop'));
     await waitFor(
       async () => {
         const deployments = await apps.listNamespacedDeployment({

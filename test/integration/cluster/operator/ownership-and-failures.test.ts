@@ -11,7 +11,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, LABELS, PLURAL, REASONS, VERSION } from '../../../../src/api/names.ts';
+import { GROUP, LABELS, PLURAL, REASONS } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../../../src/operator/start-operator.ts';
 import { kubectl } from '../../../support/command-line.ts';
@@ -22,6 +22,7 @@ import {
   waitFor,
 } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef, createBot, readBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(180_000);
 
@@ -32,27 +33,12 @@ let user: KubeConfig;
 let operator: OperatorHandle;
 const logLines: string[] = [];
 
-const botRef = (name: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name });
-const getBot = (name: string) =>
-  admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject(botRef(name)) as Promise<InventoryBot>;
+const getBot = (name: string) => readBot(admin, ns, name);
 const metricsText = async () => (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
 const degraded = (bot: InventoryBot) => bot.status?.conditions?.find((c) => c.type === 'Degraded');
 
 /** Creates a bot as the namespace-scoped user (the InventoryBot is all that user may touch). */
-async function createBotAsUser(name: string, spec: object): Promise<void> {
-  await user.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: PLURAL,
-    namespace: ns,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name, namespace: ns },
-      spec,
-    },
-  });
-}
+const createBotAsUser = (name: string, spec: object) => createBot(user, ns, name, spec);
 
 beforeAll(async () => {
   let operatorConfig: KubeConfig;
@@ -132,7 +118,7 @@ describe('no takeover (#14)', () => {
     expect(configMapNow.metadata?.ownerReferences).toBeUndefined();
 
     // Deleting the bot: garbage collection has nothing of the user's to remove.
-    await user.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject(botRef('shop'));
+    await user.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject(botRef(ns, 'shop'));
     await waitFor(
       () =>
         getBot('shop').then(
