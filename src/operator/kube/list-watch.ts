@@ -65,26 +65,26 @@ export class ListWatch<T extends KubernetesObject> implements Informer<T>, Objec
   on(verb: 'add' | 'update' | 'delete' | 'change', callback: Callback<T>): void;
   on(verb: 'error' | 'connect', callback: ErrorCallback): void;
   on(verb: string, callback: Callback<T> | ErrorCallback): void {
-    if (verb === 'change') {
-      for (const v of ['add', 'update', 'delete'] as const) this.on(v, callback as Callback<T>);
-      return;
-    }
-    const list = this.callbacks[verb as Verb];
-    if (!list) throw new Error(`Unknown verb: ${verb}`);
-    list.push(callback as (arg?: never) => void);
+    for (const list of this.callbackLists(verb)) list.push(callback as (arg?: never) => void);
   }
 
   off(verb: 'add' | 'update' | 'delete' | 'change', callback: Callback<T>): void;
   off(verb: 'error' | 'connect', callback: ErrorCallback): void;
   off(verb: string, callback: Callback<T> | ErrorCallback): void {
-    if (verb === 'change') {
-      for (const v of ['add', 'update', 'delete'] as const) this.off(v, callback as Callback<T>);
-      return;
+    for (const list of this.callbackLists(verb)) {
+      const index = list.indexOf(callback as (arg?: never) => void);
+      if (index !== -1) list.splice(index, 1);
     }
-    const list = this.callbacks[verb as Verb];
-    if (!list) throw new Error(`Unknown verb: ${verb}`);
-    const index = list.indexOf(callback as (arg?: never) => void);
-    if (index !== -1) list.splice(index, 1);
+  }
+
+  /** The callback lists a verb names ('change' names add, update and delete), as client-node's informer. */
+  private callbackLists(verb: string): ((arg?: never) => void)[][] {
+    const verbs = verb === 'change' ? (['add', 'update', 'delete'] as const) : [verb as Verb];
+    return verbs.map((v) => {
+      const list = this.callbacks[v];
+      if (!list) throw new Error(`Unknown verb: ${verb}`);
+      return list;
+    });
   }
 
   get(name: string, namespace?: string): T | undefined {
