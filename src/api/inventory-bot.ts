@@ -230,7 +230,7 @@ export const concurrencySchema = z
 
 export const scalingSchema = z
   .object({
-    minReplicas: z.int().min(0).max(1000).default(1).describe('Fewest worker replicas.'),
+    minReplicas: z.int().min(0).max(1000).default(2).describe('Fewest worker replicas.'),
     maxReplicas: z.int().min(1).max(1000).default(10).describe('Most worker replicas.'),
     targetCPUUtilizationPercentage: z
       .int()

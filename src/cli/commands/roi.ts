@@ -246,7 +246,10 @@ export function roiCommand(): Command {
     .option('--memory-gib-hour-price <n>', 'price of a requested GiB-hour of memory (default 0.005)')
     .option('--worker-cpu <quantity>', "a worker's CPU request (default: --bot's, else 100m)")
     .option('--worker-memory <quantity>', "a worker's memory request (default: --bot's, else 128Mi)")
-    .option('--min-replicas <n>', "fewest worker replicas (default: --bot's, else 1)")
+    .option(
+      '--min-replicas <n>',
+      `fewest worker replicas (default: --bot's, else ${DEFAULT_INPUTS.minReplicas}, the plans' N+1)`,
+    )
     .option('--cpu-target <percent>', "autoscaler CPU target (default: --bot's, else 70)")
     .option('--operator-replicas <n>', 'operator replicas (default 2)')
     .option('--operator-cpu <quantity>', 'CPU request of an operator pod (default 50m)')

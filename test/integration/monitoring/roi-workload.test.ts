@@ -162,7 +162,8 @@ test('report figures match the simulator ledger', async () => {
   expect(result.workload.cpuSecondsPerItem).toBeCloseTo(figures.cpuSeconds / ledger.applied, 12);
   expect(result.costPerItem).toBeGreaterThan(0);
 
-  // The CLI's report: the same items as the ledger, the payback the stated inputs give (one worker, 3.7 months).
+  // The CLI's report: the same items as the ledger, the payback the stated inputs give (two workers, the default
+  // minReplicas (#15), 3.7 months).
   expect(await cliExit).toBe(0);
   const markdown = readFileSync(join(out, 'roi-report.md'), 'utf8');
   expect(markdown).toContain(
@@ -175,7 +176,7 @@ test('report figures match the simulator ledger', async () => {
     { ...result.workload, itemsPerDay: 12_000 },
     { setupCost: 1800, laborMinutesPerItem: 0.00275 },
   ).current;
-  expect(expected.workerReplicas).toBe(1);
+  expect(expected.workerReplicas).toBe(2);
   expect(Number(expected.paybackMonths.toFixed(1))).toBe(3.7);
   expect(markdown).toContain('paid back in 3.7 months at 12k items/day');
   expect(markdown).toContain(

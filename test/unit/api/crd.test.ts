@@ -53,7 +53,7 @@ describe('spec defaults', () => {
   it('fills every section of the minimal sample', () => {
     const spec = parseSpec(sample.spec);
     expect(spec.scaling).toMatchObject({
-      minReplicas: 1,
+      minReplicas: 2,
       maxReplicas: 10,
       targetCPUUtilizationPercentage: 70,
     });

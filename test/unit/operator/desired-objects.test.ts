@@ -120,10 +120,11 @@ describe('desired objects', () => {
     expect(zero.horizontalPodAutoscaler.spec?.minReplicas).toBe(1);
   });
 
-  it('creates a PodDisruptionBudget only from minReplicas 2', () => {
-    expect(objects.podDisruptionBudget).toBeUndefined();
-    const pdb = desiredObjects(sampleBot({ scaling: { minReplicas: 2 } }), noExtras).podDisruptionBudget;
-    expect(pdb?.spec).toEqual({
+  it('creates a PodDisruptionBudget only from minReplicas 2 (the default since #15: N+1)', () => {
+    expect(
+      desiredObjects(sampleBot({ scaling: { minReplicas: 1 } }), noExtras).podDisruptionBudget,
+    ).toBeUndefined();
+    expect(objects.podDisruptionBudget?.spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: objects.deployment.spec?.selector.matchLabels },
     });

@@ -35,7 +35,7 @@ describe('ROI model (hand-computed)', () => {
     expect(DEFAULT_INPUTS).toMatchObject({
       memoryGiBHourPrice: 0.005,
       worker: { cpuCores: 0.1, memoryGiB: 0.125 },
-      minReplicas: 1,
+      minReplicas: 2,
       targetCpuUtilization: 0.7,
       operator: { replicas: 2, cpuCores: 0.05, memoryGiB: 0.09375 },
       redis: { replicas: 1, cpuCores: 0.1, memoryGiB: 0.25, monthlyCost: 0 },
@@ -44,10 +44,10 @@ describe('ROI model (hand-computed)', () => {
   });
 
   // The plan's sample: 12k transactions/day, 0.03 CPU-s each, 1,800 setup, ~3.7-month payback. It leaves the
-  // labor saved per transaction and the footprint unstated. With the default prices and footprint (1 worker
-  // 100m/128Mi, 2 operator pods 50m/96Mi, a Redis pod 100m/256Mi) the footprint costs 0.3915/day, so 3.7 months
-  // (112.6 days) needs about 16.4/day of labor: 0.00275 labor minutes (0.165 s) per transaction at 30/h.
-  // The 2-minute default would pay 1,800 back in under 4 hours at that volume.
+  // labor saved per transaction and the footprint unstated. With the default prices and footprint (2 workers,
+  // the plans' N+1 minReplicas (#15), 100m/128Mi each, 2 operator pods 50m/96Mi, a Redis pod 100m/256Mi) the
+  // footprint costs 0.5145/day, so 3.7 months (112.6 days) needs about 16.5/day of labor: 0.00275 labor
+  // minutes (0.165 s) per transaction at 30/h. The 2-minute default would pay 1,800 back in under 4 hours.
   it('reproduces the plan sample: 12k/day, 0.03 CPU-s each, 1,800 setup → ~3.7 months', () => {
     const r = modelRoi(
       {
@@ -59,22 +59,22 @@ describe('ROI model (hand-computed)', () => {
       },
       { setupCost: 1800, laborMinutesPerItem: 0.00275 },
     );
-    // 360 CPU-s/day = 0.0042 cores, under 70 % of one 100m request: one worker.
+    // 360 CPU-s/day = 0.0042 cores, under 70 % of one 100m request: minReplicas, 2 workers.
     expect(r.current.cpuSecondsPerDay).toBeCloseTo(360, 9);
-    expect(r.current.workerReplicas).toBe(1);
-    // Workers 1 × 24 × (0.1 × 0.045 + 0.125 × 0.005) = 0.123; operator 2 × 24 × (0.05 × 0.045 + 0.09375 ×
+    expect(r.current.workerReplicas).toBe(2);
+    // Workers 2 × 24 × (0.1 × 0.045 + 0.125 × 0.005) = 0.246; operator 2 × 24 × (0.05 × 0.045 + 0.09375 ×
     // 0.005) = 0.1305; Redis 24 × (0.1 × 0.045 + 0.25 × 0.005) = 0.138.
-    expect(r.current.cost.workers).toBeCloseTo(0.123, 12);
+    expect(r.current.cost.workers).toBeCloseTo(0.246, 12);
     expect(r.current.cost.operator).toBeCloseTo(0.1305, 12);
     expect(r.current.cost.redis).toBeCloseTo(0.138, 12);
-    expect(r.current.cost.total).toBeCloseTo(0.3915, 12);
-    // Labor 12000 × 0.00275 / 60 × 30 = 16.5/day; net 16.1085/day; 1800 / 16.1085 = 111.74 days = 3.67 months.
+    expect(r.current.cost.total).toBeCloseTo(0.5145, 12);
+    // Labor 12000 × 0.00275 / 60 × 30 = 16.5/day; net 15.9855/day; 1800 / 15.9855 = 112.60 days = 3.70 months.
     expect(r.current.laborValue).toBeCloseTo(16.5, 12);
-    expect(r.current.netSavings).toBeCloseTo(16.1085, 12);
-    expect(r.current.paybackDays).toBeCloseTo(111.742, 3);
+    expect(r.current.netSavings).toBeCloseTo(15.9855, 12);
+    expect(r.current.paybackDays).toBeCloseTo(112.602, 3);
     expect(Number(r.current.paybackMonths.toFixed(1))).toBe(3.7);
     // At 1M/day the CPU needs 30000 CPU-s/day = 0.347 cores: ⌈0.347 / 0.07⌉ = 5 workers.
-    expect(r.projections.map((p) => p.workerReplicas)).toEqual([1, 1, 1, 5]);
+    expect(r.projections.map((p) => p.workerReplicas)).toEqual([2, 2, 2, 5]);
     expect(r.projections[3]?.cost.workers).toBeCloseTo(5 * 0.123, 12);
   });
 
@@ -112,7 +112,10 @@ describe('ROI model (hand-computed)', () => {
       p95: 0.2,
       p99: 0.3,
     }));
-    const r = computeRoi(measured({ timeline, periodSeconds: 60, itemsProcessed: 1500, cpuSeconds: 1.5 }));
+    // minReplicas 1 stated: the sizing, not the default floor of 2, is what this checks.
+    const r = computeRoi(measured({ timeline, periodSeconds: 60, itemsProcessed: 1500, cpuSeconds: 1.5 }), {
+      minReplicas: 1,
+    });
     // Busy intervals: 15 s at 40/s + 15 s at 20/s = 900 items in 30 s on 2 replicas = 15 per replica
     // (1,296,000/day per replica); 0.001 CPU-s per item.
     expect(r.workload.replicaThroughput).toBe(15);
@@ -121,6 +124,7 @@ describe('ROI model (hand-computed)', () => {
       measured({ timeline, periodSeconds: 60, itemsProcessed: 1500, cpuSeconds: 1.5 }),
       {
         replicaThroughput: 2,
+        minReplicas: 1,
       },
     );
     // 1M/day = 11.57/s ÷ 2 = ⌈5.79⌉ = 6; 100k/day = 1.157/s ÷ 2 → 1.
@@ -154,11 +158,12 @@ describe('ROI model (hand-computed)', () => {
         setupCost: 1000,
       },
     );
-    // Worker 24 × (0.5 × 0.36 + 1 × 0.01) = 4.56; Redis 304.375 / 30.4375 = 10; labor 10000 × 0.01 = 100.
-    expect(r.current.cost.workers).toBeCloseTo(4.56, 12);
+    // Workers (the default minReplicas, 2) 2 × 24 × (0.5 × 0.36 + 1 × 0.01) = 9.12; Redis 304.375 / 30.4375 =
+    // 10; labor 10000 × 0.01 = 100.
+    expect(r.current.cost.workers).toBeCloseTo(9.12, 12);
     expect(r.current.cost.redis).toBeCloseTo(10, 12);
     expect(r.current.laborValue).toBeCloseTo(100, 12);
-    expect(r.current.paybackDays).toBeCloseTo(1000 / 85.44, 9);
+    expect(r.current.paybackDays).toBeCloseTo(1000 / 80.88, 9);
     const losing = modelRoi(r.workload, { ...r.inputs, laborMinutesPerItem: 0.0001 });
     expect(losing.current.netSavings).toBeLessThan(0);
     expect(losing.current.paybackDays).toBe(Number.POSITIVE_INFINITY);

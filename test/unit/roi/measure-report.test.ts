@@ -193,8 +193,9 @@ describe('report rendering', () => {
     expect(md).toContain('| setup cost (paid back) | 10,000 USD |');
     expect(md).toContain('| price of a requested CPU core-hour | 0.045 USD (0.0000125 USD/CPU-s) |');
     expect(md).toContain('| operator | 2 × 50m CPU, 96 MiB |');
-    // 10k/day × 2 min at 30/h = 10,000/day against 0.3915/day of requests: 1 day.
-    expect(md).toContain('| total cost | 0.392 USD |');
+    // 10k/day × 2 min at 30/h = 10,000/day against 0.5145/day of requests (minReplicas 2 workers): 1 day.
+    expect(md).toContain('| workers (2 replica(s) × 24 h × requests) | 0.246 USD |');
+    expect(md).toContain('| total cost | 0.515 USD |');
     expect(md).toMatch(/paid back in 1 day \(0\.03 months\) at 10k items\/day/);
     expect(md).toContain('![Throughput over time](charts/throughput.png)');
     const html = renderHtml(result, charts, new Date(0));

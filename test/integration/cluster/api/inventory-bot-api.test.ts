@@ -54,7 +54,7 @@ describe('InventoryBot CRD on a real API server', () => {
     kubectlOk(['apply', '-n', ns, '-f', 'deploy/samples/inventorybot.yaml']);
     const bot = JSON.parse(kubectlOk(['get', 'ib', sample.metadata.name, '-n', ns, '-o', 'json']));
     expect(bot.spec.scaling).toMatchObject({
-      minReplicas: 1,
+      minReplicas: 2,
       maxReplicas: 10,
       targetCPUUtilizationPercentage: 70,
       queueLagPerReplica: 100,
@@ -172,7 +172,7 @@ describe('InventoryBot CRD on a real API server', () => {
     ]);
     const row = table.split('\n').find((line) => line.startsWith(`${sample.metadata.name} `));
     // Status columns stay empty until the operator reports; spec columns show the defaults.
-    expect(row).toMatch(/^warehouse-sync\s+1\s+10\s+\d+s$/);
+    expect(row).toMatch(/^warehouse-sync\s+2\s+10\s+\d+s$/);
   });
 
   it('has descriptions for kubectl explain inventorybot.spec', () => {

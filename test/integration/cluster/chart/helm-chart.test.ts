@@ -421,16 +421,20 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
           namespace: BOT_NS,
           name: 'warehouse-sync',
         }),
-      (b: any) => (b.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
-      { timeoutMs: 120_000, what: 'sample InventoryBot Ready' },
+      // The sample leaves spec.scaling to the defaults: minReplicas 2 (N+1, #15). The Deployment starts at
+      // 1 until the HPA raises it to its minimum, so Ready alone may still be 1 of 1.
+      (b: any) =>
+        (b.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') &&
+        b.status?.readyReplicas >= 2,
+      { timeoutMs: 120_000, what: 'sample InventoryBot Ready with its 2 workers' },
     );
-    expect((bot as any).status.readyReplicas).toBeGreaterThanOrEqual(1);
+    expect((bot as any).status.readyReplicas).toBeGreaterThanOrEqual(2);
     const table = kubectlOk(['get', 'ib', '-n', BOT_NS]);
     // STATUS is the most important condition (#14): Ready's reason, unless Degraded (here the HPA has
     // no metrics-server to read, so it may well be AutoscalerUnableToScale).
     const conditions = (bot as any).status.conditions as { type: string; status: string; reason: string }[];
     const degraded = conditions.find((c) => c.type === 'Degraded' && c.status === 'True');
-    const status = table.match(/warehouse-sync\s+1\s+1\s+1\s+10\s+(\w+)\s/)?.[1];
+    const status = table.match(/warehouse-sync\s+2\s+2\s+2\s+10\s+(\w+)\s/)?.[1];
     expect(status).toBe(degraded ? degraded.reason : 'WorkersReady');
   });
 
