@@ -579,9 +579,12 @@ describe('scale to zero and back (#15)', () => {
     timings.wakeSeconds = Math.round(wakeSeconds * 10) / 10;
     // The operator reads a sleeping bot's queue every 2 s: well within the 30 s the issue allows.
     expect(wakeSeconds).toBeLessThan(10);
-    expect(
-      (await botEvents(SLEEPY)).some((e) => e.reason === 'WokeUp' && /1 batch arrived/.test(e.message ?? '')),
-    ).toBe(true);
+    // The event is recorded right after the scale: wait for it, do not race it.
+    await waitFor(
+      () => botEvents(SLEEPY),
+      (events) => events.some((e) => e.reason === 'WokeUp' && /1 batch arrived/.test(e.message ?? '')),
+      { timeoutMs: 10_000, intervalMs: 200, what: 'a WokeUp event naming the batch' },
+    );
     // The HPA takes over from 1: its floor is minReplicas.
     await waitFor(deployment, (d) => d.spec?.replicas === 2, {
       timeoutMs: 60_000,
