@@ -280,6 +280,12 @@ export const scalingSchema = z
       .max(3600)
       .default(300)
       .describe('Autoscaler stabilization window for scaling down, in seconds.'),
+    scaleInOrder: z
+      .enum(['IdleFirst', 'ReplicaSet'])
+      .default('IdleFirst')
+      .describe(
+        "Which workers a scale-in removes first. IdleFirst: the operator keeps each worker pod's controller.kubernetes.io/pod-deletion-cost at its batches in flight, so idle workers go first and busy ones keep their batches. ReplicaSet: the operator leaves that annotation alone (the ReplicaSet's own order: not ready, then the newest; or costs you set yourself).",
+      ),
   })
   .describe('Horizontal autoscaling of the workers on CPU and queue lag.')
   .apply(withRules, CROSS_FIELD_RULES.scaling('spec.scaling'));

@@ -235,7 +235,8 @@ export class Reconciler {
   /** Idle workers go first on scale-in (#15). A pod gone meanwhile is no failure. */
   private async keepDeletionCosts(bot: InventoryBot, workers: WorkerPresence[]): Promise<void> {
     const { namespace, name } = bot.metadata;
-    for (const change of deletionCostChanges(this.deps.listPods(namespace, name), workers)) {
+    const pods = this.deps.listPods(namespace, name);
+    for (const change of deletionCostChanges(pods, workers, bot.spec.scaling.scaleInOrder)) {
       try {
         await this.deps.applier.annotatePod(namespace, change.pod, DELETION_COST_ANNOTATION, change.cost);
       } catch (error) {

@@ -54,7 +54,13 @@ export function desiredHorizontalPodAutoscaler(
       // No metric at all (CPU 0 without the operator's external metrics): the HPA's own default, 80% CPU.
       ...(metrics.length > 0 ? { metrics } : {}),
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: scaling.scaleUpStabilizationSeconds },
+        // #15: the queue says how many workers a burst needs; one step may go all the way to maxReplicas.
+        // The HPA's default (+4 pods or x2 per 15 s) takes 2 to 10 in two steps, 15 s apart.
+        scaleUp: {
+          stabilizationWindowSeconds: scaling.scaleUpStabilizationSeconds,
+          selectPolicy: 'Max',
+          policies: [{ type: 'Pods', value: scaling.maxReplicas, periodSeconds: 15 }],
+        },
         scaleDown: { stabilizationWindowSeconds: scaling.scaleDownStabilizationSeconds },
       },
     },

@@ -4,6 +4,7 @@
 // a busy pod removed anyway stops reading and finishes its batches within the grace period. Pure: the
 // annotations to change, given the pods and the records.
 import type { V1Pod } from '@kubernetes/client-node';
+import type { InventoryBotSpec } from '../../api/inventory-bot.ts';
 import type { WorkerPresence } from '../../contracts/worker-presence.ts';
 
 export const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
@@ -14,11 +15,16 @@ export interface CostChange {
   cost: string | undefined;
 }
 
-/** Costs that differ from what the pods carry; pods being deleted are left alone. */
+/**
+ * Costs that differ from what the pods carry; pods being deleted are left alone. With
+ * spec.scaling.scaleInOrder ReplicaSet none: the annotation is the user's (or nobody's) to set.
+ */
 export function deletionCostChanges(
   pods: ReadonlyArray<V1Pod>,
   workers: ReadonlyArray<WorkerPresence>,
+  order: InventoryBotSpec['scaling']['scaleInOrder'] = 'IdleFirst',
 ): CostChange[] {
+  if (order !== 'IdleFirst') return [];
   const busy = new Map(workers.map((w) => [w.worker, w.inFlight]));
   const changes: CostChange[] = [];
   for (const pod of pods) {

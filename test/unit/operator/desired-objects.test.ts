@@ -82,7 +82,12 @@ describe('desired objects', () => {
         },
       ],
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: 15 },
+        // #15: a burst may take the workers from min to max in one HPA sync.
+        scaleUp: {
+          stabilizationWindowSeconds: 15,
+          selectPolicy: 'Max',
+          policies: [{ type: 'Pods', value: 12, periodSeconds: 15 }],
+        },
         scaleDown: { stabilizationWindowSeconds: 120 },
       },
     });

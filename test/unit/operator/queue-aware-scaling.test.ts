@@ -429,4 +429,11 @@ describe('pod-deletion-cost from the workers busy figures', () => {
       { pod: 'd', cost: undefined },
     ]);
   });
+
+  it("changes nothing with scaleInOrder ReplicaSet: the annotation is left to the ReplicaSet's order or the user", () => {
+    const pods = [pod('a'), pod('b', '7')];
+    const workers = [worker('a', false, 4), worker('b', false, 0)];
+    expect(deletionCostChanges(pods, workers, 'ReplicaSet')).toEqual([]);
+    expect(deletionCostChanges(pods, workers, 'IdleFirst')).toHaveLength(2);
+  });
 });
