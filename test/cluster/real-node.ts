@@ -39,6 +39,8 @@ const POD_CIDR = '10.244.0.0/24';
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 export const REDIS_IMAGE = 'inventorybot.local/redis:7';
 export const PROJECT_IMAGE = 'inventorybot.local/inventorybot:e2e';
+/** kube-controller-manager's HPA sync period on the real node: tests time scale-outs against it (#15). */
+export const HPA_SYNC_PERIOD_SECONDS = 5;
 
 /** What `node-down`, tests and people need to reach and remove a running real node. */
 export interface RealNodeInfo {
@@ -412,7 +414,7 @@ export async function startRealNode(options: RealNodeOptions = {}): Promise<Real
       '--leader-elect=false',
       '--use-service-account-credentials=true',
       '--bind-address=127.0.0.1',
-      '--horizontal-pod-autoscaler-sync-period=5s',
+      `--horizontal-pod-autoscaler-sync-period=${HPA_SYNC_PERIOD_SECONDS}s`,
       '--node-monitor-grace-period=20s',
     ]);
     start('kube-scheduler', bin('kube-scheduler'), [

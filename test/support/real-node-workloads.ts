@@ -134,8 +134,11 @@ export function redisJson(namespace: string, image: string, volumeDir: string, n
   return list(docs);
 }
 
-/** The upstream simulator: 20 % transient failures (a quarter of them after the effect: lost responses). */
-export function simulatorJson(namespace: string, image: string): string {
+/**
+ * The upstream simulator: 20 % transient failures (a quarter of them after the effect: lost responses),
+ * or `failureRate` (#15's scale-in test wants none: every redelivery there is the scale-in's).
+ */
+export function simulatorJson(namespace: string, image: string, o: { failureRate?: number } = {}): string {
   return list(
     deploymentAndService(
       namespace,
@@ -151,7 +154,7 @@ export function simulatorJson(namespace: string, image: string): string {
             env: [
               { name: 'SIMULATOR_HOST', value: '0.0.0.0' },
               { name: 'SIMULATOR_PORT', value: '8080' },
-              { name: 'SIMULATOR_FAILURE_RATE', value: '0.2' },
+              { name: 'SIMULATOR_FAILURE_RATE', value: String(o.failureRate ?? 0.2) },
               { name: 'SIMULATOR_LOST_RESPONSE_SHARE', value: '0.25' },
               { name: 'SIMULATOR_LATENCY_MEDIAN_MS', value: '2' },
               { name: 'SIMULATOR_LATENCY_P95_MS', value: '8' },
@@ -176,7 +179,7 @@ export type EnqueueSource =
 export function enqueueJobJson(
   namespace: string,
   image: string,
-  o: { name: string; redisUrl: string; rate: number; shards?: number } & EnqueueSource,
+  o: { name: string; redisUrl: string; rate: number; shards?: number; stream?: string } & EnqueueSource,
 ): string {
   const source =
     'file' in o
@@ -208,6 +211,7 @@ export function enqueueJobJson(
                 ...source,
                 ...(o.rate > 0 ? [`--rate=${o.rate}`] : []),
                 ...(o.shards ? [`--shards=${o.shards}`] : []),
+                ...(o.stream ? [`--stream=${o.stream}`] : []),
               ],
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               securityContext: restrictedContainer,

@@ -7,20 +7,22 @@
 // SKU's effects in enqueue order, the stock of a sequential application, 0 lost and 0 applied twice.
 // Its own operator release (watching only this test's namespace), namespaces and PersistentVolume: the
 // node is shared with the other real-node test files.
-import { mkdirSync, chownSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
 import type { RealNodeInfo } from '../../cluster/real-node.ts';
-import { PROJECT_IMAGE, REDIS_IMAGE } from '../../cluster/real-node.ts';
-import { helm, helmOk, kubectl, kubectlOk } from '../../support/command-line.ts';
+import { PROJECT_IMAGE } from '../../cluster/real-node.ts';
+import { kubectlOk } from '../../support/command-line.ts';
 import { conflictingBatches, warehousesOnDistinctShards } from '../../support/conflicting-batches.ts';
 import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
 import {
-  enqueueJobJson,
-  namespaceJson,
-  redisJson,
-  simulatorJson,
-} from '../../support/real-node-workloads.ts';
+  IMAGE_REPOSITORY as imageRepository,
+  IMAGE_TAG as imageTag,
+  installTestRelease,
+  removeTestWorld,
+  startRedisAndSimulator,
+  type TestWorld,
+} from '../../support/real-node-release.ts';
+import { enqueueJobJson } from '../../support/real-node-workloads.ts';
 import { ledgerSummary, remoteLedger } from '../../support/remote-ledger.ts';
 import { orderViolations } from '../../support/sku-order-check.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -42,8 +44,6 @@ const ITEMS_PER_BATCH = 5;
 const ITEMS = BATCHES * ITEMS_PER_BATCH;
 const RATE = 15; // batches/s: the enqueue lasts ~60 s, long enough for both replica changes
 const METRICS_PORT = 9100;
-const CRD = 'inventorybots.inventorybot.io';
-const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
 const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
 
 interface PodJson {
@@ -143,7 +143,7 @@ async function settledAt(replicas: number, each: number): Promise<Record<string,
 }
 
 const figures: Record<string, string> = {};
-let createdCrd = false;
+let world: TestWorld | undefined;
 
 afterAll(() => {
   process.stderr.write(
@@ -151,49 +151,13 @@ afterAll(() => {
       .map(([k, v]) => `  ${k}: ${v}`)
       .join('\n')}\n`,
   );
-  // Ours only: the bot (its finalizer needs the operator), the release, the namespaces, the PV, and the
-  // CRD if this file made it (a later `helm install` of another test must be able to create it).
-  kubectl(['delete', 'ib', BOT, '-n', NS, '--wait=true', '--timeout=60s']);
-  helm(['uninstall', RELEASE, '-n', OPERATOR_NS, '--wait', '--timeout', '2m']);
-  kubectl(['delete', 'namespace', NS, OPERATOR_NS, '--wait=true', '--timeout=120s']);
-  kubectl(['delete', 'pv', `${NS}-redis-data`, '--wait=true', '--timeout=60s']);
-  if (createdCrd) kubectl(['delete', 'crd', CRD, '--wait=true', '--timeout=60s']);
+  removeTestWorld(world, [BOT]);
 }, 600_000);
 
 test('a sharded bot on real pods: 1 -> 3 -> 2 workers under load, shards spread and handed back, per-SKU order kept', async () => {
   const started = Date.now();
-  kubectlOk(['apply', '-f', '-'], namespaceJson(OPERATOR_NS));
-  kubectlOk(['apply', '-f', '-'], namespaceJson(NS));
-  // The CRD is cluster-wide: use it if another file's release left it (crds.keep), else install it.
-  createdCrd = kubectl(['get', 'crd', CRD]).status !== 0;
-  helmOk([
-    'install',
-    RELEASE,
-    join(process.cwd(), 'charts/inventorybot-operator'),
-    '-n',
-    OPERATOR_NS,
-    '--set',
-    `image.repository=${imageRepository}`,
-    '--set',
-    `image.tag=${imageTag}`,
-    '--set',
-    'image.pullPolicy=Never',
-    '--set',
-    'replicaCount=1',
-    '--set',
-    `watchNamespaces={${NS}}`,
-    '--set',
-    `crds.install=${createdCrd}`,
-    '--wait',
-    '--timeout',
-    '3m',
-  ]);
-  const volume = join(node.workDir, 'volumes', NS);
-  mkdirSync(volume, { recursive: true });
-  chownSync(volume, 999, 999);
-  kubectlOk(['apply', '-f', '-'], redisJson(NS, REDIS_IMAGE, volume, node.nodeName));
-  kubectlOk(['apply', '-f', '-'], simulatorJson(NS, PROJECT_IMAGE)); // 20 % transient failures
-  kubectlOk(['rollout', 'status', '-n', NS, 'deploy/redis', 'deploy/inventory-api', '--timeout=180s']);
+  world = installTestRelease({ release: RELEASE, operatorNamespace: OPERATOR_NS, namespace: NS });
+  startRedisAndSimulator(world, node); // 20 % transient failures
 
   // Six warehouses, one per shard, four SKUs each: every shard has work, and SKUs see many operations.
   const batches = conflictingBatches({

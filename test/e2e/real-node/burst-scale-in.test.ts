@@ -1,0 +1,556 @@
+// A burst and the scale-in after it on the real node (#15). Two bots side by side, the same in all but
+// spec.scaling.scaleInOrder: "idle-first" (IdleFirst, the default: the operator keeps each worker pod's
+// pod-deletion-cost at its batches in flight) and "replica-set" (ReplicaSet: the control run, the
+// ReplicaSet's own order, newest first). Both run the defaults minReplicas 2 / maxReplicas 10 and scale on
+// queue lag (external metrics); each worker is held to 15 upstream calls/s, so a batch of 1,000 items
+// takes about a minute. Per bot:
+// - steady traffic: 1 batch/s of 5 items (an enqueue Job, 20 batches);
+// - the burst: 100 batches/s (100x the steady rate) of 5 items, 300 batches, then a "full sync" of 1,000
+//   items at the tail (the work a scale-in must not cut: its worker cannot finish it within the 25 s
+//   shutdown grace; at the tail it goes to a worker the scale-out added, one a ReplicaSet removes first).
+// Redelivered batches can only come from the scale-in: the simulator fails nothing, nothing else stops.
+// Asserted: the HPA sets maxReplicas within two HPA sync periods of the first burst batch; the burst
+// drains; the HPA scales in to minReplicas; with IdleFirst no pod holding a batch is removed and 0 batches
+// are redelivered, without it the ReplicaSet removes a busy pod and its batch is redelivered (> 0); every
+// item applied exactly once, nothing dead-lettered.
+import { readFileSync } from 'node:fs';
+import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
+import type { RealNodeInfo } from '../../cluster/real-node.ts';
+import { HPA_SYNC_PERIOD_SECONDS, PROJECT_IMAGE } from '../../cluster/real-node.ts';
+import { kubectlOk } from '../../support/command-line.ts';
+import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
+import {
+  IMAGE_REPOSITORY,
+  IMAGE_TAG,
+  installTestRelease,
+  removeTestWorld,
+  startRedisAndSimulator,
+  type TestWorld,
+} from '../../support/real-node-release.ts';
+import { enqueueJobJson } from '../../support/real-node-workloads.ts';
+import { ledgerSummary, remoteLedger } from '../../support/remote-ledger.ts';
+import { waitFor } from '../../support/wait-for.ts';
+import { LABELS } from '../../../src/api/names.ts';
+import { expectedItemKeys, syntheticBatches } from '../../../src/cli/workload.ts';
+import { parseMetrics, sumOf } from '../../../src/contracts/prom-text.ts';
+import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
+import { DELETION_COST_ANNOTATION } from '../../../src/operator/scaling/deletion-cost.ts';
+import type { BatchMessage } from '../../../src/worker/message.ts';
+
+const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const NS = 'burst-scale-in';
+const GROUP = 'inventorybot';
+const REDIS_URL = `redis://redis.${NS}.svc:6379`;
+const MIN = 2; // the defaults (#15): N+1 ...
+const MAX = 10; // ... up to 10
+const STEADY = { batches: 20, items: 5, rate: 1 };
+const BURST = { batches: 300, items: 5, rate: 100 * STEADY.rate };
+const LONG = { batches: 1, items: 1000 };
+const CALLS_PER_SECOND = 15;
+const SYNC_MS = HPA_SYNC_PERIOD_SECONDS * 1000;
+
+type Order = 'IdleFirst' | 'ReplicaSet';
+interface Lane {
+  bot: string;
+  order: Order;
+  stream: string;
+  burst: BatchMessage[];
+  long: BatchMessage[];
+  steady: BatchMessage[];
+  /** Worker pods before the burst: the oldest, the ones a ReplicaSet keeps. */
+  originals: string[];
+  /** Stream ids of the long batch(es). */
+  longIds: string[];
+  firstBurstAt?: number;
+  maxAt?: number;
+  allReadyAt?: number;
+  scaleInAt?: number;
+  settledAt?: number;
+  /** Long batch id -> the consumer (pod) holding it when the scale-in began. */
+  holdersAtScaleIn: Record<string, string>;
+  /** Pod -> what it held (pending entries) and its deletion cost when it was seen leaving. */
+  removed: Record<string, { held: string[]; cost: string | undefined }>;
+  /** Entry id -> highest delivery count seen, for entries delivered more than once. */
+  redelivered: Record<string, number>;
+}
+
+const lane = (bot: string, order: Order): Lane => {
+  const run = `${bot}-${Date.now().toString(36)}`;
+  return {
+    bot,
+    order,
+    stream: `${bot}:batches`,
+    burst: [
+      ...syntheticBatches({
+        batches: BURST.batches,
+        warehouses: 4,
+        minItems: BURST.items,
+        maxItems: BURST.items,
+        seed: 2,
+        runId: `${run}-burst`,
+      }),
+    ],
+    long: [
+      ...syntheticBatches({
+        batches: LONG.batches,
+        warehouses: 1,
+        minItems: LONG.items,
+        maxItems: LONG.items,
+        seed: 3,
+        runId: `${run}-long`,
+      }),
+    ],
+    // What the steady enqueue Job generates (`--count --batch-size --run-id`, default seed and warehouses).
+    steady: [
+      ...syntheticBatches({
+        batches: STEADY.batches,
+        warehouses: 4,
+        minItems: STEADY.items,
+        maxItems: STEADY.items,
+        seed: 1,
+        runId: `${run}-steady`,
+      }),
+    ],
+    originals: [],
+    longIds: [],
+    holdersAtScaleIn: {},
+    removed: {},
+    redelivered: {},
+  };
+};
+const lanes = [lane('idle-first', 'IdleFirst'), lane('replica-set', 'ReplicaSet')];
+const runIdOf = (b: BatchMessage) => b.batchId.replace(/-\d{6}$/, '');
+
+interface PodJson {
+  metadata: {
+    name: string;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number }[] };
+}
+const workerPods = (): PodJson[] =>
+  (
+    JSON.parse(kubectlOk(['get', 'pods', '-n', NS, '-l', `${LABELS.component}=worker`, '-o', 'json'])) as {
+      items: PodJson[];
+    }
+  ).items;
+const podsOf = (pods: PodJson[], l: Lane) => pods.filter((p) => p.metadata.labels[LABELS.instance] === l.bot);
+const ready = (p: PodJson) =>
+  p.status.phase === 'Running' &&
+  !p.metadata.deletionTimestamp &&
+  (p.status.containerStatuses ?? []).every((c) => c.ready);
+const replicas = (): Record<string, number> => {
+  const list = JSON.parse(
+    kubectlOk(['get', 'deploy', '-n', NS, '-l', `${LABELS.component}=worker`, '-o', 'json']),
+  ) as { items: { metadata: { name: string }; spec: { replicas?: number } }[] };
+  return Object.fromEntries(list.items.map((d) => [d.metadata.name, d.spec.replicas ?? 0]));
+};
+
+const redisEval = (script: string, keys: string[], args: string[]) =>
+  kubectlOk([
+    'exec',
+    '-n',
+    NS,
+    'deploy/redis',
+    '--',
+    'redis-cli',
+    'EVAL',
+    script,
+    String(keys.length),
+    ...keys,
+    ...args,
+  ]).trim();
+
+/** Per stream: its pending entries [id, consumer, idle ms, deliveries] and the group's lag, in one call. */
+const QUEUES_LUA = `
+local out = {}
+for _, stream in ipairs(KEYS) do
+  local entry = { pending = {}, lag = -1, count = -1 }
+  local ok, p = pcall(redis.call, 'XPENDING', stream, ARGV[1], '-', '+', 10000)
+  if ok then entry.pending = p end
+  local okg, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)
+  if okg then
+    for _, g in ipairs(groups) do
+      local t = {}
+      for j = 1, #g, 2 do t[g[j]] = g[j + 1] end
+      if t['name'] == ARGV[1] then entry.lag = t['lag'] or -1; entry.count = t['pending'] end
+    end
+  end
+  out[stream] = entry
+end
+return cjson.encode(out)`;
+interface QueueState {
+  pending: [string, string, number, number][];
+  lag: number;
+  count: number;
+}
+function queues(): Record<string, QueueState> {
+  const raw = JSON.parse(
+    redisEval(
+      QUEUES_LUA,
+      lanes.map((l) => l.stream),
+      [GROUP],
+    ),
+  ) as Record<string, { pending: unknown; lag: number; count: number }>;
+  return Object.fromEntries(
+    Object.entries(raw).map(([stream, q]) => [
+      stream,
+      { ...q, pending: Array.isArray(q.pending) ? (q.pending as QueueState['pending']) : [] },
+    ]),
+  );
+}
+
+/** The id of the first entry whose batchId starts with ARGV[1], and the ids of those starting with ARGV[2]. */
+const FIND_LUA = `
+local first = false
+local found = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local f = e[2]
+  for j = 1, #f, 2 do
+    if f[j] == 'batch' then
+      if not first and string.find(f[j + 1], ARGV[1], 1, true) then first = e[1] end
+      if string.find(f[j + 1], ARGV[2], 1, true) then table.insert(found, e[1]) end
+    end
+  end
+end
+return cjson.encode({ first = first, found = found })`;
+const idMs = (id: string) => Number(id.split('-')[0]);
+
+/** Follows every lane: pods seen leaving, what they held then, and entries delivered more than once. */
+function observe(): {
+  pods: PodJson[];
+  queues: Record<string, QueueState>;
+  replicas: Record<string, number>;
+} {
+  const state = { pods: workerPods(), queues: queues(), replicas: replicas() };
+  for (const l of lanes) {
+    const q = state.queues[l.stream] as QueueState;
+    for (const [id, , , deliveries] of q.pending) {
+      if (deliveries > 1) l.redelivered[id] = Math.max(l.redelivered[id] ?? 0, deliveries);
+    }
+    if (l.scaleInAt === undefined) continue;
+    const present = new Map(podsOf(state.pods, l).map((p) => [p.metadata.name, p]));
+    const known = [...Object.values(l.holdersAtScaleIn), ...l.originals, ...lastSeen[l.bot]!.keys()];
+    for (const name of new Set(known)) {
+      const pod = present.get(name);
+      if (l.removed[name] || (pod && !pod.metadata.deletionTimestamp)) continue;
+      const before = lastSeen[l.bot]!.get(name);
+      l.removed[name] = {
+        held: q.pending.filter(([, consumer]) => consumer === name).map(([id]) => id),
+        cost: (pod ?? before)?.metadata.annotations?.[DELETION_COST_ANNOTATION],
+      };
+    }
+    for (const [name, pod] of present) lastSeen[l.bot]!.set(name, pod);
+  }
+  return state;
+}
+const lastSeen: Record<string, Map<string, PodJson>> = Object.fromEntries(
+  lanes.map((l) => [l.bot, new Map()]),
+);
+
+const figures: Record<string, string> = {};
+let world: TestWorld | undefined;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+afterAll(() => {
+  process.stderr.write(
+    `\n[burst-scale-in] figures\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}\n`,
+  );
+  removeTestWorld(
+    world,
+    lanes.map((l) => l.bot),
+  );
+}, 600_000);
+
+test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains, and the scale-in removes idle workers first: 0 batches redelivered, against some without pod-deletion-cost', async () => {
+  const started = Date.now();
+  world = installTestRelease({
+    release: NS,
+    operatorNamespace: `${NS}-system`,
+    namespace: NS,
+    values: [
+      '--set',
+      'externalMetrics.enabled=true',
+      // Queue figures and pod-deletion-costs every 2 s (30 s by default).
+      '--set',
+      'extraEnv[0].name=QUEUE_REFRESH_MS',
+      '--set-string',
+      'extraEnv[0].value=2000',
+    ],
+  });
+  startRedisAndSimulator(world, node, { failureRate: 0 });
+  await waitFor(
+    () =>
+      kubectlOk([
+        'get',
+        'apiservice',
+        'v1beta1.external.metrics.k8s.io',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+      ]),
+    (s) => s === 'True',
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'external.metrics.k8s.io Available' },
+  );
+  // The burst of each bot (300 small batches, then the long one) from a ConfigMap.
+  kubectlOk(
+    ['create', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'bursts', namespace: NS },
+      data: Object.fromEntries(
+        lanes.map((l) => [
+          `${l.bot}.jsonl`,
+          [...l.burst, ...l.long].map((b) => JSON.stringify(b)).join('\n'),
+        ]),
+      ),
+    }),
+  );
+  for (const l of lanes) {
+    kubectlOk(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'inventorybot.io/v1alpha1',
+        kind: 'InventoryBot',
+        metadata: { name: l.bot, namespace: NS },
+        spec: {
+          image: { repository: IMAGE_REPOSITORY, tag: IMAGE_TAG, pullPolicy: 'Never' },
+          queue: {
+            redis: { url: REDIS_URL },
+            stream: l.stream,
+            deadLetterStream: `${l.bot}:dead-letter`,
+            claimIdleSeconds: 10,
+          },
+          upstream: {
+            primaryUrl: `http://inventory-api.${NS}.svc:8080`,
+            rateLimitPerSecond: CALLS_PER_SECOND,
+          },
+          // minReplicas and maxReplicas left to the defaults; queue lag only (no CPU metric to wait for).
+          scaling: {
+            targetCPUUtilizationPercentage: 0,
+            queueLagPerReplica: 10,
+            scaleDownStabilizationSeconds: 10,
+            scaleInOrder: l.order,
+          },
+          resources: { requests: { cpu: '50m', memory: '64Mi' } },
+        },
+      }),
+    );
+  }
+  for (const l of lanes) {
+    const scaling = JSON.parse(kubectlOk(['get', 'ib', l.bot, '-n', NS, '-o', 'jsonpath={.spec.scaling}']));
+    expect(scaling).toMatchObject({ minReplicas: MIN, maxReplicas: MAX, scaleInOrder: l.order });
+  }
+  const atMin = await waitFor(
+    workerPods,
+    (pods) => lanes.every((l) => podsOf(pods, l).filter(ready).length === MIN),
+    { timeoutMs: 180_000, intervalMs: 1000, what: `${MIN} ready workers per bot` },
+  );
+  for (const l of lanes) l.originals = podsOf(atMin, l).map((p) => p.metadata.name);
+  figures['setup (operator with external metrics, Redis, simulator, 2 bots at 2 workers)'] = seconds(
+    Date.now() - started,
+  );
+
+  // Steady traffic first, then the burst on top of it.
+  for (const l of lanes) {
+    kubectlOk(
+      ['apply', '-f', '-'],
+      enqueueJobJson(NS, PROJECT_IMAGE, {
+        name: `${l.bot}-steady`,
+        redisUrl: REDIS_URL,
+        stream: l.stream,
+        rate: STEADY.rate,
+        batches: STEADY.batches,
+        batchSize: STEADY.items,
+        runId: runIdOf(l.steady[0] as BatchMessage),
+      }),
+    );
+  }
+  await waitFor(
+    () => ledgerSummary(NS),
+    (s) => s.applied >= 2 * STEADY.items * lanes.length,
+    { timeoutMs: 60_000, intervalMs: 500, what: 'steady traffic applied on both bots' },
+  );
+  for (const l of lanes) {
+    kubectlOk(
+      ['apply', '-f', '-'],
+      enqueueJobJson(NS, PROJECT_IMAGE, {
+        name: `${l.bot}-burst`,
+        redisUrl: REDIS_URL,
+        stream: l.stream,
+        rate: BURST.rate,
+        file: { configMap: 'bursts', key: `${l.bot}.jsonl` },
+      }),
+    );
+  }
+
+  // Scale-out: the Deployments at maxReplicas (the HPA's decision), then every worker ready.
+  await waitFor(
+    () => {
+      const now = Date.now();
+      const r = replicas();
+      for (const l of lanes) if (l.maxAt === undefined && r[l.bot] === MAX) l.maxAt = now;
+      return lanes.every((l) => l.maxAt !== undefined);
+    },
+    (done) => done,
+    { timeoutMs: 120_000, intervalMs: 250, what: `both bots at maxReplicas ${MAX}` },
+  );
+  for (const l of lanes) {
+    // The long batch is the burst's last entry: wait for it to be on the stream.
+    const found = await waitFor(
+      () =>
+        JSON.parse(
+          redisEval(
+            FIND_LUA,
+            [l.stream],
+            [`"batchId":"${runIdOf(l.burst[0]!)}-`, `"batchId":"${runIdOf(l.long[0]!)}-`],
+          ),
+        ) as { first: string | false; found: string[] | Record<string, never> },
+      (f) => Array.isArray(f.found) && f.found.length === LONG.batches,
+      { timeoutMs: 60_000, intervalMs: 500, what: `${l.bot}: the long batch enqueued` },
+    );
+    l.firstBurstAt = idMs(found.first as string);
+    l.longIds = found.found as string[];
+    const took = (l.maxAt as number) - l.firstBurstAt;
+    figures[`${l.bot}: first burst batch -> Deployment at ${MAX} (HPA sync ${HPA_SYNC_PERIOD_SECONDS} s)`] =
+      seconds(took);
+    expect(took).toBeLessThanOrEqual(2 * SYNC_MS);
+  }
+  await waitFor(
+    () => {
+      const now = Date.now();
+      const pods = workerPods();
+      for (const l of lanes) {
+        if (l.allReadyAt === undefined && podsOf(pods, l).filter(ready).length === MAX) l.allReadyAt = now;
+      }
+      return lanes.every((l) => l.allReadyAt !== undefined);
+    },
+    (done) => done,
+    { timeoutMs: 180_000, intervalMs: 1000, what: `${MAX} ready workers per bot` },
+  );
+  for (const l of lanes) {
+    figures[`${l.bot}: first burst batch -> ${MAX} workers ready`] = seconds(
+      (l.allReadyAt as number) - (l.firstBurstAt as number),
+    );
+  }
+
+  // Drain and scale-in. The scale-in begins when a Deployment goes below maxReplicas: who holds the long
+  // batches then, and which pods leave holding what.
+  await waitFor(
+    () => {
+      const now = Date.now();
+      const state = observe();
+      for (const l of lanes) {
+        if (l.scaleInAt !== undefined || (state.replicas[l.bot] ?? MAX) >= MAX) continue;
+        l.scaleInAt = now;
+        const q = state.queues[l.stream] as QueueState;
+        l.holdersAtScaleIn = Object.fromEntries(
+          q.pending.filter(([id]) => l.longIds.includes(id)).map(([id, consumer]) => [id, consumer]),
+        );
+        for (const p of podsOf(state.pods, l)) lastSeen[l.bot]!.set(p.metadata.name, p);
+        // What is left when the scale-in begins: the long batch, and what its worker holds behind it.
+        figures[`${l.bot}: scale-in began, outstanding then`] =
+          `${seconds(now - (l.firstBurstAt as number))} after the first burst batch, ` +
+          `lag ${q.lag} + pending ${q.count} (long batch held by ${JSON.stringify(l.holdersAtScaleIn)})`;
+      }
+      for (const l of lanes) {
+        const live = podsOf(state.pods, l);
+        if (
+          l.settledAt === undefined &&
+          state.replicas[l.bot] === MIN &&
+          live.length === MIN &&
+          live.every(ready)
+        ) {
+          l.settledAt = now;
+        }
+      }
+      return lanes.every((l) => l.settledAt !== undefined);
+    },
+    (done) => done,
+    { timeoutMs: 300_000, intervalMs: 500, what: `both bots scaled in to ${MIN} workers` },
+  );
+  // Redeliveries come after the scale-in: a left batch is claimed once idle for claimIdleSeconds (10 s).
+  const expected = lanes.flatMap((l) => expectedItemKeys([...l.steady, ...l.burst, ...l.long]));
+  await waitFor(
+    () => {
+      const state = observe();
+      return { queues: state.queues, applied: ledgerSummary(NS).applied };
+    },
+    (s) =>
+      s.applied >= expected.length &&
+      lanes.every((l) => s.queues[l.stream]?.lag === 0 && s.queues[l.stream]?.count === 0),
+    {
+      timeoutMs: 300_000,
+      intervalMs: 1000,
+      what: `every item applied (${expected.length}) and both queues empty`,
+    },
+  );
+  const done = Date.now();
+
+  const survivorsReclaimed: Record<string, number> = {};
+  for (const l of lanes) {
+    const survivors = podsOf(workerPods(), l).filter((p) => !p.metadata.deletionTimestamp);
+    survivorsReclaimed[l.bot] = survivors
+      .map((p) =>
+        sumOf(
+          parseMetrics(
+            kubectlOk([
+              'get',
+              '--raw',
+              `/api/v1/namespaces/${NS}/pods/${p.metadata.name}:9100/proxy/metrics`,
+            ]),
+          ),
+          METRICS.batchesReclaimedTotal,
+        ),
+      )
+      .reduce((a, b) => a + b, 0);
+    const removedBusy = Object.entries(l.removed).filter(([, r]) => r.held.length > 0);
+    figures[`${l.bot} (${l.order}): scale-in ${MAX} -> ${MIN}`] =
+      `settled ${seconds((l.settledAt as number) - (l.scaleInAt as number))} after it began; ` +
+      `removed ${Object.keys(l.removed).length} pods, ${removedBusy.length} of them holding batches ` +
+      `${JSON.stringify(Object.fromEntries(removedBusy.map(([pod, r]) => [pod, r.held.length])))}; ` +
+      `originals ${l.originals.every((o) => l.removed[o]) ? 'removed' : l.originals.some((o) => l.removed[o]) ? 'one removed' : 'kept'}`;
+    figures[`${l.bot} (${l.order}): batches redelivered because of the scale-in`] =
+      `${Object.keys(l.redelivered).length} (XPENDING delivery counts ${JSON.stringify(l.redelivered)}); ` +
+      `survivors' ${METRICS.batchesReclaimedTotal} ${survivorsReclaimed[l.bot]}`;
+  }
+  figures['first burst batch -> every item applied'] = seconds(
+    done - Math.min(...lanes.map((l) => l.firstBurstAt as number)),
+  );
+  figures.ledger = JSON.stringify(ledgerSummary(NS));
+
+  const [idleFirst, replicaSet] = lanes as [Lane, Lane];
+  // Both runs had the same situation: at the scale-in the long batch was held by a newer pod, one a
+  // ReplicaSet without pod-deletion-cost removes first (it keeps the oldest).
+  for (const l of lanes) {
+    expect(Object.keys(l.holdersAtScaleIn)).toHaveLength(LONG.batches);
+    expect(Object.values(l.holdersAtScaleIn).some((pod) => !l.originals.includes(pod))).toBe(true);
+  }
+  // IdleFirst: every pod removed was idle, the long batch's holder survived, nothing was redelivered.
+  expect(Object.values(idleFirst.removed).filter((r) => r.held.length > 0)).toEqual([]);
+  for (const holder of Object.values(idleFirst.holdersAtScaleIn))
+    expect(idleFirst.removed[holder]).toBeUndefined();
+  expect(idleFirst.redelivered).toEqual({});
+  expect(survivorsReclaimed[idleFirst.bot]).toBe(0);
+  // The control: no pod-deletion-cost was ever set; the ReplicaSet removed the pod holding the long
+  // batch, and its batches were redelivered.
+  expect(Object.values(replicaSet.removed).every((r) => r.cost === undefined)).toBe(true);
+  expect(Object.values(replicaSet.removed).some((r) => r.held.length > 0)).toBe(true);
+  expect(Object.keys(replicaSet.redelivered).length).toBeGreaterThan(0);
+
+  // Nothing lost, nothing applied twice, nothing dead-lettered.
+  expect(exactlyOnceViolations([remoteLedger(NS)], expected)).toEqual({
+    missing: [],
+    duplicated: [],
+    unexpected: [],
+  });
+  for (const l of lanes) {
+    expect(redisEval("return redis.call('XLEN', KEYS[1])", [`${l.bot}:dead-letter`], [])).toBe('0');
+  }
+  figures['test wall time'] = seconds(Date.now() - started);
+}, 900_000);
