@@ -231,9 +231,9 @@ function observe(): {
     for (const [id, , , deliveries] of q.pending) {
       if (deliveries > 1) l.redelivered[id] = Math.max(l.redelivered[id] ?? 0, deliveries);
     }
-    if (l.scaleInAt === undefined) continue;
     const present = new Map(podsOf(state.pods, l).map((p) => [p.metadata.name, p]));
-    const known = [...Object.values(l.holdersAtScaleIn), ...l.originals, ...lastSeen[l.bot]!.keys()];
+    // Every pod seen since the scale-out (a pod can come and go between two looks), once it began.
+    const known = l.scaleInAt === undefined ? [] : [...l.originals, ...lastSeen[l.bot]!.keys()];
     for (const name of new Set(known)) {
       const pod = present.get(name);
       if (l.removed[name] || (pod && !pod.metadata.deletionTimestamp)) continue;
@@ -452,7 +452,6 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
         l.holdersAtScaleIn = Object.fromEntries(
           q.pending.filter(([id]) => l.longIds.includes(id)).map(([id, consumer]) => [id, consumer]),
         );
-        for (const p of podsOf(state.pods, l)) lastSeen[l.bot]!.set(p.metadata.name, p);
         // What is left when the scale-in begins: the long batch, and what its worker holds behind it.
         figures[`${l.bot}: scale-in began, outstanding then`] =
           `${seconds(now - (l.firstBurstAt as number))} after the first burst batch, ` +
