@@ -493,7 +493,7 @@ export const autoscalingStatusSchema = z
       .max(64)
       .optional()
       .describe(
-        'What decided the worker count: QueueLag, CPU, MaxReplicas, MinReplicas, ScaleDownStabilization, Held (queue unreadable or intake paused), Asleep, Unknown.',
+        'What decided the worker count: QueueLag, CPU, MaxReplicas, ShardCount (sharded, maxReplicas above spec.queue.shards: more workers would idle), MinReplicas, ScaleDownStabilization, Held (queue unreadable or intake paused), Asleep, Unknown.',
       ),
     message: z.string().max(1024).optional().describe('The same, in words.'),
     asleep: z

@@ -191,6 +191,7 @@ export class Reconciler {
     ];
     await this.writeStatus(bot, problems, deployment, hpa, observed?.status, {
       scaling: spec.scaling,
+      shards: spec.queue.shards,
       queueMetric: this.deps.externalMetrics && spec.scaling.queueLagPerReplica > 0,
       ...(observed ? { hold } : {}),
       ...(sleep ? { sleep } : {}),

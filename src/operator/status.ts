@@ -22,6 +22,8 @@ export interface Observations {
   /** What the autoscaling figures are computed from (#15); absent: the previous ones are kept. */
   autoscaling?: {
     scaling: InventoryBotSpec['scaling'];
+    /** spec.queue.shards (0 or absent: not sharded). */
+    shards?: number;
     /** The HPA has the queue metric (external metrics served, a lag target set). */
     queueMetric: boolean;
     /** The hold this round (null: none); undefined: the queue is not read, so no hold is decided. */
@@ -96,7 +98,7 @@ export function computeStatus(o: Observations): InventoryBotStatus {
   const queue = o.queue ?? o.previous?.queue;
   let autoscaling = o.previous?.autoscaling;
   if (o.autoscaling) {
-    const { scaling, queueMetric, hold, sleep } = o.autoscaling;
+    const { scaling, shards, queueMetric, hold, sleep } = o.autoscaling;
     const asleep = sleep ? sleep.asleep : o.previous?.autoscaling?.asleep === true;
     const idleSince = sleep ? sleep.idleSince : o.previous?.autoscaling?.idleSince;
     if (hold !== undefined) {
@@ -127,6 +129,7 @@ export function computeStatus(o: Observations): InventoryBotStatus {
         : queueReplicas(queue.outstanding, scaling.queueLagPerReplica);
     const bound = scalingBound({
       scaling,
+      ...(shards === undefined ? {} : { shards }),
       queueMetric,
       queueReplicas: wanted,
       hpa: o.horizontalPodAutoscaler,

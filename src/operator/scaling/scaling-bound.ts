@@ -8,6 +8,7 @@ export const LIMITS = {
   queueLag: 'QueueLag',
   cpu: 'CPU',
   maxReplicas: 'MaxReplicas',
+  shardCount: 'ShardCount',
   minReplicas: 'MinReplicas',
   scaleDownStabilization: 'ScaleDownStabilization',
   held: 'Held',
@@ -18,6 +19,8 @@ export type Limit = (typeof LIMITS)[keyof typeof LIMITS];
 
 export interface BoundInput {
   scaling: InventoryBotSpec['scaling'];
+  /** spec.queue.shards (0: not sharded): one worker per shard can be busy (#13). */
+  shards?: number;
   /** The HPA scales on queue lag (the operator serves external metrics and a lag target is set). */
   queueMetric: boolean;
   queueReplicas: number | undefined;
@@ -56,6 +59,21 @@ export function scalingBound(input: BoundInput): Bound {
     return { limitedBy: LIMITS.unknown, message: `the autoscaler has not computed yet; ${queuePart}` };
   }
   const setPart = `; the autoscaler set ${set}`;
+  // Sharded, only one worker per shard can be busy (#13): with maxReplicas above the shard count, the
+  // shard count is what bounds the useful workers (the operator also reports MaxReplicasAboveShards).
+  const shards = input.shards ?? 0;
+  if (
+    shards > 0 &&
+    shards < scaling.maxReplicas &&
+    wanted !== undefined &&
+    wanted > shards &&
+    set >= shards
+  ) {
+    return {
+      limitedBy: LIMITS.shardCount,
+      message: `${queuePart}${setPart}: only ${shards} warehouse shards, so at most ${shards} workers take work (spec.queue.shards)`,
+    };
+  }
   const limited = cond(hpa, 'ScalingLimited');
   if (limited?.status === 'True' && limited.reason === 'TooManyReplicas') {
     return {

@@ -126,6 +126,27 @@ describe('which limit bound the worker count', () => {
     expect(bound.message).toMatch(/calls for 14 workers.*set 10.*maxReplicas 10/);
   });
 
+  it('names the shard count when maxReplicas is above it and the queue calls for more (#13)', () => {
+    const wide = { ...scaling, maxReplicas: 10 };
+    const bound = scalingBound({
+      scaling: wide,
+      shards: 4,
+      queueMetric: true,
+      queueReplicas: 14,
+      hpa: hpa(10),
+    });
+    expect(bound.limitedBy).toBe('ShardCount');
+    expect(bound.message).toMatch(/calls for 14 workers.*set 10.*only 4 warehouse shards/);
+    // maxReplicas at or below the shard count binds first; a queue within the shard count is the queue.
+    expect(
+      scalingBound({ scaling: wide, shards: 12, queueMetric: true, queueReplicas: 14, hpa: hpa(10) })
+        .limitedBy,
+    ).toBe('MaxReplicas');
+    expect(
+      scalingBound({ scaling: wide, shards: 4, queueMetric: true, queueReplicas: 3, hpa: hpa(3) }).limitedBy,
+    ).toBe('QueueLag');
+  });
+
   it('names CPU when the autoscaler set more than the queue calls for', () => {
     expect(scalingBound({ scaling, queueMetric: true, queueReplicas: 3, hpa: hpa(6) }).limitedBy).toBe('CPU');
     // Without the queue metric the HPA scales on CPU alone.
