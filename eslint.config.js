@@ -10,24 +10,44 @@ import tseslint from 'typescript-eslint';
 //   roi              ROI measurement and report (reads monitoring's log figures)
 //   cli              wires everything together
 const PARTS = ['operator', 'worker', 'simulator', 'monitoring', 'roi', 'cli'];
-const layer = (dir, allowed) => {
+const layerPattern = (dir, allowed) => {
   const forbidden = PARTS.filter((part) => part !== dir && !allowed.includes(part));
   return {
-    files: [`src/${dir}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: `^(\\.\\./)+(${forbidden.join('|')})/`,
-              message: `src/${dir} may import only ${['api', 'contracts', ...allowed].join(', ')} (imports only go down, #16; README "Development").`,
-            },
-          ],
-        },
-      ],
-    },
+    regex: `^(\\.\\./)+(${forbidden.join('|')})/`,
+    message: `src/${dir} may import only ${['api', 'contracts', ...allowed].join(', ')} (imports only go down, #16; README "Development").`,
   };
+};
+const layer = (dir, allowed) => ({
+  files: [`src/${dir}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: [layerPattern(dir, allowed)] }] },
+});
+
+// #16: the worker core reports what happens on its typed events (src/worker/worker-events.ts) and
+// depends on neither prom-client nor the logger; only these modules turn events into metrics and log
+// lines, or wire the worker together. (A later config's rule replaces an earlier one's options, so the
+// layer pattern is repeated here.)
+const WORKER_OBSERVERS = ['metrics.ts', 'metrics-subscriber.ts', 'log-subscriber.ts', 'run.ts', 'main.ts'];
+const OBSERVER_MESSAGE =
+  'the worker core emits events (src/worker/worker-events.ts); only metrics-subscriber.ts, log-subscriber.ts, metrics.ts, run.ts and main.ts touch metrics or the logger (#16)';
+const workerCore = {
+  files: ['src/worker/**/*.ts'],
+  ignores: WORKER_OBSERVERS.map((file) => `src/worker/${file}`),
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: ['prom-client', 'winston', 'winston-transport'].map((name) => ({
+          name,
+          message: OBSERVER_MESSAGE,
+        })),
+        patterns: [
+          layerPattern('worker', []),
+          { regex: '(^|/)contracts/logger(\\.ts)?$', message: OBSERVER_MESSAGE },
+          { regex: '^\\./(metrics|metrics-subscriber|log-subscriber)(\\.ts)?$', message: OBSERVER_MESSAGE },
+        ],
+      },
+    ],
+  },
 };
 
 export default tseslint.config(
@@ -44,6 +64,7 @@ export default tseslint.config(
   layer('contracts', []),
   layer('monitoring', []),
   layer('worker', []),
+  workerCore,
   layer('simulator', []),
   layer('operator', ['monitoring']),
   layer('roi', ['monitoring']),

@@ -2,13 +2,11 @@
 // makes the fewest calls, decorrelated finishes slightly sooner, none is for tests and demos. Pure
 // given the random source.
 
-export type Jitter = 'full' | 'decorrelated' | 'none';
+import type { WorkerFileConfig } from '../contracts/worker-config.ts';
 
-export interface BackoffOptions {
-  baseDelayMs: number;
-  maxDelayMs: number;
-  jitter: Jitter;
-}
+/** The backoff fields of spec.retry, as the worker config document gives them (#16: derived, not restated). */
+export type BackoffOptions = Pick<WorkerFileConfig['retry'], 'baseDelayMs' | 'maxDelayMs' | 'jitter'>;
+export type Jitter = BackoffOptions['jitter'];
 
 /** Delay before retry number `retry` (1 = the first retry); `previous` is the delay used before it. */
 export function backoffDelayMs(

@@ -2,7 +2,6 @@
 // the applied markers (skip items already applied, detect a reused batch id or item key), apply the rest
 // upstream (bounded concurrency), then either acknowledge with the item dead letters and the new markers
 // in one MULTI, or give the entry back (markers and the failure's cause kept) for the worker to redeliver.
-import { nextFailureRun } from '../contracts/failure-run.ts';
 import { summarizeBatch } from './batch-outcome.ts';
 import {
   batchFingerprint,
@@ -21,15 +20,14 @@ import {
   type AttemptOptions,
   type ItemResult,
 } from './item-attempts.ts';
-import type { Logger } from '../contracts/logger.ts';
 import { mapLimit } from './map-limit.ts';
 import { LeaseLostError } from './errors.ts';
 import { runInSkuOrder } from './sku-order.ts';
 import { itemKey, parseBatchFields, type BatchItem, type BatchMessage } from './message.ts';
 import type { BatchOutcome, ItemOutcome } from '../contracts/worker-metric-names.ts';
-import type { WorkerMetrics } from './metrics.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
+import type { ItemCounts, WorkerEvents } from './worker-events.ts';
 
 export interface ProcessorOptions {
   maxDeliveries: number;
@@ -53,8 +51,8 @@ export interface ProcessorDeps {
   queue: DeliveryQueue;
   markers: MarkerStore;
   router: UpstreamRouter;
-  metrics: WorkerMetrics;
-  logger: Logger;
+  /** Where outcomes are reported (#16): metrics and logs subscribe there. */
+  events: WorkerEvents;
 }
 
 export interface Report {
@@ -65,6 +63,8 @@ export interface Report {
   retries?: number;
   /** The delivery was given back after a failure the worker should retry itself (not a shutdown). */
   redeliver?: boolean;
+  /** The delivery ended by an exception (Redis unreachable, the shard lease lost, a bug), not by its items. */
+  raised?: boolean;
 }
 
 const REDIS_ERROR_NAMES = new Set([
@@ -81,13 +81,12 @@ const REDIS_ERROR_NAMES = new Set([
 export class BatchProcessor {
   readonly #o: ProcessorOptions;
   readonly #d: ProcessorDeps;
-  #failureRun = 0;
   /** Batches in flight whose unfinished items all wait in backoff (#12): see `parked`. */
   #parked = 0;
   /** Called when a batch starts waiting only on backoff timers: the intake may take another batch. */
   onParked: () => void = () => undefined;
   /** Item outcomes of the batches in flight, by stream entry id, until their log line is written. */
-  readonly #itemCounts = new Map<string, Partial<Record<ItemOutcome, number>>>();
+  readonly #itemCounts = new Map<string, ItemCounts>();
 
   constructor(options: ProcessorOptions, deps: ProcessorDeps) {
     this.#o = options;
@@ -128,8 +127,8 @@ export class BatchProcessor {
         errorCode: code,
         error: (error as Error).message,
         redeliver: true,
+        raised: true,
       };
-      this.#d.metrics.errors.inc({ error_code: code });
     }
     this.#record(entry, report, (performance.now() - started) / 1000);
     return report;
@@ -198,7 +197,7 @@ export class BatchProcessor {
         // Recorded when the wait starts, so a crash during the outage does not count the delivery either.
         queue.forgiveDelivery(entry.id).catch(() => undefined);
       },
-      onRetry: () => this.#d.metrics.retries.inc(),
+      events: this.#d.events,
       onBackoff: (waiting: boolean) => {
         items.waiting += waiting ? 1 : -1;
         repark();
@@ -281,7 +280,8 @@ export class BatchProcessor {
     });
     await queue.finish(entry.id, markers, deadLetters);
     for (const i of summary.deadLetterIndexes) {
-      this.#d.metrics.deadLetters.inc({ error_code: (results[i] as { code: ErrorCode }).code });
+      const r = results[i] as Extract<ItemResult, { kind: 'permanent' }>;
+      this.#d.events.emit('dead-lettered', r.code, r.message, entry.id, keys[i]);
     }
     return { outcome: summary.outcome, batch, errorCode: summary.errorCode, retries: summary.retries };
   }
@@ -295,7 +295,7 @@ export class BatchProcessor {
     priority: number,
     fence: () => boolean,
   ): Promise<ItemResult> {
-    this.#d.metrics.itemsInFlight.inc();
+    this.#d.events.emit('item-running', true);
     hooks.onItem(true);
     try {
       const request = {
@@ -316,7 +316,7 @@ export class BatchProcessor {
         fence,
       );
     } finally {
-      this.#d.metrics.itemsInFlight.dec();
+      this.#d.events.emit('item-running', false);
       hooks.onItem(false);
     }
   }
@@ -331,45 +331,27 @@ export class BatchProcessor {
     cause?: unknown,
   ): Promise<void> {
     await queue.finish(entry.id, [], [batchDeadLetter(entry.fields, batch, code, reason, ctx, cause)]);
-    this.#d.metrics.deadLetters.inc({ error_code: code });
+    this.#d.events.emit('dead-lettered', code, reason, entry.id, undefined);
     // Its items are dead-lettered too: counted like a partial batch's, so error rates include them (#17).
     if (batch) this.#countItems(entry.id, 'dead_lettered', batch.items.length);
   }
 
-  /** Item outcomes go to the metric and to the batch's log line alike, so log alerts count what Prometheus does. */
+  /**
+   * Item outcomes of the delivery, reported with its end (#16) to the metric and to the batch's log line
+   * alike, so log alerts count what Prometheus does.
+   */
   #countItems(entryId: string, outcome: ItemOutcome, n: number): void {
-    this.#d.metrics.items.inc({ outcome }, n);
     const counts = this.#itemCounts.get(entryId) ?? {};
     counts[outcome] = (counts[outcome] ?? 0) + n;
     this.#itemCounts.set(entryId, counts);
   }
 
+  /** One event per delivery (#16), once its verdict is written: the batch metrics and log line. */
   #record(entry: StreamEntry, report: Report, seconds: number): void {
-    const { metrics, logger } = this.#d;
-    metrics.batches.inc({ outcome: report.outcome });
-    metrics.batchDuration.observe({ outcome: report.outcome }, seconds);
-    // Upstream errors are counted per call (run.ts); these never reach the upstream.
-    if (report.errorCode && (report.outcome === 'invalid' || report.outcome === 'dead_lettered')) {
-      metrics.errors.inc({ error_code: report.errorCode });
-    }
-    this.#failureRun = nextFailureRun(this.#failureRun, report.outcome);
-    metrics.consecutiveFailedBatches.set(this.#failureRun);
-    const fields = {
-      batch_id: report.batch?.batchId ?? null,
-      warehouse: report.batch?.warehouse ?? null,
-      items: report.batch?.items.length ?? 0,
-      duration: Number(seconds.toFixed(4)),
-      outcome: report.outcome,
-      ...(report.errorCode ? { error_code: report.errorCode } : {}),
-      attempts: entry.deliveries,
-      retries: report.retries ?? 0,
-      item_outcomes: this.#itemCounts.get(entry.id) ?? {},
-      stream_id: entry.id,
-      ...(report.error ? { error: report.error } : {}),
-    };
+    const items = this.#itemCounts.get(entry.id) ?? {};
     this.#itemCounts.delete(entry.id);
-    if (report.outcome === 'success' || report.outcome === 'partial') logger.info('batch_complete', fields);
-    else logger.warn('batch_error', fields);
+    const ok = report.outcome === 'success' || report.outcome === 'partial';
+    this.#d.events.emit(ok ? 'completed' : 'batch-failed', report, entry, seconds, items);
   }
 }
 

@@ -2,15 +2,14 @@
 // Open -> HalfOpen only inside execute(), so a router that skips an open upstream never probed it again.
 // Here `probeDueAt` is known, the router can wait for it, and the first call after it is the trial.
 // Pure apart from the state-change callback; time is passed in.
+import type { WorkerFileConfig } from '../contracts/worker-config.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 /** call: a normal call; probe: the half-open trial (one at a time); refuse: skip this upstream. */
 export type Grant = 'call' | 'probe' | 'refuse';
 
-export interface BreakerOptions {
-  consecutiveFailures: number;
-  halfOpenAfterMs: number;
-}
+/** spec.circuitBreaker as the worker config document gives it (#16: derived, not restated). */
+export type BreakerOptions = WorkerFileConfig['circuitBreaker'];
 
 export class CircuitBreaker {
   readonly #o: BreakerOptions;

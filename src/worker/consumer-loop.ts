@@ -6,11 +6,10 @@
 // stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchProcessor } from './batch-processor.ts';
-import type { Logger } from '../contracts/logger.ts';
-import type { WorkerMetrics } from './metrics.ts';
 import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
+import type { WorkerEvents } from './worker-events.ts';
 
 export interface ConsumerOptions {
   /** Batches in hand that may need call slots now (parked ones, waiting only on backoff, not counted). */
@@ -31,8 +30,8 @@ export interface ConsumerDeps {
   queue: StreamQueue;
   processor: BatchProcessor;
   router: UpstreamRouter;
-  metrics: WorkerMetrics;
-  logger: Logger;
+  /** What it reports (#16): batches in flight, reclaims, consumers removed, loop errors. */
+  events: WorkerEvents;
 }
 
 /** Consumers idle this long with nothing pending are removed from the group. */
@@ -139,7 +138,7 @@ export class ConsumerLoop {
         failures = 0;
       } catch (error) {
         failures++;
-        this.#d.logger.warn('read_error', { error: (error as Error).message });
+        this.#d.events.emit('loop-error', 'read', error as Error);
         await this.#pause(Math.min(100 * 2 ** failures, 2000));
       }
     }
@@ -162,8 +161,7 @@ export class ConsumerLoop {
       this.#nextClaimAt = entries.length >= free ? now : now + this.claimEveryMs;
       for (const entry of entries) {
         if (this.#inFlight.has(entry.id)) continue;
-        this.#d.metrics.reclaimed.inc();
-        this.#d.logger.info('batch_reclaimed', { stream_id: entry.id, attempts: entry.deliveries });
+        this.#d.events.emit('reclaimed', entry.id, entry.deliveries);
         this.#dispatch(entry);
       }
       if (entries.length > 0) return;
@@ -186,16 +184,16 @@ export class ConsumerLoop {
       })
       .finally(() => {
         this.#inFlight.delete(entry.id);
-        this.#d.metrics.batchesInFlight.set(this.#inFlight.size);
+        this.#d.events.emit('batches-in-flight', this.#inFlight.size);
         this.#wakeIntake();
       });
     this.#inFlight.set(entry.id, run);
-    this.#d.metrics.batchesInFlight.set(this.#inFlight.size);
+    this.#d.events.emit('batches-in-flight', this.#inFlight.size);
   }
 
   async #removeDeadConsumers(): Promise<void> {
     const removed = await this.#d.queue.deleteDeadConsumers(deadConsumerIdleMs(this.#o.claimIdleMs));
-    if (removed.length > 0) this.#d.logger.info('consumers_removed', { consumers: removed });
+    if (removed.length > 0) this.#d.events.emit('consumers-removed', removed);
   }
 
   async #every(ms: number, fn: () => Promise<void>, name: string): Promise<void> {
@@ -205,7 +203,7 @@ export class ConsumerLoop {
       try {
         await fn();
       } catch (error) {
-        this.#d.logger.warn(`${name}_error`, { error: (error as Error).message });
+        this.#d.events.emit('loop-error', name, error as Error);
       }
     }
   }

@@ -2,10 +2,10 @@
 // and why, no upstream can take calls, starting, shutting down).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 
 export interface ProbeDeps {
-  registry: Registry;
+  /** prom-client's Registry, by the two members served (#16: only the metrics modules import prom-client). */
+  registry: { metrics(): Promise<string>; readonly contentType: string };
   /** Why the worker is not ready; empty when it is. */
   ready: () => Promise<string[]>;
 }

@@ -3,14 +3,15 @@
 // the item (issue 11). The retry loop is ours rather than cockatiel's so that these waits are explicit
 // steps; issue 12 turns them into a timer queue that holds no capacity.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelayMs, type BackoffOptions } from './backoff.ts';
+import { backoffDelayMs } from './backoff.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
+import type { WorkerFileConfig } from '../contracts/worker-config.ts';
+import type { WorkerEvents } from './worker-events.ts';
 
-export interface AttemptOptions extends BackoffOptions {
-  maxAttempts: number;
-}
+/** spec.retry as the worker config document gives it (#16: derived, not restated). */
+export type AttemptOptions = WorkerFileConfig['retry'];
 
 /** The last failed call of an item: what a dead letter or a give-back records as its cause. */
 export interface ItemFailure {
@@ -28,7 +29,8 @@ export type ItemResult =
 export interface AttemptHooks {
   /** Called once per item when it starts waiting for an upstream (an outage). */
   onOutageWait(): void;
-  onRetry(): void;
+  /** Failed calls (`failed`) and retry waits (`retried`) are reported there (#16). */
+  events: WorkerEvents;
   /** Around each backoff or Retry-After wait (#12): the batch knows when all its items only wait. */
   onBackoff?(waiting: boolean): void;
 }
@@ -77,19 +79,27 @@ export async function applyWithRetries(
       const kind = result.kind === 'applied' ? 'applied' : 'deduplicated';
       return { kind, attempts: calls, upstream: result.upstream };
     }
-    if (result.kind === 'rejected') return failure('permanent', calls, result);
+    const { events } = hooks;
+    if (result.kind === 'rejected') {
+      events.emit('failed', 'permanent', result.error.code, result.upstream, calls);
+      return failure('permanent', calls, result);
+    }
     if (result.kind === 'throttled') {
+      events.emit('failed', 'throttled', result.error.code, result.upstream, calls);
       // Backpressure: wait at least what the upstream asked, never less than the backoff; no attempt used.
-      const delay = backoffDelayMs(options, Math.max(1, attempts), previousDelay);
-      hooks.onRetry();
-      if (!(await pause(Math.max(result.retryAfterMs ?? 0, delay))))
-        return { kind: 'interrupted', attempts: calls };
+      const delay = Math.max(
+        result.retryAfterMs ?? 0,
+        backoffDelayMs(options, Math.max(1, attempts), previousDelay),
+      );
+      events.emit('retried', delay, result.error.code, calls);
+      if (!(await pause(delay))) return { kind: 'interrupted', attempts: calls };
       continue;
     }
+    events.emit('failed', 'transient', result.error.code, result.upstream, calls);
     attempts++;
     if (attempts >= options.maxAttempts) return failure('transient', calls, result);
-    hooks.onRetry();
     previousDelay = backoffDelayMs(options, attempts, previousDelay);
+    events.emit('retried', previousDelay, result.error.code, calls);
     if (!(await pause(previousDelay))) return { kind: 'interrupted', attempts: calls };
   }
 }

@@ -1,28 +1,30 @@
 // Wires a worker together from its configuration and starts it; main.ts and `inventorybot worker` use it.
 // The probe server starts first: while Redis is unreachable or rejects the credentials the worker serves
 // /healthz, answers /readyz with 503 and the cause, and logs `redis_unavailable` again every 10 s
-// (issue 11). Secrets are redacted from every log line.
+// (issue 11). Secrets are redacted from every log line. The core reports on one WorkerEvents (#16);
+// metrics-subscriber.ts and log-subscriber.ts, subscribed here, turn that into metrics and log lines.
 import type { Server } from 'node:http';
 import { BatchProcessor } from './batch-processor.ts';
-import type { BreakerState } from './circuit-breaker.ts';
 import type { WorkerConfig } from './config.ts';
 import { ConsumerLoop } from './consumer-loop.ts';
 import { startHttpServer, serverPort } from './http-server.ts';
 import { MarkerStore } from './idempotency.ts';
 import { IntakeMonitor } from './intake-monitor.ts';
 import { PresencePublisher } from './presence-publisher.ts';
+import { subscribeLogs } from './log-subscriber.ts';
 import { createLogger, stdoutSink, type Logger, type LogSink } from '../contracts/logger.ts';
-import { CIRCUIT_STATE_VALUES } from '../contracts/worker-metric-names.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { subscribeMetrics } from './metrics-subscriber.ts';
 import { readQueueStats, type QueueStats } from '../contracts/queue-stats.ts';
 import { redactUrl, urlSecrets } from '../contracts/redaction.ts';
 import { createRedisClient } from '../contracts/redis-connection.ts';
 import { DailyRotatingFile } from './rotating-file.ts';
 import { StreamQueue } from './stream-queue.ts';
 import { ShardConsumer, shardLeaseTtlMs } from './shard-consumer.ts';
-import { UpstreamEndpoint } from './upstream-endpoint.ts';
+import { UpstreamEndpoint, type CallObserver } from './upstream-endpoint.ts';
 import { UpstreamRouter } from './upstream-router.ts';
 import { PRODUCT_VERSION } from '../contracts/version.ts';
+import { WorkerEvents } from './worker-events.ts';
 
 export const WORKER_VERSION = PRODUCT_VERSION;
 const STATS_INTERVAL_MS = 5000;
@@ -33,7 +35,6 @@ const STATS_INTERVAL_MS = 5000;
 // throughput near in-hand / backoff time); the hard bound below counts every batch held.
 const BATCHES_IN_HAND_PER_SLOT = 8;
 const BATCHES_HELD_PER_SLOT = 32;
-const REDIS_LOG_REPEAT_MS = 10_000;
 // An empty shard is woken by the shard watcher's blocking read (#13); it also looks again itself this
 // often, in case a wake-up was missed.
 const SHARD_IDLE_RECHECK_MS = 1000;
@@ -47,12 +48,6 @@ export interface RunningWorker {
   shutdown(): Promise<{ drained: boolean }>;
 }
 
-const BREAKER_LOG_STATE: Record<BreakerState, string> = {
-  closed: 'Closed',
-  open: 'Open',
-  half_open: 'HalfOpen',
-};
-
 export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   const file = config.logFile ? new DailyRotatingFile(config.logFile) : undefined;
   const sinks: LogSink[] = [stdoutSink, ...(file ? [(line: string) => file.write(line)] : [])];
@@ -65,28 +60,22 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   const logger = createLogger({ level: config.monitoring.logLevel, sinks, secrets });
   const metrics = createWorkerMetrics({ version: WORKER_VERSION, consumer: config.consumerName });
   const redisWhere = redactUrl(config.redisUrl);
+  const events = new WorkerEvents();
 
   // --- upstreams
   // The breaker callbacks need the router and the intake monitor, which need the endpoints.
   const late: { router?: UpstreamRouter; intake?: IntakeMonitor } = {};
-  const observer = {
-    onCall(upstream: string, result: string, seconds: number) {
-      metrics.upstreamRequests.inc({ upstream, result });
-      metrics.upstreamDuration.observe({ upstream }, seconds);
-      if (result !== 'ok') metrics.errors.inc({ error_code: result });
+  const observer: CallObserver = {
+    onCall(upstream, result, seconds) {
+      events.emit('upstream-call', upstream, result, seconds);
     },
-    onBreaker(upstream: string, state: BreakerState, previous: BreakerState) {
-      metrics.circuitState.set({ upstream }, CIRCUIT_STATE_VALUES[state]);
-      logger.warn('circuit_state', {
-        upstream,
-        state: BREAKER_LOG_STATE[state],
-        previous: BREAKER_LOG_STATE[previous],
-      });
+    onBreaker(upstream, state, previous) {
+      events.emit('breaker-changed', upstream, state, previous);
       late.router?.notify();
       late.intake?.check();
     },
-    onLimit(upstream: string, limit: number) {
-      metrics.upstreamConcurrencyLimit.set({ upstream }, limit);
+    onLimit(upstream, limit) {
+      events.emit('limit-changed', upstream, limit);
     },
   };
   const { batches, itemsPerBatch, upstreamCallsMin, upstreamCallsMax } = config.concurrency;
@@ -94,6 +83,13 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
     ['primary', config.upstream.primaryUrl],
     ...(config.upstream.secondaryUrl ? [['secondary', config.upstream.secondaryUrl]] : []),
   ] as const;
+  // Subscribed before anything can happen (an endpoint reports its first call limit as it is built).
+  subscribeMetrics(
+    events,
+    metrics,
+    urls.map(([name]) => name),
+  );
+  subscribeLogs(events, logger);
   const endpoints = urls.map(
     ([name, url]) =>
       new UpstreamEndpoint(
@@ -111,32 +107,19 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
         observer,
       ),
   );
-  for (const endpoint of endpoints) metrics.circuitState.set({ upstream: endpoint.name }, 0);
-  const router = new UpstreamRouter(endpoints, {
-    onServingChange(from, to, direction) {
-      logger.warn(`upstream_${direction}`, { from, to, upstreams: late.router?.breakerStates() });
-    },
-  });
-  const intake = new IntakeMonitor(router, metrics, logger);
+  const router = new UpstreamRouter(endpoints, events);
+  const intake = new IntakeMonitor(router, events);
   late.router = router;
   late.intake = intake;
 
   // --- Redis: connect in the background, say why it is not there, again and again
-  const redis = { up: false, cause: 'connecting', since: Date.now(), loggedAt: 0 };
-  metrics.redisUp.set(0);
+  const redis = { up: false, cause: 'connecting', since: Date.now() };
   const onRedisError = (error: Error) => {
     const now = Date.now();
     if (redis.up) redis.since = now;
     redis.up = false;
     redis.cause = error.message;
-    metrics.redisUp.set(0);
-    if (now - redis.loggedAt < REDIS_LOG_REPEAT_MS) return;
-    redis.loggedAt = now;
-    logger.warn('redis_unavailable', {
-      redis: redisWhere,
-      error: error.message,
-      down_seconds: Math.round((now - redis.since) / 1000),
-    });
+    events.emit('redis-down', redisWhere, error, redis.since, now);
   };
   const client = createRedisClient(config.redisUrl, onRedisError, { name: config.consumerName });
   const reader = client.duplicate();
@@ -144,10 +127,9 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   for (const c of [client, reader]) {
     c.on('ready', () => {
       if (!client.isReady || !reader.isReady) return;
-      if (!redis.up && redis.loggedAt > 0) logger.info('redis_reconnected', { redis: redisWhere });
+      const wasDown = !redis.up;
       redis.up = true;
-      redis.loggedAt = 0;
-      metrics.redisUp.set(1);
+      events.emit('redis-up', redisWhere, wasDown);
     });
   }
 
@@ -173,8 +155,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       queue,
       markers: new MarkerStore(client, config.queue.stream, config.markerTtlSeconds),
       router,
-      metrics,
-      logger,
+      events,
     },
   );
   // The item's next retry as its own backoff would have spaced it (issue 12): with maxDelayMs itself,
@@ -191,7 +172,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
       redeliveryBaseMs,
     },
-    { queue, processor, router, metrics, logger },
+    { queue, processor, router, events },
   );
 
   // Warehouse shards (#13): shard leases and one batch at a time per shard instead of the shared group.
@@ -208,7 +189,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
             redeliveryBaseMs,
             idleRecheckMs: SHARD_IDLE_RECHECK_MS,
           },
-          { client, reader, processor, router, metrics, logger },
+          { client, reader, processor, router, events },
         )
       : undefined;
   const consumer = sharded ?? loop;
@@ -261,18 +242,8 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   };
   const refreshStats = async () => {
     const stats = await readQueueStats(client, { ...names, shards: config.queue.shards });
-    (stats.shards ?? []).forEach((figures, shard) => {
-      const labels = { shard: String(shard) };
-      if (figures.lag !== undefined) metrics.shardLag.set(labels, figures.lag);
-      metrics.shardPending.set(labels, figures.pending);
-      metrics.shardOldestPending.set(labels, figures.oldestPendingSeconds);
-    });
     if (sharded) warnUnshardedBacklog(stats);
-    metrics.queueLength.set(stats.length);
-    if (stats.lag !== undefined) metrics.queueLag.set(stats.lag);
-    metrics.queuePending.set(stats.pending);
-    metrics.queueOldestPending.set(stats.oldestPendingSeconds);
-    metrics.deadLetterLength.set(stats.deadLetters);
+    events.emit('queue-stats', stats);
   };
   const statsTimer = setInterval(() => {
     if (redis.up) refreshStats().catch(() => undefined);

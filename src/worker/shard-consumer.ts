@@ -7,8 +7,6 @@
 // than ttl - callTimeout - margin ago); the ack is fenced in Redis by the lease itself (shard-queue.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchProcessor } from './batch-processor.ts';
-import type { Logger } from '../contracts/logger.ts';
-import type { WorkerMetrics } from './metrics.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
 import { redeliveryDelayMs } from './redelivery-schedule.ts';
 import { ShardLeases, type Lease } from './shard-leases.ts';
@@ -17,6 +15,7 @@ import { fnv1a32, shardStream } from '../contracts/shard-routing.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
 import { ShardWatcher } from './shard-watcher.ts';
 import { shardBalanceChange } from './shard-balance.ts';
+import type { WorkerEvents } from './worker-events.ts';
 
 export interface ShardConsumerOptions {
   shards: number;
@@ -39,8 +38,8 @@ export interface ShardConsumerDeps {
   reader: RedisClient;
   processor: BatchProcessor;
   router: UpstreamRouter;
-  metrics: WorkerMetrics;
-  logger: Logger;
+  /** What it reports (#16): shards owned, acquired, lost, released, errors; batches in flight. */
+  events: WorkerEvents;
 }
 
 /** Lease TTL: the reclaim time of a dead worker's work, and never less than three call timeouts plus 1 s. */
@@ -65,6 +64,8 @@ export class ShardConsumer {
   readonly #shardLoops = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   #membership: Promise<void> | undefined;
+  /** Shards busy with a batch. */
+  #busy = 0;
   readonly #watcher: ShardWatcher;
 
   constructor(options: ShardConsumerOptions, deps: ShardConsumerDeps) {
@@ -84,7 +85,7 @@ export class ShardConsumer {
 
   /** Batches in this worker's hands (one at most per shard): the busy figure it publishes (#15). */
   get inFlight(): number {
-    return [...this.#owned.values()].filter((s) => s.busy).length;
+    return this.#busy;
   }
 
   /** Shards this worker holds now, in shard order. */
@@ -127,14 +128,14 @@ export class ShardConsumer {
         failures = 0;
       } catch (error) {
         failures++;
-        this.#d.logger.warn('shard_membership_error', { error: (error as Error).message, failures });
+        this.#d.events.emit('shard-membership-error', error as Error, failures);
       }
       if (!this.stopping) await this.#pause(this.#tickMs);
       else await this.#untilHandedBack(performance.now() + this.#tickMs);
     }
     await Promise.allSettled([...this.#shardLoops]);
     await this.#leases.deregister().catch(() => undefined);
-    this.#d.metrics.shardsOwned.set(0);
+    this.#d.events.emit('shards-owned', 0);
   }
 
   async #tick(): Promise<void> {
@@ -153,11 +154,12 @@ export class ShardConsumer {
       // Idle shards first: a busy one finishes its batch before it is handed over anyway.
       const excess = active.sort((a, b) => Number(a.busy) - Number(b.busy)).slice(0, -change);
       for (const shard of excess) shard.releasing = true;
-      this.#d.logger.info('shards_rebalancing', {
-        live_workers: live,
-        held: active.length,
-        releasing: excess.map((s) => s.lease.shard),
-      });
+      this.#d.events.emit(
+        'shards-rebalancing',
+        live,
+        active.length,
+        excess.map((s) => s.lease.shard),
+      );
     } else if (change > 0) {
       const start = fnv1a32(this.#o.consumer) % this.#o.shards;
       const candidates = Array.from(
@@ -167,7 +169,7 @@ export class ShardConsumer {
       const acquiredAt = performance.now();
       for (const lease of await this.#leases.acquire(candidates, change)) this.#own(lease, acquiredAt);
     }
-    this.#d.metrics.shardsOwned.set(this.#owned.size);
+    this.#d.events.emit('shards-owned', this.#owned.size);
   }
 
   #own(lease: Lease, acquiredAt: number): void {
@@ -192,11 +194,11 @@ export class ShardConsumer {
       busy: false,
     };
     this.#owned.set(lease.shard, shard);
-    this.#d.logger.info('shard_acquired', { shard: lease.shard, token: lease.token });
+    this.#d.events.emit('shard-acquired', lease.shard, lease.token);
     const loop = this.#shardLoop(shard).finally(() => {
       this.#shardLoops.delete(loop);
       this.#owned.delete(lease.shard);
-      this.#d.metrics.shardsOwned.set(this.#owned.size);
+      this.#d.events.emit('shards-owned', this.#owned.size);
     });
     this.#shardLoops.add(loop);
   }
@@ -204,12 +206,12 @@ export class ShardConsumer {
   #markLost(shard: OwnedShard, why: string): void {
     if (shard.lost) return;
     shard.lost = true;
-    this.#d.logger.warn('shard_lost', { shard: shard.lease.shard, token: shard.lease.token, why });
+    this.#d.events.emit('shard-lost', shard.lease.shard, shard.lease.token, why);
   }
 
   async #shardLoop(shard: OwnedShard): Promise<void> {
     const { queue } = shard;
-    const { processor, router, metrics, logger } = this.#d;
+    const { processor, router, events } = this.#d;
     let failures = 0;
     let prepared = false;
     while (!this.stopping && !shard.releasing && !shard.lost) {
@@ -239,7 +241,7 @@ export class ShardConsumer {
         if (next.kind !== 'entry') continue;
         const { entry } = next;
         shard.busy = true;
-        metrics.batchesInFlight.inc();
+        events.emit('batches-in-flight', ++this.#busy);
         let report;
         try {
           report = await processor.process(entry, this.#stop.signal, {
@@ -248,7 +250,7 @@ export class ShardConsumer {
           });
         } finally {
           shard.busy = false;
-          metrics.batchesInFlight.dec();
+          events.emit('batches-in-flight', --this.#busy);
         }
         failures = 0;
         if (report.errorCode === 'SHARD_LEASE_LOST') this.#markLost(shard, 'acknowledgement refused');
@@ -259,13 +261,13 @@ export class ShardConsumer {
       } catch (error) {
         failures++;
         if ((error as Error).message?.startsWith('NOGROUP')) prepared = false;
-        logger.warn('shard_error', { shard: shard.lease.shard, error: (error as Error).message });
+        events.emit('shard-error', shard.lease.shard, error as Error);
         await this.#pause(Math.min(100 * 2 ** failures, 2000));
       }
     }
     const reason = shard.lost ? 'lost' : shard.releasing ? 'rebalance' : 'shutdown';
     if (!shard.lost) await this.#leases.release(shard.lease).catch(() => undefined);
-    logger.info('shard_released', { shard: shard.lease.shard, token: shard.lease.token, reason });
+    events.emit('shard-released', shard.lease.shard, shard.lease.token, reason);
   }
 
   /** During a shutdown: until every shard is handed back, or the next renewal is due. */

@@ -5,20 +5,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
 import { CallLimiter } from './call-limiter.ts';
-import { CircuitBreaker, type BreakerState } from './circuit-breaker.ts';
+import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from '../contracts/errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
 import { TokenBucket } from '../contracts/token-bucket.ts';
 import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
+import type { WorkerFileConfig } from '../contracts/worker-config.ts';
 
-export interface EndpointOptions {
+/** spec.upstream's call settings and spec.circuitBreaker as config.json gives them (#16: not restated). */
+export interface EndpointOptions
+  extends Pick<WorkerFileConfig['upstream'], 'timeoutMs' | 'rateLimitPerSecond'>, BreakerOptions {
   name: string;
   url: string;
-  timeoutMs: number;
-  rateLimitPerSecond: number;
-  consecutiveFailures: number;
-  halfOpenAfterMs: number;
   /** Bounds of the adaptive in-flight limit (spec.concurrency.upstreamCallsMin/Max), and where it starts. */
   calls: AdaptiveLimitOptions;
   token?: string;

@@ -1,7 +1,8 @@
 // Routes one call: to the first upstream (primary, then secondary) whose breaker lets it through. An open
 // breaker is probed on its own half-open schedule even while another upstream serves (issue 11): once
 // its probe is due, the next call goes to it as the trial; a failed trial falls through to the next
-// upstream in the same attempt. Failover and failback are reported (logged by run.ts).
+// upstream in the same attempt. Failover and failback are reported on the worker events (#16: logged by
+// log-subscriber.ts).
 //
 // It also answers "can any upstream take calls?" and lets callers wait until one can: items then wait
 // for an upstream instead of burning attempts and deliveries on an outage.
@@ -10,26 +11,22 @@ import type { ErrorCode } from '../contracts/error-codes.ts';
 import { TransientError } from '../contracts/errors.ts';
 import type { UpstreamEndpoint } from './upstream-endpoint.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
+import type { WorkerEvents } from './worker-events.ts';
 
 export type RoutedResult =
   | (CallResult & { upstream: string })
   | { kind: 'unavailable'; error: TransientError<ErrorCode>; upstream: undefined };
 
-export interface RouterEvents {
-  /** The upstream that served the last successful call changed (failover to a later one, failback to an earlier one). */
-  onServingChange(from: string, to: string, direction: 'failover' | 'failback'): void;
-}
-
 const now = () => performance.now();
 
 export class UpstreamRouter {
   readonly #endpoints: readonly UpstreamEndpoint[];
-  readonly #events: RouterEvents;
+  readonly #events: WorkerEvents;
   readonly #waiters = new Set<() => void>();
   #serving: number;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(endpoints: readonly UpstreamEndpoint[], events: RouterEvents) {
+  constructor(endpoints: readonly UpstreamEndpoint[], events: WorkerEvents) {
     if (endpoints.length === 0) throw new Error('at least one upstream is required');
     this.#endpoints = endpoints;
     this.#events = events;
@@ -132,7 +129,8 @@ export class UpstreamRouter {
     const to = this.#endpoints[index]?.name ?? '';
     const direction = index > this.#serving ? 'failover' : 'failback';
     this.#serving = index;
-    this.#events.onServingChange(from, to, direction);
+    // `serving-changed`: the upstream that served the last successful call changed.
+    this.#events.emit('serving-changed', from, to, direction, this.breakerStates());
   }
 
   #describe(): string {
