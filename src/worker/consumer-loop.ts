@@ -3,7 +3,8 @@
 // full) and new entries (XREADGROUP). Intake pauses while no upstream can take calls (issue 11), except
 // to let one batch carry the half-open trial when nothing is in flight. Heartbeats keep the entries in
 // flight or scheduled for redelivery from being reclaimed; dead consumers are removed from the group.
-// stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest.
+// stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest,
+// heartbeating the batches still in hand until they finish or the grace period ends (#16).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchProcessor } from './batch-processor.ts';
 import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
@@ -43,6 +44,9 @@ export class ConsumerLoop {
   readonly #inFlight = new Map<string, Promise<unknown>>();
   readonly #redeliveries = new RedeliverySchedule();
   readonly #stop = new AbortController();
+  /** Ends the heartbeats: after stop(), once the batches in hand are done or the grace period is over. */
+  readonly #halt = new AbortController();
+  #heartbeats: Promise<void> = Promise.resolve();
   #slotFreed: (() => void) | undefined;
   #loops: Promise<unknown>[] = [];
   #nextClaimAt = 0;
@@ -70,14 +74,9 @@ export class ConsumerLoop {
     this.#d.processor.onParked = () => this.#wakeIntake();
     // Entries left pending on this consumer name by an earlier run: redeliver them now, not after claimIdle.
     for (const id of ownPending) this.#redeliveries.schedule(id, 0);
-    const heartbeatEvery = Math.max(100, this.#o.claimIdleMs / 3);
+    this.#heartbeats = this.#heartbeatLoop(Math.max(100, this.#o.claimIdleMs / 3));
     this.#loops = [
       this.#intakeLoop(),
-      this.#every(
-        heartbeatEvery,
-        () => this.#d.queue.heartbeat([...this.#inFlight.keys(), ...this.#redeliveries.ids()]),
-        'heartbeat',
-      ),
       this.#every(Math.max(this.claimEveryMs, 1000), () => this.#removeDeadConsumers(), 'consumer_cleanup'),
     ];
   }
@@ -91,7 +90,31 @@ export class ConsumerLoop {
     // worker took 25 s to exit after SIGTERM).
     const deadline = sleep(graceMs, false, { ref: false });
     const drained = Promise.all(this.#loops).then(() => this.#drain());
-    return Promise.race([drained.then(() => true), deadline]);
+    const done = await Promise.race([drained.then(() => true), deadline]);
+    this.#halt.abort();
+    // A heartbeat under way finishes first (within the grace period: Redis may be unreachable), so the
+    // caller does not close the connections under it.
+    await Promise.race([this.#heartbeats, deadline]);
+    return done;
+  }
+
+  /**
+   * Claim-extends the entries in hand and those scheduled for redelivery. Unlike the other loops it runs
+   * on through a stop (#16): with claimIdle shorter than the grace period, another worker would otherwise
+   * reclaim (and apply again) a batch this one is still working on. Redeliveries are dropped at the stop,
+   * so from then on only the batches in hand are extended, until they are done or the grace is over.
+   */
+  async #heartbeatLoop(ms: number): Promise<void> {
+    const halt = this.#halt.signal;
+    for (;;) {
+      await sleep(ms, undefined, { signal: halt }).catch(() => undefined);
+      if (halt.aborted) return;
+      try {
+        await this.#d.queue.heartbeat([...this.#inFlight.keys(), ...this.#redeliveries.ids()]);
+      } catch (error) {
+        if (!halt.aborted) this.#d.events.emit('loop-error', 'heartbeat', error as Error);
+      }
+    }
   }
 
   async #drain(): Promise<void> {

@@ -3,12 +3,13 @@ import { jest } from '@jest/globals';
 import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { itemKey } from '../../../src/worker/message.ts';
+import { encodeBatch, itemKey } from '../../../src/worker/message.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { readPresence } from '../../../src/contracts/worker-presence.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
+import { ok, startScriptedUpstream } from '../../support/scripted-upstream.ts';
 import {
   enqueueSynthetic,
   exactlyOnceViolations,
@@ -125,4 +126,58 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
   expect(stop).toMatchObject({ drained: true });
   // Leaving, it removes its record: a stopped worker counts for nothing.
   expect(await readPresence(h.client, names)).toEqual([]);
+});
+
+test('SIGTERM with claimIdle < grace: a batch still being worked stays claimed until it finishes; nobody reclaims it', async () => {
+  // #16: a stopping worker used to stop heartbeating at SIGTERM, so with claimIdle (1 s here) shorter
+  // than the grace (25 s) another worker reclaimed a batch whose call was still under way and applied
+  // it again. The one item's call takes 8 s, far more than claimIdle.
+  const slowMs = 8000;
+  const u = await startScriptedUpstream((call) =>
+    call.sku === 'SLOW' ? { ...(ok(call) as { status: number; body: string }), delayMs: slowMs } : ok(call),
+  );
+  try {
+    const names = uniqueNames('sigterm-heartbeat');
+    const config = testConfig(
+      names,
+      { primaryUrl: u.url },
+      { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 1, itemsPerBatch: 1 } },
+    );
+    config.upstream = { ...config.upstream, timeoutMs: 30_000 };
+    const env = { INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: '25' };
+    const stopping = await startWorkerProcess({ name: 'stopping', redisUrl: h.redis.url, config, env });
+    h.workers.push(stopping);
+    await h.client.xAdd(
+      names.stream,
+      '*',
+      encodeBatch({
+        batchId: 'b-slow',
+        warehouse: 'WH-01',
+        items: [{ sku: 'SLOW', delta: 1 }],
+        enqueuedAt: new Date().toISOString(),
+      }),
+    );
+    const [call] = await waitFor(
+      () => u.calls,
+      (calls) => calls.length > 0,
+      { timeoutMs: 10_000, what: 'the slow call under way' },
+    );
+    stopping.kill('SIGTERM');
+    // A worker that claims entries idle for 1 s, every 0.5 s, up while the slow call still runs.
+    const rescuer = await startWorkerProcess({ name: 'rescuer', redisUrl: h.redis.url, config, env });
+    h.workers.push(rescuer);
+    const rescuerUpFor = (call?.at ?? 0) + slowMs - Date.now();
+    expect(rescuerUpFor).toBeGreaterThan(3000); // else this test could not see a reclaim
+
+    const exit = await stopping.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(stopping.logs.find((l) => l.event === 'bot_stop')).toMatchObject({ drained: true });
+    expect(stopping.logs.filter((l) => l.event === 'batch_complete')).toHaveLength(1);
+    // One call: the rescuer neither reclaimed the batch nor called the upstream for it again.
+    expect(rescuer.logs.filter((l) => l.event === 'batch_reclaimed')).toEqual([]);
+    expect(u.calls.map((c) => c.n)).toEqual([1]);
+    expect((await readQueueStats(h.client, names)).pending).toBe(0);
+  } finally {
+    await u.close();
+  }
 });
