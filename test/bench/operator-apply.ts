@@ -17,6 +17,9 @@ import {
   PolicyV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSpec, type InventoryBot } from '../../src/api/inventory-bot.ts';
 import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
@@ -25,9 +28,10 @@ import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
-import { startControlPlane } from '../cluster/control-plane.ts';
+import { kubectlIn, startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
 import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
+import { processFigures } from './proc.ts';
 import { RequestCounter, type RequestCounts } from './request-counter.ts';
 import { median } from './stats.ts';
 
@@ -168,6 +172,59 @@ async function waitStable(admin: KubeConfig, namespace: string, quietMs: number,
   return false;
 }
 
+/** CPU seconds so far of each process, by name (#14: where a cold start's time goes). */
+function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
+  const host =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  // user nice system (idle iowait excluded) irq softirq steal: every process on the host.
+  const busy = [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (host[i] ?? 0), 0) / 100;
+  return {
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processFigures(pid).cpuSeconds])),
+    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    host: busy,
+  };
+}
+
+/**
+ * BENCH_APISERVER_PROFILE=dir (#14, diagnosis only): a Go CPU profile of the API server over the next
+ * BENCH_APISERVER_PROFILE_SECONDS (10) seconds, written to dir/<label>.pprof.
+ */
+let benchBinDir = '';
+
+function profileApiServer(kubeconfigPath: string, label: string): void {
+  const dir = process.env.BENCH_APISERVER_PROFILE;
+  if (!dir) return;
+  const seconds = process.env.BENCH_APISERVER_PROFILE_SECONDS ?? '10';
+  const out = openSync(join(dir, `${label}-${Date.now()}.pprof`), 'w');
+  spawn(
+    kubectlIn(benchBinDir),
+    ['--kubeconfig', kubeconfigPath, 'get', '--raw', `/debug/pprof/profile?seconds=${seconds}`],
+    {
+      stdio: ['ignore', out, 'inherit'],
+    },
+  );
+}
+
+/** The control plane's processes by name (their /proc comm). */
+function planePids(pids: number[]): Record<string, number> {
+  return Object.fromEntries(
+    pids.map((pid) => {
+      try {
+        return [readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), pid];
+      } catch {
+        return [`pid${pid}`, pid];
+      }
+    }),
+  );
+}
+
+function cpuLine(before: Record<string, number>, after: Record<string, number>, seconds: number): string {
+  return Object.keys(after)
+    .map((name) => `${name} ${((after[name] ?? 0) - (before[name] ?? 0)).toFixed(1)}`)
+    .concat(`wall ${seconds.toFixed(1)}`)
+    .join(', ');
+}
+
 const changedCount = (before: Map<string, string>, after: Map<string, string>) =>
   [...after].filter(([key, rv]) => before.get(key) !== rv).length;
 
@@ -253,6 +310,7 @@ async function oursRound(
   objectsPerBot: number,
   entry: string,
   log: (line: string) => void,
+  pids: Record<string, number>,
 ): Promise<{
   cold: ApplyMeasure;
   resync: ApplyMeasure;
@@ -271,8 +329,11 @@ async function oursRound(
     productionNodeFlags(),
   );
   try {
+    const cpuBefore = cpuSnapshot({ ...pids, operator: operator.pid });
+    profileApiServer(kubeconfigPath, 'apiserver-ours');
     const started = performance.now();
     const metricsPort = await operator.start();
+    log(`operator: caches synced after ${((performance.now() - started) / 1000).toFixed(2)} s`);
     // Bounded, and scaled with the fleet (1,000 bots on 2 busy cores take minutes).
     const limitMs = 90_000 + o.bots * 500;
     let timer: NodeJS.Timeout | undefined;
@@ -286,6 +347,9 @@ async function oursRound(
       }),
     ]).finally(() => clearTimeout(timer));
     const seconds = (performance.now() - started) / 1000;
+    log(
+      `operator cold CPU s: ${cpuLine(cpuBefore, cpuSnapshot({ ...pids, operator: operator.pid }), seconds)}`,
+    );
     const cold: ApplyMeasure = {
       seconds,
       objects,
@@ -357,6 +421,8 @@ async function referenceRound(
   namespace: string,
   o: Omit<OperatorBenchOptions, 'log'>,
   redisUrl: string,
+  log: (line: string) => void,
+  pids: Record<string, number>,
 ): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure }> {
   await createBots(admin, namespace, o.bots, redisUrl);
   // Rendered before the clock starts: the reference measures the API round trips only.
@@ -386,7 +452,10 @@ async function referenceRound(
     const seconds = (performance.now() - started) / 1000;
     return { seconds, objects, objectsPerSecond: objects / seconds, requests: counting.take() };
   };
+  const cpuBefore = cpuSnapshot(pids);
+  profileApiServer(kubeconfigPath, 'apiserver-reference');
   const cold = await applyAll();
+  log(`reference cold CPU s: ${cpuLine(cpuBefore, cpuSnapshot(pids), cold.seconds)}`);
   // Same as for the operator: let the Deployments roll out and the controllers settle first.
   await waitStable(admin, namespace, 2000, 60_000 + o.bots * 60);
   const before = await resourceVersions(admin, namespace);
@@ -401,6 +470,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
   log('operator: compiling the operator to dist/bench');
   const entry = compileOperatorChild();
   const plane = await startControlPlane();
+  benchBinDir = plane.binDir;
   const redis = await startLocalRedis();
   const rounds: OperatorRound[] = [];
   let objectsPerBot = 0;
@@ -413,10 +483,28 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
       let ours: Awaited<ReturnType<typeof oursRound>> | undefined;
       let reference: Awaited<ReturnType<typeof referenceRound>> | undefined;
       const runOurs = async () => {
-        ours = await oursRound(admin, plane.kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, entry, log);
+        ours = await oursRound(
+          admin,
+          plane.kubeconfigPath,
+          ns.ours,
+          o,
+          redis.url,
+          objectsPerBot,
+          entry,
+          log,
+          planePids(plane.pids),
+        );
       };
       const runReference = async () => {
-        reference = await referenceRound(admin, plane.kubeconfigPath, ns.reference, o, redis.url);
+        reference = await referenceRound(
+          admin,
+          plane.kubeconfigPath,
+          ns.reference,
+          o,
+          redis.url,
+          log,
+          planePids(plane.pids),
+        );
         objectsPerBot = reference.cold.objects / o.bots;
       };
       // The reference first in odd rounds (it also tells how many objects a bot owns).

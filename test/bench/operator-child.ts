@@ -5,7 +5,8 @@
 // are counted. Over the IPC channel: `start` starts it (the bench's clock runs from there), `resync`
 // queues the bots it is given, as an informer resync does, `take` returns the requests counted since the last take, `memory` its memory usage (and
 // writes a heap snapshot when asked).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createLogger, type LogLevel } from '../../src/contracts/logger.ts';
 import { startOperator, type OperatorHandle } from '../../src/operator/start-operator.ts';
@@ -33,8 +34,18 @@ const kubeConfig = counter.wrap(await defaultKubeAccess());
 let handle: OperatorHandle | undefined;
 const send = (report: ChildReport) => process.send?.(report);
 
+// BENCH_CPU_PROFILE=dir (#14, diagnosis only): a CPU profile of the cold start, from `start` to the
+// first `take` (which the bench sends once every bot is reconciled).
+let profiler: Session | undefined;
+
 async function handle_(command: ChildCommand): Promise<void> {
   if (command.type === 'start') {
+    if (env.BENCH_CPU_PROFILE) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     handle = await startOperator({
       kubeConfig,
       namespaces: [namespace],
@@ -57,6 +68,15 @@ async function handle_(command: ChildCommand): Promise<void> {
     const heapSnapshot = command.heapSnapshot ? writeHeapSnapshot(command.heapSnapshot) : undefined;
     send({ type: 'memory', usage: process.memoryUsage(), heapSnapshot });
   } else {
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(
+        `${env.BENCH_CPU_PROFILE}/operator-cold-${Date.now()}.cpuprofile`,
+        JSON.stringify(profile),
+      );
+      profiler.disconnect();
+      profiler = undefined;
+    }
     send({ type: 'requests', counts: counter.take() });
   }
 }
