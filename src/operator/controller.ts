@@ -116,12 +116,9 @@ export class Controller {
     this.bots = bots;
     this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
 
-    const readBot = inventoryBotReader(kubeConfig);
     this.reconciler = new Reconciler({
       applier: new Applier(kubeConfig),
-      // #14: no older than the cached bot that woke this reconcile (served from the watch cache).
-      readBot: (namespace, name) =>
-        readBot(namespace, name, bots.get(name, namespace)?.metadata?.resourceVersion),
+      readBot: inventoryBotReader(kubeConfig),
       readSecret: rememberingSecretReader((namespace, name) =>
         kubeRequest<V1Secret>(kubeConfig, {
           method: 'GET',

@@ -57,18 +57,16 @@ export function credentialsAccess(credentials: Credentials): KubeAccess {
     return token;
   };
   const https = credentials.server.startsWith('https:');
-  let agent: Agent | undefined;
   return {
     getCurrentCluster: () => cluster,
     applySecurityAuthentication: async (context: RequestContext) => {
       const bearer = currentToken();
       if (bearer) context.setHeaderParam('Authorization', `Bearer ${bearer}`);
       if (!https) return;
-      // The same Agent for every request until it is closed (shared-connections.ts closes it to start a
-      // new pool), not a fresh one per request as client-node's KubeConfig gives: building and closing
-      // an unused Agent per request was ~7 % of the operator's CPU in a cold start of 300 bots (#14).
-      if (!agent || isClosed(agent)) {
-        agent = new Agent({
+      // A fresh Agent per request, as client-node's KubeConfig gives: shared-connections.ts keeps the
+      // first and closes the others unused.
+      context.setDispatcher(
+        new Agent({
           connect: {
             ca: credentials.ca,
             cert: credentials.cert,
@@ -76,18 +74,11 @@ export function credentialsAccess(credentials: Credentials): KubeAccess {
             rejectUnauthorized: !cluster.skipTLSVerify,
             servername: credentials.tlsServerName,
           },
-        });
-      }
-      context.setDispatcher(agent);
+        }),
+      );
     },
   };
 }
-
-/** undici's dispatchers report close() and destroy() (getters its type declarations leave out). */
-const isClosed = (agent: Agent): boolean => {
-  const state = agent as unknown as { closed?: boolean; destroyed?: boolean };
-  return state.closed === true || state.destroyed === true;
-};
 
 /** The pod's service account (KUBERNETES_SERVICE_HOST/PORT, its token and CA), as client-node loads it. */
 export function inClusterAccess(env = process.env, root = SERVICE_ACCOUNT): KubeAccess {

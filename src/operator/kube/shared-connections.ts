@@ -40,7 +40,6 @@ export function withSharedConnections<T extends KubeAccess>(kubeConfig: T): T {
       pool = own;
       return;
     }
-    if (own === pool) return; // kube-access.ts hands out one Agent until it is closed (#14)
     context.setDispatcher(pool);
     void own.close().catch(() => undefined);
   };
