@@ -3,11 +3,11 @@
 import { jest } from '@jest/globals';
 import { CoordinationV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
+import { LEADER_ELECTION_LEASE } from '../../../../src/api/names.ts';
 import { EVENT_FIELD, parseLogLine, type LogRecord } from '../../../../src/contracts/log-line.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef as sharedBotRef, createBot, readBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(180_000);
 
@@ -51,7 +51,7 @@ function spawnOperator(): OperatorProcess {
 }
 
 const logged = (p: OperatorProcess, event: string) => p.lines.find((l) => l[EVENT_FIELD] === event);
-const botRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'elected' };
+const botRef = sharedBotRef(ns, 'elected');
 
 beforeAll(async () => {
   ({ admin, path: kubeconfigPath } = await prepareOperatorNamespace(ns));
@@ -71,17 +71,9 @@ it('one of two operators leads and reconciles; killing it hands over within 20 s
   ).then((leaders) => (leaders[0] === a ? [a, b] : [b, a]) as [OperatorProcess, OperatorProcess]);
 
   const custom = admin.makeApiClient(CustomObjectsApi);
-  await custom.createNamespacedCustomObject({
-    ...botRef,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name: 'elected', namespace: ns },
-      spec: sampleSpec(),
-    },
-  });
+  await createBot(admin, ns, 'elected', sampleSpec());
   await waitFor(
-    () => custom.getNamespacedCustomObject(botRef) as Promise<InventoryBot>,
+    () => readBot(admin, ns, 'elected'),
     (bot) => bot.status?.observedGeneration === 1,
     { timeoutMs: 60_000, what: 'bot reconciled by the leader' },
   );
@@ -119,7 +111,7 @@ it('one of two operators leads and reconciles; killing it hands over within 20 s
     MERGE_PATCH,
   );
   await waitFor(
-    () => custom.getNamespacedCustomObject(botRef) as Promise<InventoryBot>,
+    () => readBot(admin, ns, 'elected'),
     (bot) => bot.status?.observedGeneration === 2,
     { timeoutMs: 30_000, what: 'the new leader to reconcile generation 2' },
   );

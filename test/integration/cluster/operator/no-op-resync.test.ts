@@ -14,13 +14,13 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseSpec, type InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
 import { desiredObjects } from '../../../../src/operator/desired/desired-objects.ts';
 import { Applier } from '../../../../src/operator/kube/apply.ts';
 import { Reconciler, type CachedObjects } from '../../../../src/operator/reconciler.ts';
 import { prepareOperatorNamespace } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef, createBot } from '../../../support/bot-objects.ts';
 import { installStandIns, PROMETHEUS_OPERATOR_CRDS, removeStandIns } from '../../../support/stand-in-crds.ts';
 
 jest.setTimeout(90_000);
@@ -45,17 +45,9 @@ afterAll(() => removeStandIns(PROMETHEUS_OPERATOR_CRDS));
 
 it('a resync of a converged bot writes none of its objects, ServiceMonitor and PrometheusRule included', async () => {
   const custom = admin.makeApiClient(CustomObjectsApi);
-  const ref = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'steady' };
-  await custom.createNamespacedCustomObject({
-    ...ref,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name: 'steady', namespace: ns },
-      // Both monitoring objects are on by default.
-      spec: sampleSpec(),
-    },
-  });
+  const ref = botRef(ns, 'steady');
+  // Both monitoring objects are on by default.
+  await createBot(admin, ns, 'steady', sampleSpec());
   const cache = new Map<string, KubernetesObject>();
   const operatorCustom = operatorConfig.makeApiClient(CustomObjectsApi);
   const core = operatorConfig.makeApiClient(CoreV1Api);

@@ -3,7 +3,6 @@
 import { jest } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { isConflict } from '../../../../src/operator/errors.ts';
 import { TransientError } from '../../../../src/contracts/errors.ts';
 import { Applier } from '../../../../src/operator/kube/apply.ts';
@@ -13,6 +12,7 @@ import { itemExponentialRateLimiter } from '../../../../src/operator/rate-limite
 import { runWorkers, WorkQueue } from '../../../../src/operator/work-queue.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef, createBot } from '../../../support/bot-objects.ts';
 
 jest.setTimeout(120_000);
 
@@ -26,16 +26,8 @@ beforeAll(async () => {
 
 it('retries a reconcile that hit a 409 from a competing write, with backoff, and converges', async () => {
   const adminCustom = admin.makeApiClient(CustomObjectsApi);
-  const ref = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: 'contested' };
-  await adminCustom.createNamespacedCustomObject({
-    ...ref,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InventoryBot',
-      metadata: { name: 'contested', namespace: ns },
-      spec: sampleSpec(),
-    },
-  });
+  const ref = botRef(ns, 'contested');
+  await createBot(admin, ns, 'contested', sampleSpec());
 
   const custom = operatorConfig.makeApiClient(CustomObjectsApi);
   const core = operatorConfig.makeApiClient(CoreV1Api);

@@ -9,7 +9,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InventoryBot } from '../../../../src/api/inventory-bot.ts';
-import { GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
 import { METRIC_NAMES } from '../../../../src/contracts/operator-metric-names.ts';
 import {
@@ -21,6 +20,7 @@ import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
 import { MERGE_PATCH, prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
 import { sampleSpec } from '../../../support/sample-bot.ts';
+import { botRef as sharedBotRef, createBot, readBot } from '../../../support/bot-objects.ts';
 import { startTcpProxy, type TcpProxy } from '../../../support/tcp-proxy.ts';
 
 jest.setTimeout(180_000);
@@ -47,8 +47,8 @@ const quiet = createLogger({ level: 'error' });
 const core = () => admin.makeApiClient(CoreV1Api);
 const hpas = () => admin.makeApiClient(AutoscalingV2Api);
 const custom = () => admin.makeApiClient(CustomObjectsApi);
-const botRef = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, name: BOT };
-const getBot = () => custom().getNamespacedCustomObject(botRef) as Promise<InventoryBot>;
+const botRef = sharedBotRef(ns, BOT);
+const getBot = () => readBot(admin, ns, BOT);
 const isReady = (b: InventoryBot) =>
   b.status?.observedGeneration === b.metadata.generation &&
   b.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
@@ -158,15 +158,7 @@ describe('watch resilience', () => {
   it('recovers from a 5 s API server outage: the Service deleted and the spec changed meanwhile are reconciled', async () => {
     // Default silence and resync: any restart counted here comes from the outage.
     operator = await startWith({ watch: { backoffInitialMs: 200, backoffMaxMs: 2_000 } });
-    await custom().createNamespacedCustomObject({
-      ...botRef,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'InventoryBot',
-        metadata: { name: BOT, namespace: ns },
-        spec: sampleSpec({ scaling: { minReplicas: 1, maxReplicas: 3 } }),
-      },
-    });
+    await createBot(admin, ns, BOT, sampleSpec({ scaling: { minReplicas: 1, maxReplicas: 3 } }));
     await waitFor(getBot, isReady, { timeoutMs: 90_000, intervalMs: 250, what: 'bot Ready' });
     await waitIdle();
     const serviceUid = (await core().readNamespacedService({ namespace: ns, name: BOT })).metadata?.uid;
