@@ -21,15 +21,23 @@ export function uniqueNames(label: string): QueueNames {
   return { stream: `test:${id}:batches`, consumerGroup: `group-${id}`, deadLetterStream: `test:${id}:dead` };
 }
 
+/** A worker's config file without its monitoring section (startWorkerProcess adds the port). */
+export type TestWorkerConfig = Omit<WorkerFileConfigInput, 'monitoring'>;
+
+/** Sections that override testConfig's; upstream takes everything but the URLs (timeoutMs, ...). */
+export type TestConfigOverrides = Partial<Omit<WorkerFileConfigInput, 'upstream' | 'monitoring'>> & {
+  upstream?: Partial<Omit<WorkerFileConfigInput['upstream'], 'primaryUrl' | 'secondaryUrl'>>;
+};
+
 /** Fast settings for tests: short backoff, 2 s reclaim, quick breaker recovery. */
 export function testConfig(
   names: QueueNames,
   upstream: { primaryUrl: string; secondaryUrl?: string },
-  overrides: Partial<Omit<WorkerFileConfigInput, 'upstream'>> = {},
-): Omit<WorkerFileConfigInput, 'monitoring'> {
+  overrides: TestConfigOverrides = {},
+): TestWorkerConfig {
   return {
     queue: { ...names, maxDeliveries: 5, claimIdleSeconds: 2, readCount: 10, ...overrides.queue },
-    upstream: { ...upstream, timeoutMs: 2000, rateLimitPerSecond: 10000 },
+    upstream: { ...upstream, timeoutMs: 2000, rateLimitPerSecond: 10000, ...overrides.upstream },
     retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 100, jitter: 'full', ...overrides.retry },
     circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: 1000, ...overrides.circuitBreaker },
     concurrency: { batches: 4, itemsPerBatch: 8, ...overrides.concurrency },

@@ -2,36 +2,24 @@
 // latency jumps tenfold, and grows back once it returns to normal; the limit is exported as a metric.
 import { jest } from '@jest/globals';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { enqueueSynthetic, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 
 jest.setTimeout(90_000);
 
 const h = useQueueHarness();
 
 test('the call limit drops when upstream latency rises tenfold and recovers after', async () => {
-  const simulator = await startSimulator({
-    latency: { medianMs: 5, p95Ms: 8, maxMs: 100 },
-    faults: { failureRate: 0 },
+  const rig = await h.startWorkerRig({
+    label: 'adaptive',
+    simulator: { latency: { medianMs: 5, p95Ms: 8, maxMs: 100 }, faults: { failureRate: 0 } },
+    // A backlog that outlasts the test: the worker stays busy through the spike and after it.
+    workload: { batches: 3000, warehouses: 4, minItems: 5, maxItems: 10 },
+    config: { concurrency: { batches: 4, itemsPerBatch: 8, upstreamCallsMin: 2, upstreamCallsMax: 32 } },
   });
-  h.simulators.push(simulator);
-  const names = uniqueNames('adaptive');
-  // A backlog that outlasts the test: the worker stays busy through the spike and after it.
-  await enqueueSynthetic(h.client, names.stream, { batches: 3000, warehouses: 4, minItems: 5, maxItems: 10 });
-  const worker = await startWorkerProcess({
-    name: 'adaptive',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: simulator.url },
-      { concurrency: { batches: 4, itemsPerBatch: 8, upstreamCallsMin: 2, upstreamCallsMax: 32 } },
-    ),
-  });
-  h.workers.push(worker);
+  const simulator = rig.sim;
+  const worker = await rig.startWorker('adaptive');
   const limit = async () =>
     sumOf(await worker.metrics(), METRICS.upstreamConcurrencyLimit, { upstream: 'primary' });
   const applied = () => simulator.ledger.summary().applied;

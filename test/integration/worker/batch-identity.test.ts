@@ -4,17 +4,12 @@
 // the same batch sent again stays a no-op.
 import { jest } from '@jest/globals';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { skuFor } from '../../../src/simulator/catalogue.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeIdempotencyKey } from '../../../src/worker/idempotency-key.ts';
-import { encodeBatch, itemKey, type BatchMessage } from '../../../src/worker/message.ts';
+import { itemKey, type BatchMessage } from '../../../src/worker/message.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
-import { testConfig, uniqueNames, type QueueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 
 jest.setTimeout(60_000);
 
@@ -27,21 +22,13 @@ const batch = (batchId: string, items: BatchMessage['items'], warehouse = 'WH-01
   enqueuedAt: new Date().toISOString(),
 });
 
-async function enqueue(names: QueueNames, batches: BatchMessage[]): Promise<void> {
-  for (const b of batches) await h.client.xAdd(names.stream, '*', encodeBatch(b));
-}
-
-const settled = (names: QueueNames) =>
-  waitFor(
-    () => readQueueStats(h.client, names),
-    (s) => s.pending === 0 && s.lag === 0,
-    { timeoutMs: 20_000, what: 'every batch acknowledged' },
-  );
-
 test('odd batch ids and item keys are applied once each and never open the breaker', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('odd-keys');
+  const rig = await h.startWorkerRig({
+    label: 'odd-keys',
+    simulator: { faults: { failureRate: 0 } },
+    config: { circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } },
+  });
+  const { sim, names } = rig;
   const odd = [
     'emoji-📦-batch',
     'crlf\r\nX-Injected: 1',
@@ -67,18 +54,9 @@ test('odd batch ids and item keys are applied once each and never open the break
     ...Array.from({ length: 10 }, (_, i) => batch(`plain-${i}`, [{ sku: skuFor(500 + i), delta: 1 }])),
   ];
   // Interleave so that plain batches run while the odd ones do.
-  await enqueue(names, batches);
-  const worker = await startWorkerProcess({
-    name: 'odd-keys',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: sim.url },
-      { circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } },
-    ),
-  });
-  h.workers.push(worker);
-  await settled(names);
+  await rig.enqueueBatches(batches);
+  const worker = await rig.startWorker('odd-keys');
+  await rig.settled();
 
   const expected = batches.flatMap((b) =>
     b.items.map((item, i) => encodeIdempotencyKey(itemKey(b, item, i))),
@@ -95,27 +73,21 @@ test('odd batch ids and item keys are applied once each and never open the break
 });
 
 test('same batch id: same content is a no-op, other content is dead-lettered as BATCH_ID_REUSED', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('reuse');
-  const worker = await startWorkerProcess({
-    name: 'reuse',
-    redisUrl: h.redis.url,
-    config: testConfig(names, { primaryUrl: sim.url }),
-  });
-  h.workers.push(worker);
+  const rig = await h.startWorkerRig({ label: 'reuse', simulator: { faults: { failureRate: 0 } } });
+  const { sim, names } = rig;
+  const worker = await rig.startWorker('reuse');
 
   const original = batch('order-42', [
     { sku: skuFor(1), delta: 5 },
     { sku: skuFor(2), target: 10 },
   ]);
-  await enqueue(names, [original]);
-  await settled(names);
+  await rig.enqueueBatches([original]);
+  await rig.settled();
   expect(sim.ledger.summary().applied).toBe(2);
 
   // The same batch again (a producer retry): acknowledged, nothing applied, nothing dead-lettered.
-  await enqueue(names, [{ ...original, enqueuedAt: new Date(Date.now() + 1000).toISOString() }]);
-  await settled(names);
+  await rig.enqueueBatches([{ ...original, enqueuedAt: new Date(Date.now() + 1000).toISOString() }]);
+  await rig.settled();
   expect(sim.ledger.summary()).toMatchObject({ applied: 2, requests: 2 });
   expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
 
@@ -129,8 +101,8 @@ test('same batch id: same content is a no-op, other content is dead-lettered as 
     batch('order-42', [...original.items, { sku: skuFor(4), delta: 1 }]),
     batch('order-42', original.items, 'WH-02'),
   ];
-  await enqueue(names, reused);
-  await settled(names);
+  await rig.enqueueBatches(reused);
+  await rig.settled();
   const dead = await listDeadLetters(h.client, names.deadLetterStream);
   expect(dead).toHaveLength(4);
   expect(
@@ -143,25 +115,19 @@ test('same batch id: same content is a no-op, other content is dead-lettered as 
 });
 
 test('an item key reused for another operation is dead-lettered as IDEMPOTENCY_KEY_REUSED', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('key-reuse');
-  const worker = await startWorkerProcess({
-    name: 'key-reuse',
-    redisUrl: h.redis.url,
-    config: testConfig(names, { primaryUrl: sim.url }),
-  });
-  h.workers.push(worker);
-  await enqueue(names, [batch('a', [{ sku: skuFor(1), delta: 5, key: 'sku1-adjust-7' }])]);
-  await settled(names);
-  await enqueue(names, [
+  const rig = await h.startWorkerRig({ label: 'key-reuse', simulator: { faults: { failureRate: 0 } } });
+  const { sim, names } = rig;
+  await rig.startWorker('key-reuse');
+  await rig.enqueueBatches([batch('a', [{ sku: skuFor(1), delta: 5, key: 'sku1-adjust-7' }])]);
+  await rig.settled();
+  await rig.enqueueBatches([
     batch('b', [
       { sku: skuFor(1), delta: 5, key: 'sku1-adjust-7' }, // same operation: no-op
       { sku: skuFor(1), delta: 6, key: 'sku1-adjust-7' }, // other operation: reuse
       { sku: skuFor(9), delta: 1, key: 'fresh' },
     ]),
   ]);
-  await settled(names);
+  await rig.settled();
   const dead = await listDeadLetters(h.client, names.deadLetterStream);
   expect(dead.map((d) => [d.kind, d.errorCode, d.itemKey])).toEqual([
     ['item', 'IDEMPOTENCY_KEY_REUSED', 'sku1-adjust-7'],

@@ -1,45 +1,29 @@
 // SIGKILL mid-batch (another worker reclaims, exactly once) and SIGTERM (drain, exit 0, nothing pending).
 import { jest } from '@jest/globals';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { encodeBatch, itemKey } from '../../../src/worker/message.ts';
+import { itemKey } from '../../../src/worker/message.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { readPresence } from '../../../src/contracts/worker-presence.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { ok, startScriptedUpstream } from '../../support/scripted-upstream.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import { ok } from '../../support/scripted-upstream.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 
 jest.setTimeout(60_000);
 
 const h = useQueueHarness();
 
 test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing lost, nothing applied twice', async () => {
-  // Slow upstream so that the victim certainly has batches half done when it dies.
-  const sim = await startSimulator({ faults: { failureRate: 0.1 }, latency: { medianMs: 25, p95Ms: 60 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('sigkill');
-  const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 40,
-    warehouses: 3,
-    minItems: 4,
-    maxItems: 12,
+  const rig = await h.startWorkerRig({
+    label: 'sigkill',
+    // Slow upstream so that the victim certainly has batches half done when it dies.
+    simulator: { faults: { failureRate: 0.1 }, latency: { medianMs: 25, p95Ms: 60 } },
+    workload: { batches: 40, warehouses: 3, minItems: 4, maxItems: 12 },
+    config: { concurrency: { batches: 4, itemsPerBatch: 2 } },
   });
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { concurrency: { batches: 4, itemsPerBatch: 2 } },
-  );
-  const victim = await startWorkerProcess({ name: 'victim', redisUrl: h.redis.url, config });
-  h.workers.push(victim);
+  const { sim, names, keys } = rig;
+  const victim = await rig.startWorker('victim');
 
   await waitFor(
     () => sim.ledger.summary().applied,
@@ -52,8 +36,7 @@ test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing l
   expect(before.pending).toBeGreaterThan(0);
   expect(sim.ledger.summary().applied).toBeLessThan(keys.length);
 
-  const rescuer = await startWorkerProcess({ name: 'rescuer', redisUrl: h.redis.url, config });
-  h.workers.push(rescuer);
+  const rescuer = await rig.startWorker('rescuer');
   await waitUntilDone(h.client, names, [sim.ledger], keys, 45_000);
 
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -66,28 +49,17 @@ test('SIGKILL mid-batch: a second worker reclaims the pending batches; nothing l
 });
 
 test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing left pending', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 60, p95Ms: 120 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('sigterm');
-  const { batches } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 30,
-    warehouses: 2,
-    minItems: 6,
-    maxItems: 10,
+  const rig = await h.startWorkerRig({
+    label: 'sigterm',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 60, p95Ms: 120 } },
+    workload: { batches: 30, warehouses: 2, minItems: 6, maxItems: 10 },
+    config: { concurrency: { batches: 3, itemsPerBatch: 2 } },
   });
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { concurrency: { batches: 3, itemsPerBatch: 2 } },
-  );
+  const { sim, names, batches } = rig;
   const graceSeconds = 8;
-  const worker = await startWorkerProcess({
-    name: 'graceful',
-    redisUrl: h.redis.url,
-    config,
+  const worker = await rig.startWorker('graceful', {
     env: { INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: String(graceSeconds) },
   });
-  h.workers.push(worker);
 
   await waitFor(
     async () => sumOf(await worker.metrics(), METRICS.batchesInFlight),
@@ -133,51 +105,44 @@ test('SIGTERM with claimIdle < grace: a batch still being worked stays claimed u
   // than the grace (25 s) another worker reclaimed a batch whose call was still under way and applied
   // it again. The one item's call takes 8 s, far more than claimIdle.
   const slowMs = 8000;
-  const u = await startScriptedUpstream((call) =>
-    call.sku === 'SLOW' ? { ...(ok(call) as { status: number; body: string }), delayMs: slowMs } : ok(call),
+  const rig = await h.startWorkerRig({
+    label: 'sigterm-heartbeat',
+    script: (call) =>
+      call.sku === 'SLOW' ? { ...(ok(call) as { status: number; body: string }), delayMs: slowMs } : ok(call),
+    config: {
+      queue: { claimIdleSeconds: 1 },
+      concurrency: { batches: 1, itemsPerBatch: 1 },
+      upstream: { timeoutMs: 30_000 },
+    },
+  });
+  const { upstream: u, names } = rig;
+  const env = { INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: '25' };
+  const stopping = await rig.startWorker('stopping', { env });
+  await rig.enqueueBatches([
+    {
+      batchId: 'b-slow',
+      warehouse: 'WH-01',
+      items: [{ sku: 'SLOW', delta: 1 }],
+      enqueuedAt: new Date().toISOString(),
+    },
+  ]);
+  const [call] = await waitFor(
+    () => u.calls,
+    (calls) => calls.length > 0,
+    { timeoutMs: 10_000, what: 'the slow call under way' },
   );
-  try {
-    const names = uniqueNames('sigterm-heartbeat');
-    const config = testConfig(
-      names,
-      { primaryUrl: u.url },
-      { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 1, itemsPerBatch: 1 } },
-    );
-    config.upstream = { ...config.upstream, timeoutMs: 30_000 };
-    const env = { INVENTORYBOT_SHUTDOWN_GRACE_SECONDS: '25' };
-    const stopping = await startWorkerProcess({ name: 'stopping', redisUrl: h.redis.url, config, env });
-    h.workers.push(stopping);
-    await h.client.xAdd(
-      names.stream,
-      '*',
-      encodeBatch({
-        batchId: 'b-slow',
-        warehouse: 'WH-01',
-        items: [{ sku: 'SLOW', delta: 1 }],
-        enqueuedAt: new Date().toISOString(),
-      }),
-    );
-    const [call] = await waitFor(
-      () => u.calls,
-      (calls) => calls.length > 0,
-      { timeoutMs: 10_000, what: 'the slow call under way' },
-    );
-    stopping.kill('SIGTERM');
-    // A worker that claims entries idle for 1 s, every 0.5 s, up while the slow call still runs.
-    const rescuer = await startWorkerProcess({ name: 'rescuer', redisUrl: h.redis.url, config, env });
-    h.workers.push(rescuer);
-    const rescuerUpFor = (call?.at ?? 0) + slowMs - Date.now();
-    expect(rescuerUpFor).toBeGreaterThan(3000); // else this test could not see a reclaim
+  stopping.kill('SIGTERM');
+  // A worker that claims entries idle for 1 s, every 0.5 s, up while the slow call still runs.
+  const rescuer = await rig.startWorker('rescuer', { env });
+  const rescuerUpFor = (call?.at ?? 0) + slowMs - Date.now();
+  expect(rescuerUpFor).toBeGreaterThan(3000); // else this test could not see a reclaim
 
-    const exit = await stopping.exited;
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(stopping.logs.find((l) => l.event === 'bot_stop')).toMatchObject({ drained: true });
-    expect(stopping.logs.filter((l) => l.event === 'batch_complete')).toHaveLength(1);
-    // One call: the rescuer neither reclaimed the batch nor called the upstream for it again.
-    expect(rescuer.logs.filter((l) => l.event === 'batch_reclaimed')).toEqual([]);
-    expect(u.calls.map((c) => c.n)).toEqual([1]);
-    expect((await readQueueStats(h.client, names)).pending).toBe(0);
-  } finally {
-    await u.close();
-  }
+  const exit = await stopping.exited;
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(stopping.logs.find((l) => l.event === 'bot_stop')).toMatchObject({ drained: true });
+  expect(stopping.logs.filter((l) => l.event === 'batch_complete')).toHaveLength(1);
+  // One call: the rescuer neither reclaimed the batch nor called the upstream for it again.
+  expect(rescuer.logs.filter((l) => l.event === 'batch_reclaimed')).toEqual([]);
+  expect(u.calls.map((c) => c.n)).toEqual([1]);
+  expect((await readQueueStats(h.client, names)).pending).toBe(0);
 });

@@ -1,47 +1,27 @@
 // Issue 11, case 10: consumers that are dead (nothing pending, idle past a bound) are removed from the
 // group; a dead consumer's pending entries are reclaimed first, so nothing is lost on the way.
 import { jest } from '@jest/globals';
-import { startSimulator } from '../../../src/simulator/server.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 
 jest.setTimeout(90_000);
 
 const h = useQueueHarness();
 
 test('after a kill storm only the live consumers stay in the group, and nothing is lost', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 100, p95Ms: 150 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('dead-consumers');
-  // Slow victims (so they die with batches in hand), a fast survivor.
-  const slow = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 2, itemsPerBatch: 2 } },
-  );
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 8, itemsPerBatch: 8 } },
-  );
-  const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 150,
-    warehouses: 2,
-    minItems: 4,
-    maxItems: 8,
+  const rig = await h.startWorkerRig({
+    label: 'dead-consumers',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 100, p95Ms: 150 } },
+    workload: { batches: 150, warehouses: 2, minItems: 4, maxItems: 8 },
+    config: { queue: { claimIdleSeconds: 1 }, concurrency: { batches: 8, itemsPerBatch: 8 } },
   });
+  const { sim, names, keys } = rig;
+  // Slow victims (so they die with batches in hand), a fast survivor.
+  const slow = { ...rig.config, concurrency: { batches: 2, itemsPerBatch: 2 } };
   const victims = await Promise.all(
-    [1, 2, 3, 4].map((i) => startWorkerProcess({ name: `victim-${i}`, redisUrl: h.redis.url, config: slow })),
+    [1, 2, 3, 4].map((i) => rig.startWorker(`victim-${i}`, { config: slow })),
   );
-  h.workers.push(...victims);
   await waitFor(
     () => sim.ledger.summary().applied,
     (n) => n > 20,
@@ -54,8 +34,7 @@ test('after a kill storm only the live consumers stay in the group, and nothing 
   );
   expect(pendingOnVictims.length).toBeGreaterThan(0);
 
-  const survivor = await startWorkerProcess({ name: 'survivor', redisUrl: h.redis.url, config });
-  h.workers.push(survivor);
+  const survivor = await rig.startWorker('survivor');
   await waitUntilDone(h.client, names, [sim.ledger], keys, 30_000);
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
   // Removal bound: max(3 x claimIdle, 10 s) idle with nothing pending.

@@ -2,17 +2,9 @@
 // on its half-open schedule while the secondary serves; when the secondary then fails, the recovered
 // primary takes everything: nothing is dead-lettered, nothing applied twice.
 import { jest } from '@jest/globals';
-import { startSimulator } from '../../../src/simulator/server.ts';
-import {
-  exactlyOnceViolations,
-  enqueueSynthetic,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 
 jest.setTimeout(60_000);
 
@@ -20,31 +12,20 @@ const h = useQueueHarness();
 const HALF_OPEN_MS = 1500;
 
 test('failover comes back: the recovered primary is probed and takes over when the secondary fails', async () => {
-  const primary = await startSimulator({ faults: { failureRate: 0 } });
-  const secondary = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(primary, secondary);
+  const rig = await h.startWorkerRig({
+    label: 'failback',
+    simulator: { faults: { failureRate: 0 } },
+    secondary: { faults: { failureRate: 0 } },
+    config: {
+      queue: { maxDeliveries: 2, claimIdleSeconds: 2 },
+      circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: HALF_OPEN_MS },
+    },
+  });
+  const { sim: primary, secondary, names } = rig;
   primary.setOutage(true, 'reset');
-  const names = uniqueNames('failback');
-  const worker = await startWorkerProcess({
-    name: 'failback',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: primary.url, secondaryUrl: secondary.url },
-      {
-        queue: { maxDeliveries: 2, claimIdleSeconds: 2 },
-        circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: HALF_OPEN_MS },
-      },
-    ),
-  });
-  h.workers.push(worker);
+  const worker = await rig.startWorker('failback');
 
-  const first = await enqueueSynthetic(h.client, names.stream, {
-    batches: 20,
-    warehouses: 2,
-    minItems: 2,
-    maxItems: 6,
-  });
+  const first = await rig.enqueue({ batches: 20, warehouses: 2, minItems: 2, maxItems: 6 });
   await waitUntilDone(h.client, names, [primary.ledger, secondary.ledger], first.keys, 20_000);
   expect(secondary.ledger.summary().applied).toBe(first.keys.length);
 
@@ -52,12 +33,7 @@ test('failover comes back: the recovered primary is probed and takes over when t
   primary.setOutage(false);
   secondary.setOutage(true, 'reset');
   const recoveredAt = Date.now();
-  const second = await enqueueSynthetic(h.client, names.stream, {
-    batches: 20,
-    warehouses: 2,
-    minItems: 2,
-    maxItems: 6,
-  });
+  const second = await rig.enqueue({ batches: 20, warehouses: 2, minItems: 2, maxItems: 6 });
   await waitUntilDone(h.client, names, [primary.ledger, secondary.ledger], second.keys, 20_000);
 
   const failback = worker.logs.find((l) => l.event === 'upstream_failback');
@@ -74,26 +50,15 @@ test('failover comes back: the recovered primary is probed and takes over when t
 });
 
 test('no secondary: the batches held during the outage carry the half-open probes and finish once the primary is back', async () => {
-  const primary = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(primary);
+  const rig = await h.startWorkerRig({
+    label: 'idle-probe',
+    simulator: { faults: { failureRate: 0 } },
+    config: { circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 500 } },
+  });
+  const { sim: primary, names } = rig;
   primary.setOutage(true, 'error');
-  const names = uniqueNames('idle-probe');
-  const worker = await startWorkerProcess({
-    name: 'idle-probe',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: primary.url },
-      { circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 500 } },
-    ),
-  });
-  h.workers.push(worker);
-  const first = await enqueueSynthetic(h.client, names.stream, {
-    batches: 2,
-    warehouses: 1,
-    minItems: 2,
-    maxItems: 2,
-  });
+  const worker = await rig.startWorker('idle-probe');
+  const first = await rig.enqueue({ batches: 2, warehouses: 1, minItems: 2, maxItems: 2 });
   await waitFor(
     () => worker.logs.filter((l) => l.event === 'circuit_state' && l.state === 'Open').length,
     (n) => n >= 2,

@@ -1,44 +1,28 @@
 // Primary upstream down: the breaker opens and the secondary takes the traffic. DLQ replay: batches
 // dead-lettered during an outage go back on the stream and get processed, exactly once.
 import { jest } from '@jest/globals';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { listDeadLetters, replayDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 
 jest.setTimeout(60_000);
 
 const h = useQueueHarness();
 
 test('primary down: the breaker opens, the secondary takes the traffic, every item applied once', async () => {
-  const primary = await startSimulator({ faults: { failureRate: 0 } });
-  const secondary = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(primary, secondary);
-  primary.setOutage(true, 'reset');
-  const names = uniqueNames('failover');
-  const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 30,
-    warehouses: 2,
-    minItems: 2,
-    maxItems: 8,
+  const rig = await h.startWorkerRig({
+    label: 'failover',
+    simulator: { faults: { failureRate: 0 } },
+    secondary: { faults: { failureRate: 0 } },
+    workload: { batches: 30, warehouses: 2, minItems: 2, maxItems: 8 },
+    config: { circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 } },
   });
-  const config = testConfig(
-    names,
-    { primaryUrl: primary.url, secondaryUrl: secondary.url },
-    { circuitBreaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 } },
-  );
-  const worker = await startWorkerProcess({ name: 'failover-1', redisUrl: h.redis.url, config });
-  h.workers.push(worker);
+  const { sim: primary, secondary, names, keys } = rig;
+  primary.setOutage(true, 'reset');
+  const worker = await rig.startWorker('failover-1');
 
   await waitUntilDone(h.client, names, [primary.ledger, secondary.ledger], keys, 30_000);
 
@@ -63,42 +47,29 @@ test('primary down: the breaker opens, the secondary takes the traffic, every it
 });
 
 test('DLQ replay: batches dead-lettered after max deliveries go back on the stream and get processed once', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('replay');
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    {
+  const rig = await h.startWorkerRig({
+    label: 'replay',
+    simulator: { faults: { failureRate: 0 } },
+    config: {
       queue: { maxDeliveries: 2, claimIdleSeconds: 1 },
       retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, jitter: 'full' },
       // A breaker that never opens: these failures are not an outage to the worker (an outage would
       // pause intake and dead-letter nothing, issue 11), so the batches use up their deliveries.
       circuitBreaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 },
     },
-  );
-  const worker = await startWorkerProcess({ name: 'replay-1', redisUrl: h.redis.url, config });
-  h.workers.push(worker);
+  });
+  const { sim, names } = rig;
+  const worker = await rig.startWorker('replay-1');
 
   // Half the batches go through, then failures outlast every delivery of the other half.
-  const first = await enqueueSynthetic(h.client, names.stream, {
-    batches: 8,
-    warehouses: 2,
-    minItems: 2,
-    maxItems: 5,
-  });
+  const first = await rig.enqueue({ batches: 8, warehouses: 2, minItems: 2, maxItems: 5 });
   await waitFor(
     () => sim.ledger.summary().applied,
     (n) => n === first.keys.length,
     { timeoutMs: 15_000, what: 'first half' },
   );
   sim.setOutage(true);
-  const second = await enqueueSynthetic(h.client, names.stream, {
-    batches: 8,
-    warehouses: 2,
-    minItems: 2,
-    maxItems: 5,
-  });
+  const second = await rig.enqueue({ batches: 8, warehouses: 2, minItems: 2, maxItems: 5 });
   const dead = await waitFor(
     () => listDeadLetters(h.client, names.deadLetterStream),
     (entries) => entries.length === 8,

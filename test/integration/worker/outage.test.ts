@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { enqueueBatches } from '../../../src/cli/enqueue-batches.ts';
 import { expectedItemKeys, syntheticBatches } from '../../../src/cli/workload.ts';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
+import type { SimulatorHandle } from '../../../src/simulator/server.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { readPresence } from '../../../src/contracts/worker-presence.ts';
@@ -17,14 +17,12 @@ import type { BatchMessage } from '../../../src/worker/message.ts';
 import {
   applicationsByKey,
   exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
   waitUntilDone,
   type QueueNames,
 } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
+import type { WorkerProcess } from '../../support/worker-process.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_TEST_SECONDS ?? 60) * 1000;
 const HALF_OPEN_MS = 3000;
@@ -77,19 +75,22 @@ function startProducer(names: QueueNames) {
   return producer;
 }
 
-async function startWorkers(names: QueueNames, upstream: { primaryUrl: string; secondaryUrl?: string }) {
-  const config = testConfig(names, upstream, {
-    queue: { maxDeliveries: 2, claimIdleSeconds: 2 },
-    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 100, jitter: 'full' },
-    circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: HALF_OPEN_MS },
+/** The primary simulator (and a secondary, with `withSecondary`) and 3 workers with the outage settings. */
+async function startRig(label: string, withSecondary: boolean) {
+  const rig = await h.startWorkerRig({
+    label,
+    simulator: { faults: { failureRate: 0 } },
+    ...(withSecondary ? { secondary: { faults: { failureRate: 0 } } } : {}),
+    config: {
+      queue: { maxDeliveries: 2, claimIdleSeconds: 2 },
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 100, jitter: 'full' },
+      circuitBreaker: { consecutiveFailures: 5, halfOpenAfterMs: HALF_OPEN_MS },
+    },
   });
   const workers = await Promise.all(
-    [1, 2, 3].map((i) =>
-      startWorkerProcess({ name: `outage-${names.consumerGroup}-${i}`, redisUrl: h.redis.url, config }),
-    ),
+    [1, 2, 3].map((i) => rig.startWorker(`outage-${rig.names.consumerGroup}-${i}`)),
   );
-  h.workers.push(...workers);
-  return workers;
+  return { rig, workers };
 }
 
 /** When each worker's primary breaker closed again after `since` (ms epoch). */
@@ -132,10 +133,8 @@ async function expectExactlyOnce(names: QueueNames, sims: SimulatorHandle[], sen
 }
 
 test(`primary down ${OUTAGE_MS / 1000} s, no secondary: intake pauses, nothing dead-lettered, the backlog drains within 2x`, async () => {
-  const primary = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(primary);
-  const names = uniqueNames('outage-alone');
-  const workers = await startWorkers(names, { primaryUrl: primary.url });
+  const { rig, workers } = await startRig('outage-alone', false);
+  const { sim: primary, names } = rig;
   const producer = startProducer(names);
   await waitFor(
     () => primary.ledger.summary().applied,
@@ -196,11 +195,8 @@ test(`primary down ${OUTAGE_MS / 1000} s, no secondary: intake pauses, nothing d
 });
 
 test(`primary down ${OUTAGE_MS / 1000} s with a secondary: the secondary serves, then every worker fails back`, async () => {
-  const primary = await startSimulator({ faults: { failureRate: 0 } });
-  const secondary = await startSimulator({ faults: { failureRate: 0 } });
-  h.simulators.push(primary, secondary);
-  const names = uniqueNames('outage-failover');
-  const workers = await startWorkers(names, { primaryUrl: primary.url, secondaryUrl: secondary.url });
+  const { rig, workers } = await startRig('outage-failover', true);
+  const { sim: primary, secondary, names } = rig;
   const producer = startProducer(names);
   await waitFor(
     () => primary.ledger.summary().applied,

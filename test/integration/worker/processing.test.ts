@@ -1,20 +1,13 @@
 // Happy path, transient upstream failures, permanent item errors and malformed messages, against a real
 // redis-server, the real simulator over HTTP and real worker processes.
 import { jest } from '@jest/globals';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { sumOf, type Sample } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeBatch } from '../../../src/worker/message.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import type { WorkerProcess } from '../../support/worker-process.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 
 jest.setTimeout(60_000);
 
@@ -24,22 +17,13 @@ const total = (samples: Sample[][], name: string, labels: Record<string, string>
   samples.reduce((sum, s) => sum + sumOf(s, name, labels), 0);
 
 test('happy path: every item applied exactly once, metrics agree with the ledger', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 2, p95Ms: 5 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('happy');
-  const { batches, keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 40,
-    warehouses: 3,
-    minItems: 1,
-    maxItems: 12,
+  const rig = await h.startWorkerRig({
+    label: 'happy',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 2, p95Ms: 5 } },
+    workload: { batches: 40, warehouses: 3, minItems: 1, maxItems: 12 },
   });
-  h.workers.push(
-    await startWorkerProcess({
-      name: 'happy-1',
-      redisUrl: h.redis.url,
-      config: testConfig(names, { primaryUrl: sim.url }),
-    }),
-  );
+  const { sim, names, batches, keys } = rig;
+  await rig.startWorker('happy-1');
 
   await waitUntilDone(h.client, names, [sim.ledger], keys, 30_000);
 
@@ -73,29 +57,14 @@ test('happy path: every item applied exactly once, metrics agree with the ledger
 });
 
 test('20% transient upstream failures: every item applied exactly once, each failed call retried and counted', async () => {
-  const sim = await startSimulator({
-    faults: { failureRate: 0.2, lostResponseShare: 0.25 },
-    latency: { medianMs: 2, p95Ms: 5 },
+  const rig = await h.startWorkerRig({
+    label: 'transient',
+    simulator: { faults: { failureRate: 0.2, lostResponseShare: 0.25 }, latency: { medianMs: 2, p95Ms: 5 } },
+    workload: { batches: 50, warehouses: 4, minItems: 2, maxItems: 10 },
+    config: { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
   });
-  h.simulators.push(sim);
-  const names = uniqueNames('transient');
-  const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 50,
-    warehouses: 4,
-    minItems: 2,
-    maxItems: 10,
-  });
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
-  );
-  h.workers.push(
-    ...(await Promise.all([
-      startWorkerProcess({ name: 'transient-1', redisUrl: h.redis.url, config }),
-      startWorkerProcess({ name: 'transient-2', redisUrl: h.redis.url, config }),
-    ])),
-  );
+  const { sim, names, keys } = rig;
+  await Promise.all(['transient-1', 'transient-2'].map((name) => rig.startWorker(name)));
 
   await waitUntilDone(h.client, names, [sim.ledger], keys, 45_000);
 
@@ -123,15 +92,12 @@ test('20% transient upstream failures: every item applied exactly once, each fai
 });
 
 test('permanent item errors and malformed messages go to the dead-letter stream with error codes; the rest is done', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 1, p95Ms: 3 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('dlq');
-  const { keys: goodKeys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 20,
-    warehouses: 2,
-    minItems: 1,
-    maxItems: 6,
+  const rig = await h.startWorkerRig({
+    label: 'dlq',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 1, p95Ms: 3 } },
+    workload: { batches: 20, warehouses: 2, minItems: 1, maxItems: 6 },
   });
+  const { sim, names, keys: goodKeys } = rig;
   const mixed = {
     batchId: 'mixed-1',
     warehouse: 'WH-01',
@@ -150,13 +116,7 @@ test('permanent item errors and malformed messages go to the dead-letter stream 
   });
   await h.client.xAdd(names.stream, '*', { something: 'else' });
   const expected = [...goodKeys, 'mixed-1:0', 'mixed-1:2'];
-  h.workers.push(
-    await startWorkerProcess({
-      name: 'dlq-1',
-      redisUrl: h.redis.url,
-      config: testConfig(names, { primaryUrl: sim.url }),
-    }),
-  );
+  await rig.startWorker('dlq-1');
 
   await waitUntilDone(h.client, names, [sim.ledger], expected, 30_000);
 

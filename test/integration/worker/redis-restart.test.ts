@@ -1,51 +1,24 @@
 // Redis restarted mid-run (AOF on): the workers reconnect; nothing lost, nothing applied twice.
 import { jest } from '@jest/globals';
-import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.ts';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-  waitUntilDone,
-} from '../../support/queue-fixture.ts';
+import { exactlyOnceViolations, waitUntilDone } from '../../support/queue-fixture.ts';
 
 jest.setTimeout(90_000);
 
 const h = useQueueHarness();
-let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  sim = await startSimulator({ faults: { failureRate: 0.1 }, latency: { medianMs: 15, p95Ms: 40 } });
-});
-
-afterAll(async () => {
-  await sim?.close();
-});
 
 test('Redis restart mid-run: workers reconnect, every item applied exactly once, nothing pending', async () => {
-  const names = uniqueNames('restart');
-  const { keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 60,
-    warehouses: 3,
-    minItems: 3,
-    maxItems: 10,
+  const rig = await h.startWorkerRig({
+    label: 'restart',
+    simulator: { faults: { failureRate: 0.1 }, latency: { medianMs: 15, p95Ms: 40 } },
+    workload: { batches: 60, warehouses: 3, minItems: 3, maxItems: 10 },
+    config: { concurrency: { batches: 3, itemsPerBatch: 3 } },
   });
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { concurrency: { batches: 3, itemsPerBatch: 3 } },
-  );
-  h.workers.push(
-    ...(await Promise.all([
-      startWorkerProcess({ name: 'restart-1', redisUrl: h.redis.url, config }),
-      startWorkerProcess({ name: 'restart-2', redisUrl: h.redis.url, config }),
-    ])),
-  );
+  const { sim, names, keys } = rig;
+  await Promise.all(['restart-1', 'restart-2'].map((name) => rig.startWorker(name)));
   await waitFor(
     () => sim.ledger.summary().applied,
     (n) => n >= keys.length / 4,

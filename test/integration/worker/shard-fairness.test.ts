@@ -2,15 +2,11 @@
 // The second's batches must not wait behind the backlog: each waits at most a few batch service times
 // beyond its own warehouse's queue. SHARD_FAIRNESS_SHARDS=0 runs it unsharded (it fails: the 100 items
 // wait behind the 50,000).
-import { enqueueBatches } from '../../../src/cli/enqueue-batches.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { shardOf } from '../../../src/contracts/shard-routing.ts';
 import { skuFor } from '../../../src/simulator/catalogue.ts';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { itemKey, type BatchMessage } from '../../../src/worker/message.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
-import { testConfig, uniqueNames } from '../../support/queue-fixture.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
 const SHARDS = Number(process.env.SHARD_FAIRNESS_SHARDS ?? 4);
@@ -32,25 +28,20 @@ const quantile = (values: readonly number[], q: number) => {
 };
 
 test('a 50,000-item backlog in one warehouse does not delay another warehouse', async () => {
-  const sim = await startSimulator({ faults: { failureRate: 0 }, latency: { medianMs: 4, p95Ms: 10 } });
-  h.simulators.push(sim);
-  const names = uniqueNames('shard-fair');
+  const rig = await h.startWorkerRig({
+    label: 'shard-fair',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 4, p95Ms: 10 } },
+    config: { queue: { shards: SHARDS }, concurrency: { batches: 4, itemsPerBatch: 8 } },
+  });
+  const { sim, names } = rig;
   const big = 'WH-BIG';
   // A small warehouse on another shard than the big one.
   const small = ['WH-01', 'WH-02', 'WH-03', 'WH-04', 'WH-05'].find(
     (w) => SHARDS === 0 || shardOf(w, SHARDS) !== shardOf(big, SHARDS),
   ) as string;
-  const config = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { queue: { shards: SHARDS }, concurrency: { batches: 4, itemsPerBatch: 8 } },
-  );
   const backlog = batchesOf(`fair${process.pid}`, big, 5000);
-  await enqueueBatches(h.client, backlog, { stream: names.stream, shards: SHARDS });
-  const workers = await Promise.all(
-    ['f1', 'f2'].map((name) => startWorkerProcess({ name, redisUrl: h.redis.url, config })),
-  );
-  h.workers.push(...workers);
+  await rig.enqueueBatches(backlog);
+  const workers = await Promise.all(['f1', 'f2'].map((name) => rig.startWorker(name)));
   await waitFor(
     () => sim.ledger.summary().applied,
     (n) => n >= 500,
@@ -58,7 +49,7 @@ test('a 50,000-item backlog in one warehouse does not delay another warehouse', 
   );
 
   const late = batchesOf(`fair${process.pid}`, small, 100 / ITEMS);
-  await enqueueBatches(h.client, late, { stream: names.stream, shards: SHARDS });
+  await rig.enqueueBatches(late);
   const keys = late.flatMap((b) => b.items.map((item, i) => itemKey(b, item, i)));
   const applied = () => sim.ledger.applications();
   await waitFor(

@@ -4,16 +4,8 @@
 // exactly-once hold across the hand-over.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator } from '../../../src/simulator/server.ts';
-import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess } from '../../support/worker-process.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-} from '../../support/queue-fixture.ts';
+import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
 import { orderViolations } from '../../support/sku-order-check.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
@@ -53,41 +45,29 @@ async function startCountingProxy(target: string) {
 }
 
 test('a frozen owner loses its shard; awake again it makes no call for its old batch', async () => {
-  const sim = await startSimulator({
-    faults: { failureRate: 0 },
-    latency: { medianMs: 15, p95Ms: 30, maxMs: 100 },
+  const rig = await h.startWorkerRig({
+    label: 'shard-fence',
+    simulator: { faults: { failureRate: 0 }, latency: { medianMs: 15, p95Ms: 30, maxMs: 100 } },
+    config: {
+      queue: { claimIdleSeconds: 2, shards: 1 },
+      concurrency: { itemsPerBatch: 2 },
+      upstream: { timeoutMs: 500 },
+    },
+    // One warehouse, few SKUs, 8–12 items a batch: a batch takes several rounds of calls.
+    workload: { batches: 150, warehouses: 1, minItems: 8, maxItems: 12 },
   });
-  h.simulators.push(sim);
-  const names = uniqueNames('shard-fence');
-  const base = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { queue: { claimIdleSeconds: 2, shards: 1 }, concurrency: { itemsPerBatch: 2 } },
-  );
-  const config = { ...base, upstream: { ...base.upstream, timeoutMs: 500 } };
+  const { sim, config, batches, keys } = rig;
   const proxy = await startCountingProxy(sim.url);
-  // One warehouse, few SKUs, 8–12 items a batch: a batch takes several rounds of calls.
-  const { batches, keys } = await enqueueSynthetic(h.client, names.stream, {
-    batches: 150,
-    warehouses: 1,
-    minItems: 8,
-    maxItems: 12,
-    shards: 1,
-  });
-  const frozen = await startWorkerProcess({
-    name: 'frozen',
-    redisUrl: h.redis.url,
+  const frozen = await rig.startWorker('frozen', {
     config: { ...config, upstream: { ...config.upstream, primaryUrl: proxy.url } },
   });
-  h.workers.push(frozen);
   await waitFor(
     () => sim.ledger.summary().applied,
     (n) => n >= 100,
     { timeoutMs: 20_000, what: 'the first owner under way' },
   );
   frozen.kill('SIGSTOP');
-  const other = await startWorkerProcess({ name: 'other', redisUrl: h.redis.url, config });
-  h.workers.push(other);
+  const other = await rig.startWorker('other');
   // The lease (TTL 2.5 s) expires and the other worker takes the shard and gets on with it.
   await waitFor(
     () => other.logs.some((l) => l.event === 'batch_complete'),
@@ -102,11 +82,7 @@ test('a frozen owner loses its shard; awake again it makes no call for its old b
     (seen) => seen,
     { timeoutMs: 10_000, what: 'the woken worker noticing it lost the shard' },
   );
-  await waitFor(
-    () => readQueueStats(h.client, { ...names, shards: 1 }),
-    (s) => s.lag === 0 && s.pending === 0,
-    { timeoutMs: 60_000, intervalMs: 200, what: 'every batch done' },
-  );
+  await rig.settled(60_000);
 
   await proxy.close();
   // Awake, the old owner made no call at all (its calls in flight when frozen had arrived long before),

@@ -6,14 +6,12 @@
 // The simulator's ledger must show every SKU's effects in enqueue order and the stock a sequential
 // application gives; nothing lost, nothing applied twice. SHARD_ORDER_SHARDS=0 runs the very same test
 // with sharding off (it fails: see the issue note), the default is 8 shards.
-import { enqueueBatches } from '../../../src/cli/enqueue-batches.ts';
 import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import { itemKey } from '../../../src/worker/message.ts';
 import { conflictingBatches, warehousesOnDistinctShards } from '../../support/conflicting-batches.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
-import { exactlyOnceViolations, testConfig, uniqueNames } from '../../support/queue-fixture.ts';
+import type { WorkerProcess } from '../../support/worker-process.ts';
+import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
 import { orderViolations, sequentialApplication } from '../../support/sku-order-check.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
@@ -25,24 +23,22 @@ const SKUS_PER_WAREHOUSE = 4;
 const h = useQueueHarness();
 
 test('each SKU takes its operations in enqueue order through failures, a SIGKILL, a Redis restart and a scale-up', async () => {
-  const sim = await startSimulator({
-    faults: { failureRate: 0.2, lostResponseShare: 0.25 },
-    latency: { medianMs: 3, p95Ms: 12, maxMs: 150 },
-    seed: 13,
-  });
-  h.simulators.push(sim);
-  const names = uniqueNames('shard-order');
-  const queue = { ...names, shards: SHARDS };
-  const base = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    {
+  const rig = await h.startWorkerRig({
+    label: 'shard-order',
+    simulator: {
+      faults: { failureRate: 0.2, lostResponseShare: 0.25 },
+      latency: { medianMs: 3, p95Ms: 12, maxMs: 150 },
+      seed: 13,
+    },
+    config: {
       queue: { maxDeliveries: 50, claimIdleSeconds: 2, shards: SHARDS },
       concurrency: { batches: 4, itemsPerBatch: 4 },
+      // A short call timeout keeps the lease TTL (3 x timeout + 1 s) and so the SIGKILL takeover short.
+      upstream: { timeoutMs: 500 },
     },
-  );
-  // A short call timeout keeps the lease TTL (3 x timeout + 1 s) and so the SIGKILL takeover short.
-  const config = { ...base, upstream: { ...base.upstream, timeoutMs: 500 } };
+  });
+  const { sim, names } = rig;
+  const queue = { ...names, shards: SHARDS };
   const batches = conflictingBatches({
     runId: `order${process.pid}`,
     batches: BATCHES,
@@ -51,13 +47,12 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
     warehouses: warehousesOnDistinctShards(6, SHARDS),
     seed: 13,
   });
-  await enqueueBatches(h.client, batches, { stream: names.stream, shards: SHARDS });
+  await rig.enqueueBatches(batches);
   const keys = batches.flatMap((b) => b.items.map((item, i) => itemKey(b, item, i)));
   expect(keys.length).toBeGreaterThanOrEqual(5000);
 
-  const start = (name: string) => startWorkerProcess({ name, redisUrl: h.redis.url, config });
+  const start = (name: string) => rig.startWorker(name);
   const workers: WorkerProcess[] = await Promise.all(['w1', 'w2', 'w3'].map(start));
-  h.workers.push(...workers);
   const applied = () => sim.ledger.summary().applied;
   const reach = (share: number) =>
     waitFor(applied, (n) => n >= keys.length * share, {
@@ -82,7 +77,6 @@ test('each SKU takes its operations in enqueue order through failures, a SIGKILL
   await reach(0.45);
   // Scale-up 2 -> 3 -> 4 live workers while it runs: shards move to the newcomers.
   const added = await Promise.all(['w4', 'w5'].map(start));
-  h.workers.push(...added);
   await waitFor(
     () => added.map(acquired),
     (counts) => counts.every((n) => n > 0),

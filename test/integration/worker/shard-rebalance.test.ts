@@ -4,18 +4,11 @@
 // applied out of order across the moves.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
-import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { startSimulator } from '../../../src/simulator/server.ts';
 import type { BatchMessage } from '../../../src/worker/message.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
-import {
-  enqueueSynthetic,
-  exactlyOnceViolations,
-  testConfig,
-  uniqueNames,
-} from '../../support/queue-fixture.ts';
+import type { WorkerProcess } from '../../support/worker-process.ts';
+import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
 import { orderViolations } from '../../support/sku-order-check.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
@@ -27,19 +20,17 @@ const owned = async (workers: readonly WorkerProcess[]) =>
   Promise.all(workers.map(async (w) => sumOf(await w.metrics(), METRICS.shardsOwned)));
 
 test('shards follow the replica count: 6 -> 2,2,2 -> 3,3; SIGTERM hands them back; order kept', async () => {
-  const sim = await startSimulator({
-    faults: { failureRate: 0.1 },
-    latency: { medianMs: 5, p95Ms: 20, maxMs: 150 },
+  const rig = await h.startWorkerRig({
+    label: 'shard-rebalance',
+    simulator: { faults: { failureRate: 0.1 }, latency: { medianMs: 5, p95Ms: 20, maxMs: 150 } },
+    config: {
+      queue: { maxDeliveries: 50, claimIdleSeconds: 2, shards: SHARDS },
+      concurrency: { itemsPerBatch: 4 },
+      upstream: { timeoutMs: 500 },
+    },
   });
-  h.simulators.push(sim);
-  const names = uniqueNames('shard-rebalance');
-  const base = testConfig(
-    names,
-    { primaryUrl: sim.url },
-    { queue: { maxDeliveries: 50, claimIdleSeconds: 2, shards: SHARDS }, concurrency: { itemsPerBatch: 4 } },
-  );
-  const config = { ...base, upstream: { ...base.upstream, timeoutMs: 500 } };
-  const start = (name: string) => startWorkerProcess({ name, redisUrl: h.redis.url, config });
+  const { sim } = rig;
+  const start = (name: string) => rig.startWorker(name);
 
   // A steady trickle of batches over 10 warehouses (a few SKUs each, so operations conflict).
   const batches: BatchMessage[] = [];
@@ -47,13 +38,12 @@ test('shards follow the replica count: 6 -> 2,2,2 -> 3,3; SIGTERM hands them bac
   let loading = true;
   const load = (async () => {
     for (let seed = 1; loading; seed++) {
-      const { batches: more, keys: moreKeys } = await enqueueSynthetic(h.client, names.stream, {
+      const { batches: more, keys: moreKeys } = await rig.enqueue({
         batches: 10,
         warehouses: 10,
         minItems: 2,
         maxItems: 6,
         seed,
-        shards: SHARDS,
       });
       batches.push(...more);
       keys.push(...moreKeys);
@@ -62,7 +52,6 @@ test('shards follow the replica count: 6 -> 2,2,2 -> 3,3; SIGTERM hands them bac
   })();
 
   const first = await start('r1');
-  h.workers.push(first);
   await waitFor(
     () => owned([first]),
     (n) => n[0] === SHARDS,
@@ -70,7 +59,6 @@ test('shards follow the replica count: 6 -> 2,2,2 -> 3,3; SIGTERM hands them bac
   );
 
   const joined = await Promise.all(['r2', 'r3'].map(start));
-  h.workers.push(...joined);
   const three = [first, ...joined];
   await waitFor(
     () => owned(three),
@@ -96,11 +84,7 @@ test('shards follow the replica count: 6 -> 2,2,2 -> 3,3; SIGTERM hands them bac
 
   loading = false;
   await load;
-  await waitFor(
-    () => readQueueStats(h.client, { ...names, shards: SHARDS }),
-    (s) => s.lag === 0 && s.pending === 0,
-    { timeoutMs: 60_000, intervalMs: 200, what: 'every batch done' },
-  );
+  await rig.settled(60_000);
   expect(exactlyOnceViolations([sim.ledger], keys)).toEqual({ missing: [], duplicated: [], unexpected: [] });
   expect(orderViolations(sim.ledger, batches)).toEqual({ outOfOrder: [], wrongStock: [] });
   // The leases moved: shards changed hands on the way up and on the way down.

@@ -5,34 +5,16 @@
 import { jest } from '@jest/globals';
 import { sumOf } from '../../../src/contracts/prom-text.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
-import { encodeBatch, type BatchMessage } from '../../../src/worker/message.ts';
+import type { BatchMessage } from '../../../src/worker/message.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
-import { readQueueStats } from '../../../src/contracts/queue-stats.ts';
-import { testConfig, uniqueNames, type QueueNames } from '../../support/queue-fixture.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
-import {
-  ok,
-  startScriptedUpstream,
-  type ApplyCall,
-  type Script,
-  type ScriptedUpstream,
-} from '../../support/scripted-upstream.ts';
+import { ok, type ApplyCall, type Script } from '../../support/scripted-upstream.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../support/worker-process.ts';
+import type { WorkerProcess } from '../../support/worker-process.ts';
 
 jest.setTimeout(60_000);
 
 const h = useQueueHarness();
-const upstreams: ScriptedUpstream[] = [];
-afterEach(async () => {
-  await Promise.all(upstreams.splice(0).map((u) => u.close()));
-});
-
-async function upstream(script: (call: ApplyCall) => Script): Promise<ScriptedUpstream> {
-  const u = await startScriptedUpstream(script);
-  upstreams.push(u);
-  return u;
-}
 
 function batch(id: string, skus: string[]): BatchMessage {
   return {
@@ -41,18 +23,6 @@ function batch(id: string, skus: string[]): BatchMessage {
     items: skus.map((sku) => ({ sku, delta: 1 })),
     enqueuedAt: new Date().toISOString(),
   };
-}
-
-async function enqueue(names: QueueNames, batches: BatchMessage[]): Promise<void> {
-  for (const b of batches) await h.client.xAdd(names.stream, '*', encodeBatch(b));
-}
-
-async function settled(names: QueueNames, timeoutMs = 20_000) {
-  return waitFor(
-    () => readQueueStats(h.client, names),
-    (s) => s.pending === 0 && s.lag === 0,
-    { timeoutMs, what: 'every batch acknowledged' },
-  );
 }
 
 const errorCount = async (w: WorkerProcess, code: string) =>
@@ -81,21 +51,16 @@ test('2xx in any shape is applied once; item verdicts are dead-lettered; transie
     'UNKNOWN-404': () => ({ status: 404, body: '{"error_code":"UNKNOWN_SKU","message":"no such sku"}' }),
     'BAD-400-TEXT': () => ({ status: 400, body: 'bad request' }),
   };
-  const u = await upstream((call) => (answers[call.sku] ?? ok)(call));
-  const names = uniqueNames('answers');
-  const skus = Object.keys(answers);
-  await enqueue(names, [batch('answers-1', skus), batch('answers-2', ['FINE-1', 'FINE-2'])]);
-  const worker = await startWorkerProcess({
-    name: 'answers',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: u.url },
-      { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
-    ),
+  const rig = await h.startWorkerRig({
+    label: 'answers',
+    script: (call) => (answers[call.sku] ?? ok)(call),
+    config: { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
   });
-  h.workers.push(worker);
-  await settled(names);
+  const { upstream: u, names } = rig;
+  const skus = Object.keys(answers);
+  await rig.enqueueBatches([batch('answers-1', skus), batch('answers-2', ['FINE-1', 'FINE-2'])]);
+  const worker = await rig.startWorker('answers');
+  await rig.settled();
 
   const verdicts = ['INVALID-422', 'UNKNOWN-404', 'BAD-400-TEXT'];
   const dead = await listDeadLetters(h.client, names.deadLetterStream);
@@ -125,25 +90,21 @@ test('2xx in any shape is applied once; item verdicts are dead-lettered; transie
 
 test('a timeout is UPSTREAM_TIMEOUT, and a slow upstream that applied the item is not dead-lettered', async () => {
   // The first call of every key applies, then answers after the timeout; the retry is replayed.
-  const u = await upstream((c) =>
-    c.n === 1
-      ? { status: 200, delayMs: 1500, apply: true, body: '{"status":"applied"}' }
-      : { status: 200, body: '{"status":"replayed"}' },
-  );
-  const names = uniqueNames('timeouts');
-  await enqueue(names, [batch('slow-1', ['A', 'B', 'C'])]);
-  const config = testConfig(
-    names,
-    { primaryUrl: u.url },
-    { circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 } },
-  );
-  const worker = await startWorkerProcess({
-    name: 'timeouts',
-    redisUrl: h.redis.url,
-    config: { ...config, upstream: { ...config.upstream, timeoutMs: 300 } },
+  const rig = await h.startWorkerRig({
+    label: 'timeouts',
+    script: (c) =>
+      c.n === 1
+        ? { status: 200, delayMs: 1500, apply: true, body: '{"status":"applied"}' }
+        : { status: 200, body: '{"status":"replayed"}' },
+    config: {
+      upstream: { timeoutMs: 300 },
+      circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 },
+    },
   });
-  h.workers.push(worker);
-  await settled(names);
+  const { upstream: u, names } = rig;
+  await rig.enqueueBatches([batch('slow-1', ['A', 'B', 'C'])]);
+  const worker = await rig.startWorker('timeouts');
+  await rig.settled();
   const m = await worker.metrics();
   expect(sumOf(m, METRICS.upstreamRequestsTotal, { result: 'UPSTREAM_TIMEOUT' })).toBe(3);
   expect(sumOf(m, METRICS.upstreamRequestsTotal, { result: 'CONNECTION_ERROR' })).toBe(0);
@@ -154,28 +115,22 @@ test('a timeout is UPSTREAM_TIMEOUT, and a slow upstream that applied the item i
 
 test('429 waits at least Retry-After, is not an attempt and never opens the breaker', async () => {
   // Every key is refused twice with Retry-After: 1; the breaker would open at the first counted failure.
-  const u = await upstream((c) =>
-    c.n <= 2
-      ? { status: 429, headers: { 'retry-after': '1' }, body: '{"error_code":"RATE_LIMITED"}' }
-      : ok(c),
-  );
-  const names = uniqueNames('ratelimit');
-  await enqueue(names, [batch('rl-1', ['A', 'B', 'C', 'D']), batch('rl-2', ['E', 'F'])]);
-  const worker = await startWorkerProcess({
-    name: 'ratelimit',
-    redisUrl: h.redis.url,
-    config: testConfig(
-      names,
-      { primaryUrl: u.url },
-      {
-        // Fewer attempts than 429s per key: had they counted, the batches would fail.
-        retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20, jitter: 'full' },
-        circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 },
-      },
-    ),
+  const rig = await h.startWorkerRig({
+    label: 'ratelimit',
+    script: (c) =>
+      c.n <= 2
+        ? { status: 429, headers: { 'retry-after': '1' }, body: '{"error_code":"RATE_LIMITED"}' }
+        : ok(c),
+    config: {
+      // Fewer attempts than 429s per key: had they counted, the batches would fail.
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20, jitter: 'full' },
+      circuitBreaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 },
+    },
   });
-  h.workers.push(worker);
-  await settled(names);
+  const { upstream: u, names } = rig;
+  await rig.enqueueBatches([batch('rl-1', ['A', 'B', 'C', 'D']), batch('rl-2', ['E', 'F'])]);
+  const worker = await rig.startWorker('ratelimit');
+  await rig.settled();
   // No retry of a key came inside the Retry-After window of its 429.
   const refusals = u.calls.filter((c) => c.n <= 2);
   for (const r of refusals) {
@@ -200,23 +155,17 @@ test.each([
   '%s is about the upstream: the breaker opens, nothing is dead-lettered, and work resumes when it is fixed',
   async (_, answer) => {
     let broken = true;
-    const u = await upstream((c) => (broken ? { ...answer } : ok(c)));
-    const names = uniqueNames('upstream-wide');
-    await enqueue(names, [batch('wide-1', ['A', 'B']), batch('wide-2', ['C'])]);
-    const worker = await startWorkerProcess({
-      name: 'upstream-wide',
-      waitUntil: 'serving',
-      redisUrl: h.redis.url,
-      config: testConfig(
-        names,
-        { primaryUrl: u.url },
-        {
-          queue: { maxDeliveries: 1, claimIdleSeconds: 1 },
-          circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 500 },
-        },
-      ),
+    const rig = await h.startWorkerRig({
+      label: 'upstream-wide',
+      script: (c) => (broken ? { ...answer } : ok(c)),
+      config: {
+        queue: { maxDeliveries: 1, claimIdleSeconds: 1 },
+        circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 500 },
+      },
     });
-    h.workers.push(worker);
+    const { upstream: u, names } = rig;
+    await rig.enqueueBatches([batch('wide-1', ['A', 'B']), batch('wide-2', ['C'])]);
+    const worker = await rig.startWorker('upstream-wide', { waitUntil: 'serving' });
     await waitFor(
       async () => sumOf(await worker.metrics(), METRICS.intakePaused),
       (v) => v === 1,
@@ -237,7 +186,7 @@ test.each([
       upstreams: { primary: expect.any(String) },
     });
     broken = false;
-    await settled(names);
+    await rig.settled();
     expect([...u.effects.values()]).toEqual([1, 1, 1]);
     expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
     expect(worker.logs.some((l) => l.event === 'intake_resumed')).toBe(true);
