@@ -13,21 +13,26 @@
 // drains; the HPA scales in to minReplicas; with IdleFirst no pod holding a batch is removed and 0 batches
 // are redelivered, without it the ReplicaSet removes a busy pod and its batch is redelivered (> 0); every
 // item applied exactly once, nothing dead-lettered.
-import { readFileSync } from 'node:fs';
-import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
-import type { RealNodeInfo } from '../../cluster/real-node.ts';
 import { HPA_SYNC_PERIOD_SECONDS, PROJECT_IMAGE } from '../../cluster/real-node.ts';
 import { kubectlOk } from '../../support/command-line.ts';
 import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
+import {
+  kubectlJson,
+  pods as podsOfNamespace,
+  realNodeInfo,
+  runningReady as ready,
+  type PodJson,
+} from '../../support/real-node-pods.ts';
 import {
   IMAGE_REPOSITORY,
   IMAGE_TAG,
   installTestRelease,
   removeTestWorld,
   startRedisAndSimulator,
+  waitForExternalMetricsApi,
   type TestWorld,
 } from '../../support/real-node-release.ts';
-import { enqueueJobJson } from '../../support/real-node-workloads.ts';
+import { enqueueJobJson, type EnqueueSource } from '../../support/real-node-workloads.ts';
 import { ledgerSummary, remoteLedger } from '../../support/remote-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LABELS } from '../../../src/api/names.ts';
@@ -37,7 +42,7 @@ import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 import { DELETION_COST_ANNOTATION } from '../../../src/operator/scaling/deletion-cost.ts';
 import type { BatchMessage } from '../../../src/worker/message.ts';
 
-const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const node = realNodeInfo();
 const NS = 'burst-scale-in';
 const GROUP = 'inventorybot';
 const REDIS_URL = `redis://redis.${NS}.svc:6379`;
@@ -121,32 +126,28 @@ const lane = (bot: string, order: Order): Lane => {
 const lanes = [lane('idle-first', 'IdleFirst'), lane('replica-set', 'ReplicaSet')];
 const runIdOf = (b: BatchMessage) => b.batchId.replace(/-\d{6}$/, '');
 
-interface PodJson {
-  metadata: {
-    name: string;
-    creationTimestamp: string;
-    deletionTimestamp?: string;
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number }[] };
-}
-const workerPods = (): PodJson[] =>
-  (
-    JSON.parse(kubectlOk(['get', 'pods', '-n', NS, '-l', `${LABELS.component}=worker`, '-o', 'json'])) as {
-      items: PodJson[];
-    }
-  ).items;
-const podsOf = (pods: PodJson[], l: Lane) => pods.filter((p) => p.metadata.labels[LABELS.instance] === l.bot);
-const ready = (p: PodJson) =>
-  p.status.phase === 'Running' &&
-  !p.metadata.deletionTimestamp &&
-  (p.status.containerStatuses ?? []).every((c) => c.ready);
+const workerPods = (): PodJson[] => podsOfNamespace(NS, `${LABELS.component}=worker`);
+const podsOf = (pods: PodJson[], l: Lane) =>
+  pods.filter((p) => p.metadata.labels?.[LABELS.instance] === l.bot);
 const replicas = (): Record<string, number> => {
-  const list = JSON.parse(
-    kubectlOk(['get', 'deploy', '-n', NS, '-l', `${LABELS.component}=worker`, '-o', 'json']),
-  ) as { items: { metadata: { name: string }; spec: { replicas?: number } }[] };
+  const list = kubectlJson<{ items: { metadata: { name: string }; spec: { replicas?: number } }[] }>([
+    'get',
+    'deploy',
+    '-n',
+    NS,
+    '-l',
+    `${LABELS.component}=worker`,
+  ]);
   return Object.fromEntries(list.items.map((d) => [d.metadata.name, d.spec.replicas ?? 0]));
+};
+/** One enqueue Job per bot, onto the bot's own stream. */
+const enqueueOnEveryBot = (job: (l: Lane) => { name: string; rate: number } & EnqueueSource) => {
+  for (const l of lanes) {
+    kubectlOk(
+      ['apply', '-f', '-'],
+      enqueueJobJson(NS, PROJECT_IMAGE, { redisUrl: REDIS_URL, stream: l.stream, ...job(l) }),
+    );
+  }
 };
 
 const redisEval = (script: string, keys: string[], args: string[]) =>
@@ -284,18 +285,7 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
     ],
   });
   startRedisAndSimulator(world, node, { failureRate: 0 });
-  await waitFor(
-    () =>
-      kubectlOk([
-        'get',
-        'apiservice',
-        'v1beta1.external.metrics.k8s.io',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
-      ]),
-    (s) => s === 'True',
-    { timeoutMs: 120_000, intervalMs: 1000, what: 'external.metrics.k8s.io Available' },
-  );
+  await waitForExternalMetricsApi();
   // The burst of each bot (300 small batches, then the long one) from a ConfigMap.
   kubectlOk(
     ['create', '-f', '-'],
@@ -357,37 +347,23 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
   );
 
   // Steady traffic first, then the burst on top of it.
-  for (const l of lanes) {
-    kubectlOk(
-      ['apply', '-f', '-'],
-      enqueueJobJson(NS, PROJECT_IMAGE, {
-        name: `${l.bot}-steady`,
-        redisUrl: REDIS_URL,
-        stream: l.stream,
-        rate: STEADY.rate,
-        batches: STEADY.batches,
-        batchSize: STEADY.items,
-        runId: runIdOf(l.steady[0] as BatchMessage),
-      }),
-    );
-  }
+  enqueueOnEveryBot((l) => ({
+    name: `${l.bot}-steady`,
+    rate: STEADY.rate,
+    batches: STEADY.batches,
+    batchSize: STEADY.items,
+    runId: runIdOf(l.steady[0] as BatchMessage),
+  }));
   await waitFor(
     () => ledgerSummary(NS),
     (s) => s.applied >= 2 * STEADY.items * lanes.length,
     { timeoutMs: 60_000, intervalMs: 500, what: 'steady traffic applied on both bots' },
   );
-  for (const l of lanes) {
-    kubectlOk(
-      ['apply', '-f', '-'],
-      enqueueJobJson(NS, PROJECT_IMAGE, {
-        name: `${l.bot}-burst`,
-        redisUrl: REDIS_URL,
-        stream: l.stream,
-        rate: BURST.rate,
-        file: { configMap: 'bursts', key: `${l.bot}.jsonl` },
-      }),
-    );
-  }
+  enqueueOnEveryBot((l) => ({
+    name: `${l.bot}-burst`,
+    rate: BURST.rate,
+    file: { configMap: 'bursts', key: `${l.bot}.jsonl` },
+  }));
 
   // Scale-out: the Deployments at maxReplicas (the HPA's decision), then every worker ready.
   await waitFor(

@@ -7,13 +7,11 @@
 // SKU's effects in enqueue order, the stock of a sequential application, 0 lost and 0 applied twice.
 // Its own operator release (watching only this test's namespace), namespaces and PersistentVolume: the
 // node is shared with the other real-node test files.
-import { readFileSync } from 'node:fs';
-import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
-import type { RealNodeInfo } from '../../cluster/real-node.ts';
 import { PROJECT_IMAGE } from '../../cluster/real-node.ts';
 import { kubectlOk } from '../../support/command-line.ts';
 import { conflictingBatches, warehousesOnDistinctShards } from '../../support/conflicting-batches.ts';
 import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
+import { pods, realNodeInfo, runningReady as live } from '../../support/real-node-pods.ts';
 import {
   IMAGE_REPOSITORY as imageRepository,
   IMAGE_TAG as imageTag,
@@ -31,7 +29,7 @@ import { parseMetrics, sumOf } from '../../../src/contracts/prom-text.ts';
 import { shardKeys, shardStreams } from '../../../src/contracts/shard-routing.ts';
 import { METRICS } from '../../../src/contracts/worker-metric-names.ts';
 
-const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const node = realNodeInfo();
 const OPERATOR_NS = 'shard-rebalance-system';
 const NS = 'shard-rebalance';
 const RELEASE = 'shard-rebalance';
@@ -46,20 +44,7 @@ const RATE = 15; // batches/s: the enqueue lasts ~60 s, long enough for both rep
 const METRICS_PORT = 9100;
 const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
 
-interface PodJson {
-  metadata: { name: string; deletionTimestamp?: string };
-  status: { phase: string; containerStatuses?: { ready: boolean; restartCount: number }[] };
-}
-const workerPods = () =>
-  (
-    JSON.parse(kubectlOk(['get', 'pods', '-n', NS, '-l', workerSelector, '-o', 'json'])) as {
-      items: PodJson[];
-    }
-  ).items;
-const live = (p: PodJson) =>
-  p.status.phase === 'Running' &&
-  !p.metadata.deletionTimestamp &&
-  (p.status.containerStatuses ?? []).every((c) => c.ready);
+const workerPods = () => pods(NS, workerSelector);
 const liveWorkers = () =>
   workerPods()
     .filter(live)

@@ -4,24 +4,26 @@
 // deleted; the HPA scales out on real CPU (metrics-server) and back in. Everything runs in the cluster;
 // the test uses kubectl and helm only (plus the pods' cgroup files for peak memory/CPU).
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLUSTER_INFO_ENV } from '../../cluster/cluster-info.ts';
-import type { RealNodeInfo } from '../../cluster/real-node.ts';
-import { PROJECT_IMAGE, REDIS_IMAGE } from '../../cluster/real-node.ts';
+import { PROJECT_IMAGE } from '../../cluster/real-node.ts';
 import { helmOk, kubectlOk } from '../../support/command-line.ts';
 import { PodUsageSampler } from '../../support/pod-usage.ts';
+import { kubectlJson as json, pods, realNodeInfo, runningReady } from '../../support/real-node-pods.ts';
 import {
-  enqueueJobJson,
-  namespaceJson,
-  redisJson,
-  simulatorJson,
-} from '../../support/real-node-workloads.ts';
+  IMAGE_REPOSITORY as imageRepository,
+  IMAGE_TAG as imageTag,
+  installTestRelease,
+  removeTestWorld,
+  startRedisAndSimulator,
+  waitForExternalMetricsApi,
+  type TestWorld,
+} from '../../support/real-node-release.ts';
+import { enqueueJobJson } from '../../support/real-node-workloads.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LEADER_ELECTION_LEASE, REASONS } from '../../../src/api/names.ts';
 import type { InventoryBotStatus } from '../../../src/api/inventory-bot.ts';
 
-const node = JSON.parse(readFileSync(process.env[CLUSTER_INFO_ENV] as string, 'utf8')) as RealNodeInfo;
+const node = realNodeInfo();
 const OPERATOR_NS = 'inventorybot-system';
 const APP_NS = 'inventory';
 const BOT = 'warehouse-sync';
@@ -34,28 +36,6 @@ const LAG_BATCHES = 2000;
 const ETA_BATCHES = 300;
 const OUTAGE_BATCHES = 200;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
-const [imageRepository, imageTag] = PROJECT_IMAGE.split(':') as [string, string];
-
-interface PodJson {
-  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
-  status: {
-    phase: string;
-    containerStatuses?: {
-      restartCount: number;
-      ready: boolean;
-      lastState?: { terminated?: { reason?: string } };
-      state?: { terminated?: { reason?: string } };
-    }[];
-  };
-}
-
-const json = <T>(args: string[]): T => JSON.parse(kubectlOk([...args, '-o', 'json'])) as T;
-const pods = (namespace: string, selector?: string): PodJson[] =>
-  json<{ items: PodJson[] }>(['get', 'pods', '-n', namespace, ...(selector ? ['-l', selector] : [])]).items;
-const runningReady = (p: PodJson) =>
-  p.status.phase === 'Running' &&
-  !p.metadata.deletionTimestamp &&
-  (p.status.containerStatuses ?? []).every((c) => c.ready);
 const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
 
 interface Ledger {
@@ -86,6 +66,29 @@ function queueState(): { lag: number; pending: number; deadLetters: number } {
     deadLetters: Number(redisCli(['XLEN', 'inventory:dead-letter'])),
   };
 }
+/** An enqueue Job `enqueue-<id>`: `batches` batches of BATCH_SIZE items (run id `e2e-<id>`), `rate` a second. */
+const enqueueJob = (id: string, batches: number, rate: number) =>
+  kubectlOk(
+    ['apply', '-f', '-'],
+    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
+      name: `enqueue-${id}`,
+      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
+      batches,
+      batchSize: BATCH_SIZE,
+      rate,
+      runId: `e2e-${id}`,
+    }),
+  );
+/** Waits until the simulator's ledger counts `total` items applied. */
+const itemsApplied = (total: number, timeoutMs: number) =>
+  waitFor(ledger, (l) => l.applied >= total, { timeoutMs, intervalMs: 2000, what: `${total} items applied` });
+/** Waits until nothing is left on the stream: lag 0, pending 0. */
+const queueDrained = (timeoutMs: number, intervalMs = 1000) =>
+  waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
+    timeoutMs,
+    intervalMs,
+    what: 'queue drained',
+  });
 /** The pod holding the leader Lease (the operator's identity is `<pod name>_<uuid>`). */
 const leaderPod = () =>
   kubectlOk([
@@ -105,6 +108,10 @@ const hpaDesired = () =>
 const sampler = new PodUsageSampler(`inventorybot-node-${node.id}`);
 let sampling: NodeJS.Timeout | undefined;
 const figures: Record<string, string> = {};
+/** The cluster-wide release and its namespaces, once installed: removed after the file, pass or fail. */
+let world: TestWorld | undefined;
+/** Every bot the story creates (their finalizers need the operator: deleted before it goes). */
+const BOTS = [BOT, 'no-image', 'bad-config'];
 
 beforeAll(() => {
   // Sample every pod's cgroup (peak memory, CPU) all along, so pods deleted mid-run are measured too.
@@ -128,32 +135,28 @@ afterAll(() => {
   process.stderr.write(
     `[real-node] per-pod usage (cgroup v1: memory.max_usage_in_bytes, cpuacct.usage)\n${sampler.table()}\n`,
   );
+  // A story that stopped midway leaves a cluster-wide operator that would reconcile the next file's bots:
+  // remove what it made, whatever is left of it (after the last step: the namespaces, the volume and, if
+  // this file installed it, the CRD that uninstall kept).
+  removeTestWorld(world, BOTS);
 }, 900_000);
 
 test('helm install: the operator runs as 2 real pods of the project image, restricted PSS, one leader', async () => {
-  kubectlOk(['apply', '-f', '-'], namespaceJson(OPERATOR_NS));
   const started = Date.now();
-  helmOk([
-    'install',
-    'inventorybot',
-    join(process.cwd(), 'charts/inventorybot-operator'),
-    '-n',
-    OPERATOR_NS,
-    '--set',
-    `image.repository=${imageRepository}`,
-    '--set',
-    `image.tag=${imageTag}`,
-    '--set',
-    'image.pullPolicy=Never',
-    // The queue read every 5 s (30 s by default): throughput samples close enough to time a drain (#15).
-    '--set',
-    'extraEnv[0].name=QUEUE_REFRESH_MS',
-    '--set-string',
-    'extraEnv[0].value=5000',
-    '--wait',
-    '--timeout',
-    '5m',
-  ]);
+  world = installTestRelease({
+    release: 'inventorybot',
+    operatorNamespace: OPERATOR_NS,
+    namespace: APP_NS,
+    replicas: 2,
+    watch: 'cluster',
+    values: [
+      // The queue read every 5 s (30 s by default): throughput samples close enough to time a drain (#15).
+      '--set',
+      'extraEnv[0].name=QUEUE_REFRESH_MS',
+      '--set-string',
+      'extraEnv[0].value=5000',
+    ],
+  });
   figures['helm install --wait'] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const operators = pods(OPERATOR_NS);
   expect(operators.filter(runningReady)).toHaveLength(2);
@@ -166,13 +169,8 @@ test('helm install: the operator runs as 2 real pods of the project image, restr
 }, 900_000);
 
 test('Redis and the upstream simulator run as pods behind Services', async () => {
-  kubectlOk(['apply', '-f', '-'], namespaceJson(APP_NS));
-  const volume = join(node.workDir, 'volumes', 'redis');
-  mkdirSync(volume, { recursive: true });
-  chownSync(volume, 999, 999);
-  kubectlOk(['apply', '-f', '-'], redisJson(APP_NS, REDIS_IMAGE, volume, node.nodeName));
-  kubectlOk(['apply', '-f', '-'], simulatorJson(APP_NS, PROJECT_IMAGE));
-  kubectlOk(['rollout', 'status', '-n', APP_NS, 'deploy/redis', 'deploy/inventory-api', '--timeout=180s']);
+  if (!world) throw new Error('no release to run beside: its install (the first test) failed');
+  startRedisAndSimulator(world, node); // 20 % transient failures
   expect(redisCli(['PING'])).toBe('PONG');
   expect(ledger()).toMatchObject({ applied: 0 });
 }, 900_000);
@@ -219,17 +217,7 @@ test('kubectl apply an InventoryBot: the operator makes real worker pods and rep
 
 test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch and the leader deleted: HPA scales out on CPU, nothing lost or applied twice', async () => {
   const runStarted = Date.now();
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-1',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 25,
-      runId: 'e2e-1',
-    }),
-  );
+  enqueueJob('1', BATCHES, 25);
 
   // HPA on real CPU: metrics-server reads the kubelet, the HPA controller wants more workers.
   await waitFor(hpaDesired, (n) => n > 1, {
@@ -270,16 +258,8 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
     `${((Date.now() - leaderDeleted) / 1000).toFixed(1)} s (${newLeader})`;
 
   // Everything applied once: the ledger counts distinct idempotency keys; the queue drains completely.
-  await waitFor(ledger, (l) => l.applied >= ITEMS, {
-    timeoutMs: 600_000,
-    intervalMs: 2000,
-    what: `${ITEMS} items applied`,
-  });
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 120_000,
-    intervalMs: 1000,
-    what: 'queue drained (lag 0, pending 0)',
-  });
+  await itemsApplied(ITEMS, 600_000);
+  await queueDrained(120_000);
   const final = ledger();
   figures['run (enqueue start to all applied)'] = `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
   figures.ledger = JSON.stringify(final);
@@ -310,17 +290,7 @@ test('Redis pod restarted with work queued during an upstream outage: AOF on the
   const before = ledger().applied;
   // Upstream down: the workers stop taking batches, so the work waits in Redis while it restarts.
   post('/admin/outage', { enabled: true });
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-2',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: RESTART_BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 0,
-      runId: 'e2e-2',
-    }),
-  );
+  enqueueJob('2', RESTART_BATCHES, 0);
   await waitFor(
     () => kubectlOk(['get', 'job', 'enqueue-2', '-n', APP_NS, '-o', 'jsonpath={.status.succeeded}']),
     (n) => n === '1',
@@ -339,16 +309,8 @@ test('Redis pod restarted with work queued during an upstream outage: AOF on the
   expect(Number(redisCli(['XLEN', 'inventory:batches']))).toBe(lengthBefore);
   post('/admin/outage', { enabled: false });
   const total = ITEMS + RESTART_BATCHES * BATCH_SIZE;
-  await waitFor(ledger, (l) => l.applied >= total, {
-    timeoutMs: 300_000,
-    intervalMs: 2000,
-    what: `${total} items applied`,
-  });
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 120_000,
-    intervalMs: 1000,
-    what: 'queue drained',
-  });
+  await itemsApplied(total, 300_000);
+  await queueDrained(120_000);
   expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
   expect(queueState().deadLetters).toBe(0);
   expect(before).toBeLessThan(total);
@@ -400,17 +362,7 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
     upgraded,
   ]);
   const before = ledger().applied;
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-3',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: UPGRADE_BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 25,
-      runId: 'e2e-3',
-    }),
-  );
+  enqueueJob('3', UPGRADE_BATCHES, 25);
   await waitFor(ledger, (l) => l.applied > before, {
     timeoutMs: 60_000,
     intervalMs: 500,
@@ -469,11 +421,7 @@ test('helm upgrade to a new image tag rolls the operator and the workers while t
     intervalMs: 2000,
     what: 'second run applied',
   });
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 120_000,
-    intervalMs: 1000,
-    what: 'queue drained',
-  });
+  await queueDrained(120_000);
   await waitFor(
     () => images(APP_NS, workerSelector),
     (list) => list.length > 0 && list.every((image) => image === upgraded),
@@ -498,18 +446,7 @@ test('with externalMetrics.enabled the HPA scales on queue lag through the opera
     '--timeout',
     '5m',
   ]);
-  await waitFor(
-    () =>
-      kubectlOk([
-        'get',
-        'apiservice',
-        'v1beta1.external.metrics.k8s.io',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Available")].status}',
-      ]),
-    (s) => s === 'True',
-    { timeoutMs: 120_000, intervalMs: 1000, what: 'external.metrics.k8s.io Available' },
-  );
+  await waitForExternalMetricsApi();
   // Queue lag only (no CPU target): the scale-out can only come from the external metric.
   kubectlOk([
     'patch',
@@ -533,17 +470,7 @@ test('with externalMetrics.enabled the HPA scales on queue lag through the opera
   });
   const before = ledger().applied;
   const started = Date.now();
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-4',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: LAG_BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 0,
-      runId: 'e2e-4',
-    }),
-  );
+  enqueueJob('4', LAG_BATCHES, 0);
   await waitFor(hpaDesired, (n) => n > 1, {
     timeoutMs: 180_000,
     intervalMs: 1000,
@@ -552,16 +479,8 @@ test('with externalMetrics.enabled the HPA scales on queue lag through the opera
   figures['HPA scale-out decision (queue lag) after enqueue start'] =
     `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const total = before + LAG_BATCHES * BATCH_SIZE;
-  await waitFor(ledger, (l) => l.applied >= total, {
-    timeoutMs: 600_000,
-    intervalMs: 2000,
-    what: `${total} items applied`,
-  });
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 120_000,
-    intervalMs: 1000,
-    what: 'queue drained',
-  });
+  await itemsApplied(total, 600_000);
+  await queueDrained(120_000);
   const drained = Date.now();
   await waitFor(hpaDesired, (n) => n === 1, {
     timeoutMs: 300_000,
@@ -605,17 +524,7 @@ test('status a person can read: the drain ETA of a burst against its actual drai
     { timeoutMs: 180_000, intervalMs: 1000, what: 'two ready workers' },
   );
   const before = ledger().applied;
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-eta',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: ETA_BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 0,
-      runId: 'e2e-eta',
-    }),
-  );
+  enqueueJob('eta', ETA_BATCHES, 0);
   // Two readings, each waiting for what it reads: the limit while the burst is large (queue figures refresh
   // on their own period, so an early reading can still say MinReplicas, as CI saw once), then the ETA once
   // the rate has been measured over 20 s of draining (counted from the burst's arrival, not the Job's apply:
@@ -645,11 +554,7 @@ test('status a person can read: the drain ETA of a burst against its actual drai
   expect(Number.isFinite(etaFrom)).toBe(true);
   const readAge = (Date.now() - etaFrom) / 1000;
   const eta = reading.queue?.drainSeconds as number;
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 600_000,
-    intervalMs: 500,
-    what: 'queue drained',
-  });
+  await queueDrained(600_000, 500);
   const actual = (Date.now() - etaFrom) / 1000;
   figures['drain ETA vs actual (2 workers, 30 calls/s each)'] =
     `ETA ${eta} s (${reading.queue?.throughputPerSecond} batches/s, ${reading.queue?.outstanding} outstanding, read ${readAge.toFixed(1)} s before the test saw it) vs actual ${actual.toFixed(1)} s from that read`;
@@ -666,17 +571,7 @@ test('Redis unreachable for 60 s under load: the workers are held, ScalingHeld s
   // 200 batches at 50 per worker call for 4: the HPA runs the 3 allowed.
   patchScaling({ scaling: { minReplicas: 1, maxReplicas: 3, queueLagPerReplica: 50 } });
   const before = ledger().applied;
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-redis-down',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: OUTAGE_BATCHES,
-      batchSize: BATCH_SIZE,
-      rate: 0,
-      runId: 'e2e-redis-down',
-    }),
-  );
+  enqueueJob('redis-down', OUTAGE_BATCHES, 0);
   // Every batch in Redis before it goes away: an enqueue Job still running would fail and retry with
   // back-off, and its batches could arrive after the wait for them below.
   kubectlOk(['wait', '--for=condition=complete', 'job/enqueue-redis-down', '-n', APP_NS, '--timeout=180s']);
@@ -718,22 +613,14 @@ test('Redis unreachable for 60 s under load: the workers are held, ScalingHeld s
   );
   figures['hold released after Redis came back'] = `${((Date.now() - upAt) / 1000).toFixed(1)} s`;
   const total = before + OUTAGE_BATCHES * BATCH_SIZE;
-  await waitFor(ledger, (l) => l.applied >= total, {
-    timeoutMs: 300_000,
-    intervalMs: 2000,
-    what: `${total} items applied`,
-  });
+  await itemsApplied(total, 300_000);
   expect(ledger()).toMatchObject({ applied: total, duplicates: 0, conflicts: 0 });
   const reasons = botEvents().map((e) => e.reason);
   expect(reasons).toEqual(expect.arrayContaining(['ScalingHeld', 'ScalingResumed']));
 }, 900_000);
 
 test('scale to zero: idle -> 0 workers after the idle period, the first batch -> first item applied within 30 s (#15)', async () => {
-  await waitFor(queueState, (q) => q.lag === 0 && q.pending === 0, {
-    timeoutMs: 300_000,
-    intervalMs: 1000,
-    what: 'queue drained',
-  });
+  await queueDrained(300_000);
   patchScaling({ scaling: { minReplicas: 1, idleReplicas: 0, idleSeconds: 10 } });
   const idleFrom = Date.now();
   await waitFor(workerReplicas, (n) => n === 0, {
@@ -750,17 +637,7 @@ test('scale to zero: idle -> 0 workers after the idle period, the first batch ->
   expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'Asleep' });
   const before = ledger().applied;
   const enqueued = Date.now();
-  kubectlOk(
-    ['apply', '-f', '-'],
-    enqueueJobJson(APP_NS, PROJECT_IMAGE, {
-      name: 'enqueue-wake',
-      redisUrl: `redis://redis.${APP_NS}.svc:6379`,
-      batches: 1,
-      batchSize: BATCH_SIZE,
-      rate: 0,
-      runId: 'e2e-wake',
-    }),
-  );
+  enqueueJob('wake', 1, 0);
   await waitFor(ledger, (l) => l.applied > before, {
     timeoutMs: 30_000,
     intervalMs: 500,
