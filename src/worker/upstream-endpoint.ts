@@ -2,13 +2,14 @@
 // pause, and its own circuit breaker (issue 11). send() makes one HTTP call and classifies the answer;
 // it never throws and never touches the breaker (the router does, knowing whether the call was a trial).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { errors, Pool, type Dispatcher } from 'undici';
 import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
 import { CallLimiter } from './call-limiter.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from '../contracts/errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
 import { TokenBucket } from '../contracts/token-bucket.ts';
 import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { WorkerFileConfig } from '../contracts/worker-config.ts';
@@ -39,8 +40,9 @@ export class UpstreamEndpoint {
   readonly #pool: Pool;
   readonly #path: string;
   readonly #bucket: TokenBucket;
-  readonly #timeoutMs: number;
-  readonly #token: string | undefined;
+  readonly #deadlines: DeadlineQueue;
+  /** Headers every call sends; the idempotency key is added per call. */
+  readonly #headers: Record<string, string>;
   readonly #observer: CallObserver;
   /** 429/409 backpressure: no call to this upstream before this time (performance.now() clock). */
   #notBefore = 0;
@@ -62,13 +64,16 @@ export class UpstreamEndpoint {
       options.rateLimitPerSecond,
       Math.max(1, Math.ceil(options.rateLimitPerSecond / 10)),
     );
-    this.#timeoutMs = options.timeoutMs;
+    this.#deadlines = new DeadlineQueue(options.timeoutMs);
+    this.#headers = {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    };
     this.breaker = new CircuitBreaker(
       { consecutiveFailures: options.consecutiveFailures, halfOpenAfterMs: options.halfOpenAfterMs },
       (state, previous) => observer.onBreaker(this.name, state, previous),
     );
     this.limiter = new CallLimiter(options.calls, (limit) => observer.onLimit(this.name, limit));
-    this.#token = options.token;
     this.#observer = observer;
   }
 
@@ -93,43 +98,79 @@ export class UpstreamEndpoint {
     const wait = this.#bucket.reserve(performance.now());
     if (wait > 0) await sleep(wait);
     const started = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    // A plain timer, cleared on return: nothing is aborted after a successful call (issue 12 hot path).
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.#timeoutMs);
-    let result: CallResult;
-    try {
-      const response = await this.#pool.request({
-        method: 'POST',
-        path: this.#path,
-        headers: {
-          'content-type': 'application/json',
-          [IDEMPOTENCY_HEADER]: key,
-          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-        },
-        body: JSON.stringify(request),
-        signal: controller.signal,
-      });
-      const text = await response.body.text();
-      result = classifyAnswer(response.statusCode, text, response.headers['retry-after'], Date.now());
-    } catch (error) {
-      result = classifyCallError(error, timedOut);
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await this.#call(JSON.stringify(request), key, started);
     const seconds = (performance.now() - started) / 1000;
     release(limitOutcome(result), seconds * 1000);
     this.#observer.onCall(this.name, resultLabel(result), seconds);
     return result;
   }
 
+  /**
+   * One POST through undici's dispatch API (#12): no Readable body stream, AsyncResource, promise per
+   * step or AbortSignal listener per call as pool.request() has; the body is collected as it arrives
+   * and the timeout is a deadline on the endpoint's one timer. Settles once, never rejects.
+   */
+  #call(body: string, key: string, started: number): Promise<CallResult> {
+    return new Promise<CallResult>((resolve) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      let timedOut = false;
+      let status = 0;
+      let retryAfter: string | string[] | undefined;
+      const chunks: Buffer[] = [];
+      const settle = (result: CallResult) => {
+        if (settled) return;
+        settled = true;
+        this.#deadlines.cancel(deadline);
+        resolve(result);
+      };
+      const fail = (error: unknown) => settle(classifyCallError(error, timedOut));
+      // No answer in time: the call ends now; the request is aborted once undici has started it.
+      const deadline = this.#deadlines.add(() => {
+        timedOut = true;
+        const error = new RequestAbortedError('upstream call timed out');
+        controller?.abort(error);
+        fail(error);
+      }, started);
+      this.#pool.dispatch(
+        {
+          method: 'POST',
+          path: this.#path,
+          headers: { ...this.#headers, [IDEMPOTENCY_HEADER]: key },
+          body,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new RequestAbortedError('upstream call timed out'));
+          },
+          onResponseStart(_c, statusCode, headers) {
+            status = statusCode;
+            retryAfter = headers['retry-after'];
+          },
+          onResponseData(_c, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            const text =
+              chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
+            settle(classifyAnswer(status, text, retryAfter, Date.now()));
+          },
+          onResponseError(_c, error) {
+            fail(error);
+          },
+        },
+      );
+    });
+  }
+
   close(): Promise<void> {
+    this.#deadlines.close();
     return this.#pool.close();
   }
 }
+
+const { RequestAbortedError } = errors;
 
 /** What a call says about the upstream's load: 429s and timeouts are drops, other failures errors. */
 function limitOutcome(result: CallResult): CallOutcome {
