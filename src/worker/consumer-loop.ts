@@ -6,6 +6,7 @@
 // stop() stops intake, interrupts waiting items (their batches are given back) and waits for the rest,
 // heartbeating the batches still in hand until they finish or the grace period ends (#16).
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Jitter } from './backoff.ts';
 import type { BatchProcessor } from './batch-processor.ts';
 import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
@@ -21,6 +22,8 @@ export interface ConsumerOptions {
   claimIdleMs: number;
   /** The base of the worker's own redelivery backoff: the delay an item's next retry would have had. */
   redeliveryBaseMs: number;
+  /** Its jitter: spec.retry's (#12). */
+  redeliveryJitter?: Jitter;
 }
 
 // Short enough that a stop request or a due redelivery is noticed quickly, long enough not to spin.
@@ -201,7 +204,11 @@ export class ConsumerLoop {
       .process(entry, this.#stop.signal)
       .then((report) => {
         if (report.redeliver && !this.stopping) {
-          const delay = redeliveryDelayMs(this.#o.redeliveryBaseMs, entry.deliveries);
+          const delay = redeliveryDelayMs(
+            this.#o.redeliveryBaseMs,
+            entry.deliveries,
+            this.#o.redeliveryJitter,
+          );
           this.#redeliveries.schedule(entry.id, performance.now() + delay);
         }
       })

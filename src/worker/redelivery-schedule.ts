@@ -1,3 +1,5 @@
+import type { Jitter } from './backoff.ts';
+
 // The worker's own redeliveries (issue 11): a batch given back after a transient failure is retried by
 // the worker that holds it, after a backoff, instead of waiting claimIdleSeconds for XAUTOCLAIM. A timer
 // queue: waiting entries hold no batch slot. Pure apart from the clock passed in.
@@ -47,12 +49,20 @@ export class RedeliverySchedule {
   }
 }
 
-/** Backoff of the worker's own redeliveries: from retry.maxDelayMs, doubling, at most 30 s, half jitter. */
+/**
+ * Backoff of the worker's own redeliveries: from retry.maxDelayMs, doubling, at most 30 s, with the jitter
+ * of spec.retry (#12: full jitter as for the item's own retries; the half jitter used before put every
+ * given-back batch 0.8–1.6 s out at the defaults, the tail of a drain at 20 % failures). Decorrelated
+ * keeps half jitter (its delays never start from 0 either).
+ */
 export function redeliveryDelayMs(
   maxDelayMs: number,
   deliveries: number,
+  jitter: Jitter = 'full',
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(30_000, maxDelayMs * 2 ** Math.max(0, deliveries - 1));
+  if (jitter === 'none') return ceiling;
+  if (jitter === 'full') return random() * ceiling;
   return ceiling / 2 + (random() * ceiling) / 2;
 }

@@ -171,6 +171,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
       redeliveryBaseMs,
+      redeliveryJitter: config.retry.jitter,
     },
     { queue, processor, router, events },
   );
@@ -187,6 +188,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
             leaseTtlMs: shardLeaseTtlMs(config.queue.claimIdleSeconds, config.upstream.timeoutMs),
             callTimeoutMs: config.upstream.timeoutMs,
             redeliveryBaseMs,
+            redeliveryJitter: config.retry.jitter,
             idleRecheckMs: SHARD_IDLE_RECHECK_MS,
           },
           { client, reader, processor, router, events },

@@ -6,6 +6,7 @@
 // shards run in parallel. Calls are made only while the lease is surely ours (local fence: renewed less
 // than ttl - callTimeout - margin ago); the ack is fenced in Redis by the lease itself (shard-queue.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Jitter } from './backoff.ts';
 import type { BatchProcessor } from './batch-processor.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
 import { redeliveryDelayMs } from './redelivery-schedule.ts';
@@ -28,6 +29,8 @@ export interface ShardConsumerOptions {
   /** One upstream call's timeout: no call starts unless the lease holds for longer than that. */
   callTimeoutMs: number;
   redeliveryBaseMs: number;
+  /** Its jitter: spec.retry's (#12). */
+  redeliveryJitter?: Jitter;
   /** The longest an empty shard waits for the watcher before it looks again itself (a safety net). */
   idleRecheckMs: number;
 }
@@ -256,7 +259,9 @@ export class ShardConsumer {
         if (report.errorCode === 'SHARD_LEASE_LOST') this.#markLost(shard, 'acknowledgement refused');
         // The shard waits for its failed batch: nothing behind it may overtake it.
         if (report.redeliver && !shard.lost) {
-          await this.#pause(redeliveryDelayMs(this.#o.redeliveryBaseMs, entry.deliveries));
+          await this.#pause(
+            redeliveryDelayMs(this.#o.redeliveryBaseMs, entry.deliveries, this.#o.redeliveryJitter),
+          );
         }
       } catch (error) {
         failures++;

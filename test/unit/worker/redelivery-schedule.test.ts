@@ -17,9 +17,13 @@ describe('RedeliverySchedule (issue 11: the worker redelivers its own failed bat
   });
 
   it('backs off from retry.maxDelayMs, doubling per delivery, at most 30 s', () => {
-    expect(redeliveryDelayMs(100, 1, () => 1)).toBe(100);
-    expect(redeliveryDelayMs(100, 3, () => 0)).toBe(200);
-    expect(redeliveryDelayMs(5000, 10, () => 1)).toBe(30_000);
+    expect(redeliveryDelayMs(100, 1, 'decorrelated', () => 1)).toBe(100);
+    expect(redeliveryDelayMs(100, 3, 'decorrelated', () => 0)).toBe(200);
+    expect(redeliveryDelayMs(5000, 10, 'decorrelated', () => 1)).toBe(30_000);
+    // #12: the jitter of spec.retry, full by default, as for the item's own retries.
+    expect(redeliveryDelayMs(1600, 1, 'full', () => 0.25)).toBe(400);
+    expect(redeliveryDelayMs(1600, 2, undefined, () => 0)).toBe(0);
+    expect(redeliveryDelayMs(1600, 2, 'none', () => 0)).toBe(3200);
   });
 });
 
