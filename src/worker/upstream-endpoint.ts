@@ -9,7 +9,7 @@ import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circui
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from '../contracts/errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
-import { DeadlineQueue } from './deadline-queue.ts';
+import { DeadlineQueue, type Deadline } from './deadline-queue.ts';
 import { TokenBucket } from '../contracts/token-bucket.ts';
 import { APPLY_PATH, IDEMPOTENCY_HEADER, type ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { WorkerFileConfig } from '../contracts/worker-config.ts';
@@ -41,8 +41,8 @@ export class UpstreamEndpoint {
   readonly #path: string;
   readonly #bucket: TokenBucket;
   readonly #deadlines: DeadlineQueue;
-  /** Headers every call sends; the idempotency key is added per call. */
-  readonly #headers: Record<string, string>;
+  /** Headers every call sends, as name, value, ...; the idempotency key is added per call. */
+  readonly #headers: readonly string[];
   readonly #observer: CallObserver;
   /** 429/409 backpressure: no call to this upstream before this time (performance.now() clock). */
   #notBefore = 0;
@@ -65,10 +65,11 @@ export class UpstreamEndpoint {
       Math.max(1, Math.ceil(options.rateLimitPerSecond / 10)),
     );
     this.#deadlines = new DeadlineQueue(options.timeoutMs);
-    this.#headers = {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    };
+    this.#headers = [
+      'content-type',
+      'application/json',
+      ...(options.token ? ['authorization', `Bearer ${options.token}`] : []),
+    ];
     this.breaker = new CircuitBreaker(
       { consecutiveFailures: options.consecutiveFailures, halfOpenAfterMs: options.halfOpenAfterMs },
       (state, previous) => observer.onBreaker(this.name, state, previous),
@@ -112,54 +113,12 @@ export class UpstreamEndpoint {
    */
   #call(body: string, key: string, started: number): Promise<CallResult> {
     return new Promise<CallResult>((resolve) => {
-      let controller: Dispatcher.DispatchController | undefined;
-      let settled = false;
-      let timedOut = false;
-      let status = 0;
-      let retryAfter: string | string[] | undefined;
-      const chunks: Buffer[] = [];
-      const settle = (result: CallResult) => {
-        if (settled) return;
-        settled = true;
-        this.#deadlines.cancel(deadline);
-        resolve(result);
-      };
-      const fail = (error: unknown) => settle(classifyCallError(error, timedOut));
-      // No answer in time: the call ends now; the request is aborted once undici has started it.
-      const deadline = this.#deadlines.add(() => {
-        timedOut = true;
-        const error = new RequestAbortedError('upstream call timed out');
-        controller?.abort(error);
-        fail(error);
-      }, started);
+      const call = new Call(resolve, this.#deadlines);
+      call.deadline = this.#deadlines.add(call.expire, started);
+      // A flat list: no object with a computed key per call.
       this.#pool.dispatch(
-        {
-          method: 'POST',
-          path: this.#path,
-          headers: { ...this.#headers, [IDEMPOTENCY_HEADER]: key },
-          body,
-        },
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (settled) c.abort(new RequestAbortedError('upstream call timed out'));
-          },
-          onResponseStart(_c, statusCode, headers) {
-            status = statusCode;
-            retryAfter = headers['retry-after'];
-          },
-          onResponseData(_c, chunk) {
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            const text =
-              chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
-            settle(classifyAnswer(status, text, retryAfter, Date.now()));
-          },
-          onResponseError(_c, error) {
-            fail(error);
-          },
-        },
+        { method: 'POST', path: this.#path, headers: [...this.#headers, IDEMPOTENCY_HEADER, key], body },
+        call,
       );
     });
   }
@@ -171,6 +130,72 @@ export class UpstreamEndpoint {
 }
 
 const { RequestAbortedError } = errors;
+const timedOutError = () => new RequestAbortedError('upstream call timed out');
+
+/** The state of one call, and undici's handler for it: one object per call, not a closure per callback. */
+class Call implements Dispatcher.DispatchHandler {
+  readonly #resolve: (result: CallResult) => void;
+  readonly #deadlines: DeadlineQueue;
+  deadline: Deadline | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #settled = false;
+  #timedOut = false;
+  #status = 0;
+  #retryAfter: string | string[] | undefined;
+  #chunks: Buffer[] = [];
+
+  constructor(resolve: (result: CallResult) => void, deadlines: DeadlineQueue) {
+    this.#resolve = resolve;
+    this.#deadlines = deadlines;
+  }
+
+  /** The deadline passed with no answer: the call ends now; undici's request is aborted once started. */
+  readonly expire = (): void => {
+    this.#timedOut = true;
+    const error = timedOutError();
+    this.#controller?.abort(error);
+    this.#fail(error);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#settled) controller.abort(timedOutError());
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#status = statusCode;
+    this.#retryAfter = headers['retry-after'];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const chunks = this.#chunks;
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString() : Buffer.concat(chunks).toString();
+    this.#settle(classifyAnswer(this.#status, text, this.#retryAfter, Date.now()));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    this.#fail(error);
+  }
+
+  #fail(error: unknown): void {
+    this.#settle(classifyCallError(error, this.#timedOut));
+  }
+
+  #settle(result: CallResult): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.deadline) this.#deadlines.cancel(this.deadline);
+    this.#resolve(result);
+  }
+}
 
 /** What a call says about the upstream's load: 429s and timeouts are drops, other failures errors. */
 function limitOutcome(result: CallResult): CallOutcome {

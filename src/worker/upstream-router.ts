@@ -89,7 +89,8 @@ export class UpstreamRouter {
 
   async call(request: ApplyRequest, key: string, priority = 0): Promise<RoutedResult> {
     let failedProbe: RoutedResult | undefined;
-    for (const [index, endpoint] of this.#endpoints.entries()) {
+    for (let index = 0; index < this.#endpoints.length; index++) {
+      const endpoint = this.#endpoints[index] as UpstreamEndpoint;
       const throttled = endpoint.throttledForMs(now());
       if (throttled > 0 && endpoint.breaker.state === 'closed') {
         // Backpressure from a 429 is not a reason to fail over: wait for the upstream that asked.
