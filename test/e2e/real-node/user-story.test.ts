@@ -22,6 +22,7 @@ import { enqueueJobJson } from '../../support/real-node-workloads.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LEADER_ELECTION_LEASE, REASONS } from '../../../src/api/names.ts';
 import type { InventoryBotStatus } from '../../../src/api/inventory-bot.ts';
+import type { LedgerSummary } from '../../../src/simulator/ledger.ts';
 
 const node = realNodeInfo();
 const OPERATOR_NS = 'inventorybot-system';
@@ -38,14 +39,7 @@ const OUTAGE_BATCHES = 200;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
 const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
 
-interface Ledger {
-  requests: number;
-  applied: number;
-  effects: number;
-  duplicates: number;
-  replays: number;
-  conflicts: number;
-}
+type Ledger = LedgerSummary;
 /** The simulator's ledger through the API server's service proxy: no forwarder on the host. */
 const ledger = (): Ledger =>
   JSON.parse(
