@@ -32,6 +32,21 @@ if #claimed == 0 or not claimed[1] then return false end
 return {tostring(p[1][4] + 1), claimed[1][2]}
 `;
 
+// Resets the idle time of those ids still pending on this consumer, and only those: a plain XCLAIM with
+// min-idle 0 would take back an entry another worker has reclaimed meanwhile (a stalled worker's late
+// heartbeat), and two workers would then hold it (noticed in #16's review). KEYS: stream. ARGV: group,
+// consumer, ids… Returns how many were still ours.
+const HEARTBEAT_OWN = `
+local kept = 0
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) > 0 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    kept = kept + 1
+  end
+end
+return kept
+`;
+
 // Removes consumers with nothing pending that have been idle past a bound. Atomic, so a consumer
 // cannot receive an entry between the check and the removal (DELCONSUMER drops its pending entries).
 const DELETE_DEAD_CONSUMERS = `
@@ -156,10 +171,18 @@ export class StreamQueue {
     return pending.map((p) => p.id);
   }
 
-  /** Resets the idle time of entries still being worked on, so nobody reclaims them (JUSTID: no delivery bump). */
-  async heartbeat(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#client.xClaimJustId(this.#o.stream, this.#o.consumerGroup, this.#o.consumer, 0, [...ids]);
+  /**
+   * Resets the idle time of entries still being worked on, so nobody reclaims them (JUSTID: no delivery
+   * bump); entries another worker has taken meanwhile stay its own. Returns how many were still ours.
+   */
+  async heartbeat(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return Number(
+      await this.#client.eval(HEARTBEAT_OWN, {
+        keys: [this.#o.stream],
+        arguments: [this.#o.consumerGroup, this.#o.consumer, ...ids],
+      }),
+    );
   }
 
   /** Marks the current delivery of `id` as spent in an outage (it will not count toward maxDeliveries). */
