@@ -107,10 +107,8 @@ export function useQueueHarness(): QueueHarness {
     await redis?.stop();
   });
 
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`${what} is only there inside tests (started in beforeAll)`);
-    return value;
-  };
+  const started = <T>(value: T | undefined, what: string): T =>
+    defined(value, `${what} is only there inside tests (started in beforeAll)`);
   const harness: QueueHarness = {
     get redis() {
       return started(redis, 'redis-server');
@@ -123,6 +121,12 @@ export function useQueueHarness(): QueueHarness {
     startWorkerRig: (options) => startWorkerRig(harness, options),
   };
   return harness;
+}
+
+/** `value`, or an Error saying `message` when a getter is read before its part was started. */
+function defined<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new Error(message);
+  return value;
 }
 
 async function startWorkerRig(h: QueueHarness, options: WorkerRigOptions): Promise<WorkerRig> {
@@ -143,11 +147,8 @@ async function startWorkerRig(h: QueueHarness, options: WorkerRigOptions): Promi
     enqueueSynthetic(h.client, names.stream, { ...workload, shards });
   const { batches, keys } = options.workload ? await enqueue(options.workload) : { batches: [], keys: [] };
 
-  const present = <T>(value: T | undefined, option: string): T => {
-    if (value === undefined)
-      throw new Error(`this rig has no ${option} upstream: start it with \`${option}\``);
-    return value;
-  };
+  const present = <T>(value: T | undefined, option: string): T =>
+    defined(value, `this rig has no ${option} upstream: start it with \`${option}\``);
   return {
     names,
     config,

@@ -19,10 +19,10 @@ import {
   type TestWorld,
 } from '../../support/real-node-release.ts';
 import { enqueueJobJson } from '../../support/real-node-workloads.ts';
+import { ledgerSummary } from '../../support/remote-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { LEADER_ELECTION_LEASE, REASONS } from '../../../src/api/names.ts';
 import type { InventoryBotStatus } from '../../../src/api/inventory-bot.ts';
-import type { LedgerSummary } from '../../../src/simulator/ledger.ts';
 
 const node = realNodeInfo();
 const OPERATOR_NS = 'inventorybot-system';
@@ -44,16 +44,8 @@ const OUTAGE_BATCHES = 200;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
 const workerSelector = `app.kubernetes.io/instance=${BOT},app.kubernetes.io/component=worker`;
 
-type Ledger = LedgerSummary;
 /** The simulator's ledger through the API server's service proxy: no forwarder on the host. */
-const ledger = (): Ledger =>
-  JSON.parse(
-    kubectlOk([
-      'get',
-      '--raw',
-      `/api/v1/namespaces/${APP_NS}/services/http:inventory-api:http/proxy/admin/ledger`,
-    ]),
-  ) as Ledger;
+const ledger = () => ledgerSummary(APP_NS);
 const redisCli = (args: string[]) =>
   kubectlOk(['exec', '-n', APP_NS, 'deploy/redis', '--', 'redis-cli', ...args]).trim();
 function queueState(): { lag: number; pending: number; deadLetters: number } {
