@@ -461,7 +461,7 @@ export const queueStatusSchema = z
       .min(0)
       .optional()
       .describe(
-        'Seconds until the outstanding batches are done at the current throughput (absent: none done lately).',
+        'Seconds until the queue is drained at the current throughput: the lag, plus the pending batches counted as half done (workers hold several and work them side by side); absent: none done lately.',
       ),
     eta: z
       .string()

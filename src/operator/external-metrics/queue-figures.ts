@@ -8,7 +8,7 @@
 // (no worker ever started) every entry of the stream is outstanding.
 import type { InventoryBotStatus } from '../../api/inventory-bot.ts';
 import type { QueueStats } from '../../contracts/queue-stats.ts';
-import { drainSeconds, roughly, shortDuration } from '../scaling/backlog-figures.ts';
+import { batchesLeft, drainSeconds, roughly, shortDuration } from '../scaling/backlog-figures.ts';
 
 export type QueueStatus = NonNullable<InventoryBotStatus['queue']>;
 
@@ -30,7 +30,9 @@ export function outstandingBatches(stats: QueueStats): number {
  */
 export function queueStatus(stats: QueueStats, ratePerSecond?: number): QueueStatus {
   const outstanding = stats.lag === undefined ? undefined : stats.lag + stats.pending;
-  const drain = outstanding === undefined ? undefined : drainSeconds(outstanding, ratePerSecond);
+  // The ETA counts the batches in workers' hands as half done; outstanding (the HPA's figure) counts them whole.
+  const drain =
+    stats.lag === undefined ? undefined : drainSeconds(batchesLeft(stats.lag, stats.pending), ratePerSecond);
   return {
     length: stats.length,
     ...(stats.lag === undefined ? {} : { lag: stats.lag }),

@@ -36,9 +36,9 @@ const UPGRADE_BATCHES = 500;
 const LAG_BATCHES = 2000;
 const ETA_BATCHES = 500;
 // The ETA is read once the rate spans 50 s of the drain, as a person reads an ETA on a backlog that has been
-// draining a while. Since 2026-11-30 the ETA runs long: read 20 s in, 4.1 batches/s against 5.1 for the rest
-// of the drain (+25 %, two runs); 35 s into 400 batches, 4.4 against 5.2 (+18 %); 50 s into 500, 4.4 against
-// 5.25 (+19 %). Cause not found (the window's rate is steady, the rest of the drain faster): see the stop note.
+// draining a while. It ran 16–25 % long here after #12 let a worker hold 8 batches per slot: the ~60 pending
+// batches, worked side by side, are half done on average, and the end of the drain came faster than their
+// count said. The ETA now counts them as half done (src/operator/scaling/backlog-figures.ts batchesLeft).
 const ETA_READ_AFTER_MS = 50_000;
 const OUTAGE_BATCHES = 200;
 const ALL_ITEMS = ITEMS + (RESTART_BATCHES + UPGRADE_BATCHES) * BATCH_SIZE;
