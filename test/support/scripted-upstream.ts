@@ -47,6 +47,9 @@ export async function startScriptedUpstream(
   const effects = new Map<string, number>();
   const seen = new Map<string, number>();
   let current = script;
+  // Ends the delays of responses still held back when the server closes: their timers kept Jest from
+  // exiting after a failing shutdown test.
+  const closing = new AbortController();
 
   const read = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
@@ -69,7 +72,7 @@ export async function startScriptedUpstream(
       }
       const apply = action.apply ?? (action.status >= 200 && action.status < 300);
       if (apply && !effects.has(key)) effects.set(key, 1);
-      if (action.delayMs) await sleep(action.delayMs);
+      if (action.delayMs) await sleep(action.delayMs, undefined, { signal: closing.signal });
       if (res.destroyed) return;
       res.writeHead(action.status, action.headers ?? {});
       res.end(action.body ?? '');
@@ -87,6 +90,7 @@ export async function startScriptedUpstream(
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

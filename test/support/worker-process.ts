@@ -68,14 +68,22 @@ export async function startWorkerProcess(options: {
     }),
   );
   const url = `http://127.0.0.1:${metricsPort}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited early: ${stderr}`);
-      return (await fetch(`${url}/${options.waitUntil === 'serving' ? 'healthz' : 'readyz'}`)).status;
-    },
-    (status) => status === 200,
-    { timeoutMs: options.readyTimeoutMs ?? 20_000, what: `worker ${options.name} ready` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`worker exited early: ${stderr}`);
+        return (await fetch(`${url}/${options.waitUntil === 'serving' ? 'healthz' : 'readyz'}`)).status;
+      },
+      (status) => status === 200,
+      { timeoutMs: options.readyTimeoutMs ?? 20_000, what: `worker ${options.name} ready` },
+    );
+  } catch (error) {
+    // Never registered with the test, so nothing else would stop it: a worker left running kept Jest
+    // from exiting after a readiness timeout.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     name: options.name,
     child,
