@@ -1,7 +1,7 @@
 // Redis clients: reconnect with capped backoff (forever for the worker, a few times for the CLI), queue
 // commands while reconnecting, and report connection errors instead of crashing the process. Messages
 // name the Redis URL without its password (issue 11).
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import { redactUrl } from '../contracts/redaction.ts';
 
 export interface RedisClientOptions {

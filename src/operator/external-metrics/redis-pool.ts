@@ -1,7 +1,7 @@
 // One Redis client per distinct URL, shared by the metrics server and the status reader. Every use is
 // bounded: a client that is not connected fails at once (no offline queue) after its first connect
 // attempt, commands time out, and clients unused for a while are closed (bots come and go).
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { RedisClient } from '../../contracts/redis-connection.ts';
 import type { Logger } from '../../contracts/logger.ts';
 import { redact } from '../../contracts/redaction.ts';
