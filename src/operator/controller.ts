@@ -11,7 +11,8 @@ import { kubeRequest, objectPath } from './kube/kube-request.ts';
 import { monitoringDiscovery } from './kube/discovery.ts';
 import type { EventRecorder } from './kube/event-recorder.ts';
 import type { WatchHealth, WatchSupervisionOptions } from './kube/informer-supervisor.ts';
-import { botChangeMatters, keepOwnManagedFields, trimBot, trimPod } from './kube/cache-trim.ts';
+import { botChangeMatters, keepOwnManagedFields, trimPod } from './kube/cache-trim.ts';
+import { UnreadBots } from './kube/unread-bots.ts';
 import { ResourceCache } from './kube/resource-cache.ts';
 import {
   BOTS,
@@ -87,6 +88,7 @@ export class Controller {
       toKey: (o: T) => string | undefined,
       trim: (o: T) => void = keepOwnManagedFields,
       matters: (previous: T, next: T) => boolean = () => true,
+      onDelete?: (o: T) => void,
     ) =>
       new ResourceCache<T>({
         kubeConfig,
@@ -94,6 +96,7 @@ export class Controller {
         namespaces: options.namespaces,
         trim,
         onEvent: (type, object, previous) => {
+          if (type === 'delete') onDelete?.(object);
           if (type === 'update' && previous && !matters(previous, object)) return;
           const key = toKey(object);
           if (key) this.queue.add(key);
@@ -103,8 +106,10 @@ export class Controller {
         resyncPeriodMs: options.resyncPeriodMs,
         watch: options.watch,
       });
-    // #14: the bot's own status writes (status-only updates) do not wake it again.
-    const bots = cache(BOTS, keyOf, trimBot, botChangeMatters);
+    // #14: the bot's own status writes (status-only updates) do not wake it again; a generation the
+    // watch delivered is handed to its reconcile instead of a GET (unread-bots.ts).
+    const unread = new UnreadBots();
+    const bots = cache(BOTS, keyOf, unread.trim, botChangeMatters, (bot) => unread.forget(bot));
     this.pods = cache<V1Pod>(
       PODS,
       (pod) => withNamespace(pod, pod.metadata?.labels?.[LABELS.instance]),
@@ -116,9 +121,13 @@ export class Controller {
     this.bots = bots;
     this.caches = [bots, this.pods as ResourceCache<KubernetesObject>, ...owned.values()];
 
+    const readFresh = inventoryBotReader(kubeConfig);
     this.reconciler = new Reconciler({
       applier: new Applier(kubeConfig),
-      readBot: inventoryBotReader(kubeConfig),
+      readBot: (namespace, name) => {
+        const delivered = unread.take(this.bots.get(name, namespace));
+        return delivered ? Promise.resolve(delivered) : readFresh(namespace, name);
+      },
       readSecret: rememberingSecretReader((namespace, name) =>
         kubeRequest<V1Secret>(kubeConfig, {
           method: 'GET',

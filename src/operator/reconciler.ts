@@ -39,7 +39,10 @@ import { autoscalerProblems, podProblems, type Problem } from './workload-proble
 
 export interface ReconcilerDeps {
   applier: Applier;
-  /** A fresh read (not the cache): the status is written with its resourceVersion as precondition. */
+  /**
+   * The bot: as the watch last delivered it while that generation is unread, else a fresh read
+   * (unread-bots.ts, #14). The status is written with its resourceVersion as precondition.
+   */
   readBot(namespace: string, name: string): Promise<InventoryBot>;
   readSecret(namespace: string, name: string): Promise<V1Secret>;
   /** Cached worker pods of a bot. */

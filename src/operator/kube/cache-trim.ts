@@ -90,8 +90,8 @@ export function trimPod(object: KubernetesObject): void {
 }
 
 /**
- * InventoryBots: metadata only (#14). The reconcile reads each bot fresh from the API server; the
- * cache only wakes it (generation, uid, deletion) and names the bot in events.
+ * InventoryBots: metadata only (#14), once a reconcile has taken the generation (unread-bots.ts); the
+ * cache then only wakes it (generation, uid, deletion) and names the bot in events.
  */
 export function trimBot(object: KubernetesObject): void {
   dropManagedFields(object);
