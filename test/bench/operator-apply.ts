@@ -17,7 +17,7 @@ import {
   PolicyV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -205,6 +205,42 @@ function profileApiServer(kubeconfigPath: string, label: string): void {
   );
 }
 
+/**
+ * BENCH_APISERVER_REQUESTS=1 (#14, diagnosis only): the API server's requests by verb and resource, and
+ * the watch events it sent by kind, from its /metrics (every client's: the controllers' too).
+ */
+function apiserverCounts(kubeconfigPath: string): Map<string, number> | undefined {
+  if (!process.env.BENCH_APISERVER_REQUESTS) return undefined;
+  const text = execFileSync(
+    kubectlIn(benchBinDir),
+    ['--kubeconfig', kubeconfigPath, 'get', '--raw', '/metrics'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 2 ** 20,
+    },
+  );
+  const counts = new Map<string, number>();
+  for (const s of parseMetrics(text)) {
+    let key: string | undefined;
+    if (s.name === 'apiserver_request_total')
+      key = `${s.labels.verb} ${s.labels.resource}${s.labels.subresource ? `/${s.labels.subresource}` : ''}`;
+    else if (s.name === 'apiserver_watch_events_total')
+      key = `watch-event ${s.labels.resource ?? s.labels.kind}`;
+    if (key) counts.set(key, (counts.get(key) ?? 0) + s.value);
+  }
+  return counts;
+}
+
+function countsLine(before: Map<string, number> | undefined, after: Map<string, number> | undefined): string {
+  if (!before || !after) return '';
+  return [...after]
+    .map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+}
+
 /** The control plane's processes by name (their /proc comm). */
 function planePids(pids: number[]): Record<string, number> {
   return Object.fromEntries(
@@ -235,6 +271,25 @@ const desiredList = (bot: InventoryBot): KubernetesObject[] =>
       { externalMetrics: false, monitoringKinds: NO_MONITORING },
     ),
   ).filter((o): o is KubernetesObject => o !== undefined);
+
+/**
+ * What the operator saw and did so far (#14: where a cold start's API server work goes): watch events by
+ * resource and type, reconciles, work queue adds.
+ */
+async function operatorActivity(metricsPort: number): Promise<string> {
+  const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+  const events = new Map<string, string[]>();
+  for (const s of samples) {
+    if (s.name !== METRIC_NAMES.watchEventsTotal || s.value === 0) continue;
+    const resource = s.labels.resource ?? '?';
+    events.set(resource, [...(events.get(resource) ?? []), `${s.labels.type} ${s.value}`]);
+  }
+  return [
+    `reconciles ${sumOf(samples, METRIC_NAMES.reconcileTotal)}`,
+    `queue adds ${sumOf(samples, METRIC_NAMES.workqueueAddsTotal)}`,
+    `watch events: ${[...events].map(([r, t]) => `${r} (${t.join(', ')})`).join('; ')}`,
+  ].join(', ');
+}
 
 async function operatorFigures(metricsPort: number) {
   const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
@@ -301,6 +356,15 @@ async function watchAllObserved(admin: KubeConfig, namespace: string, bots: numb
   return { all, done: () => done.size, stop };
 }
 
+/** A bot as the bench creates it, to count the objects a bot owns before any reference run. */
+const botForCount = (redisUrl: string): InventoryBot =>
+  ({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: KIND,
+    metadata: { name: 'bot-000', namespace: 'count' },
+    spec: botSpec(redisUrl),
+  }) as unknown as InventoryBot;
+
 async function oursRound(
   admin: KubeConfig,
   kubeconfigPath: string,
@@ -329,6 +393,7 @@ async function oursRound(
     productionNodeFlags(),
   );
   try {
+    const countsBefore = apiserverCounts(kubeconfigPath);
     const cpuBefore = cpuSnapshot({ ...pids, operator: operator.pid });
     profileApiServer(kubeconfigPath, 'apiserver-ours');
     const started = performance.now();
@@ -347,9 +412,11 @@ async function oursRound(
       }),
     ]).finally(() => clearTimeout(timer));
     const seconds = (performance.now() - started) / 1000;
-    log(
-      `operator cold CPU s: ${cpuLine(cpuBefore, cpuSnapshot({ ...pids, operator: operator.pid }), seconds)}`,
-    );
+    const cpuAfter = cpuSnapshot({ ...pids, operator: operator.pid });
+    const countsAfter = apiserverCounts(kubeconfigPath);
+    log(`operator cold: ${await operatorActivity(metricsPort)}`);
+    if (countsAfter) log(`operator cold API server: ${countsLine(countsBefore, countsAfter)}`);
+    log(`operator cold CPU s: ${cpuLine(cpuBefore, cpuAfter, seconds)}`);
     const cold: ApplyMeasure = {
       seconds,
       objects,
@@ -452,10 +519,14 @@ async function referenceRound(
     const seconds = (performance.now() - started) / 1000;
     return { seconds, objects, objectsPerSecond: objects / seconds, requests: counting.take() };
   };
+  const countsBefore = apiserverCounts(kubeconfigPath);
   const cpuBefore = cpuSnapshot(pids);
   profileApiServer(kubeconfigPath, 'apiserver-reference');
   const cold = await applyAll();
-  log(`reference cold CPU s: ${cpuLine(cpuBefore, cpuSnapshot(pids), cold.seconds)}`);
+  const cpuAfter = cpuSnapshot(pids);
+  const countsAfter = apiserverCounts(kubeconfigPath);
+  if (countsAfter) log(`reference cold API server: ${countsLine(countsBefore, countsAfter)}`);
+  log(`reference cold CPU s: ${cpuLine(cpuBefore, cpuAfter, cold.seconds)}`);
   // Same as for the operator: let the Deployments roll out and the controllers settle first.
   await waitStable(admin, namespace, 2000, 60_000 + o.bots * 60);
   const before = await resourceVersions(admin, namespace);
@@ -508,7 +579,11 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
         objectsPerBot = reference.cold.objects / o.bots;
       };
       // The reference first in odd rounds (it also tells how many objects a bot owns).
-      if (round % 2 === 1 || objectsPerBot === 0) {
+      // BENCH_OURS_FIRST=1 (#14, diagnosis only): ours first in round 1, on a cluster without the
+      // reference's objects (their controllers, pods and autoscalers are still busy in the second run).
+      const oursFirst = process.env.BENCH_OURS_FIRST === '1' && round === 1;
+      if (oursFirst) objectsPerBot = desiredList(botForCount(redis.url)).length;
+      if (!oursFirst && (round % 2 === 1 || objectsPerBot === 0)) {
         await runReference();
         await runOurs();
       } else {
