@@ -172,6 +172,33 @@ async function waitStable(admin: KubeConfig, namespace: string, quietMs: number,
   return false;
 }
 
+/**
+ * Deletes a side's namespace and waits until its Deployments, ReplicaSets and Pods are gone (#14): each
+ * side's cold start then begins on a cluster with no other side's rollout still under way. Before, the
+ * reference's window ended with its objects applied while the controllers had barely begun on its 1,000
+ * Deployments, and the operator's window, next, paid for that rollout (393 pods created, 902 scale reads
+ * by the HPA controller); the reference never ran after such a tail. Bots keep their finalizer (no
+ * operator is left to remove it), so the namespace itself may stay Terminating: what is waited for is the
+ * workload the controllers act on.
+ */
+async function clearNamespace(admin: KubeConfig, namespace: string, timeoutMs: number): Promise<number> {
+  const { core, apps } = clients(admin);
+  const started = performance.now();
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await Promise.all([
+      apps.listNamespacedDeployment({ namespace, limit: 1 }).then((l) => l.items.length),
+      apps.listNamespacedReplicaSet({ namespace, limit: 1 }).then((l) => l.items.length),
+      core.listNamespacedPod({ namespace, limit: 1 }).then((l) => l.items.length),
+    ]);
+    if (left.every((n) => n === 0)) return (performance.now() - started) / 1000;
+    if (Date.now() > deadline)
+      throw new Error(`namespace ${namespace}: workload not gone in ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}
+
 /** CPU seconds so far of each process, by name (#14: where a cold start's time goes). */
 function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
   const host =
@@ -583,18 +610,23 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
       // reference's objects (their controllers, pods and autoscalers are still busy in the second run).
       const oursFirst = process.env.BENCH_OURS_FIRST === '1' && round === 1;
       if (oursFirst) objectsPerBot = desiredList(botForCount(redis.url)).length;
+      // Each side starts on a cluster its predecessor has left (clearNamespace): the same start for both.
+      const clearTimeoutMs = 120_000 + o.bots * 300;
+      const cleared = async (namespace: string) =>
+        log(
+          `operator: ${namespace} cleared in ${(await clearNamespace(admin, namespace, clearTimeoutMs)).toFixed(1)} s`,
+        );
       if (!oursFirst && (round % 2 === 1 || objectsPerBot === 0)) {
         await runReference();
+        await cleared(ns.reference);
         await runOurs();
+        await cleared(ns.ours);
       } else {
         await runOurs();
+        await cleared(ns.ours);
         await runReference();
+        await cleared(ns.reference);
       }
-      // The fake node holds ~110 pods: free this round's before the next one creates more.
-      const core = admin.makeApiClient(CoreV1Api);
-      await Promise.all(
-        Object.values(ns).map((name) => core.deleteNamespace({ name }).catch(() => undefined)),
-      );
       if (!ours || !reference) throw new Error('round did not run');
       rounds.push({
         round,
