@@ -29,7 +29,7 @@ import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { kubectlIn, startControlPlane } from '../cluster/control-plane.ts';
-import { ensureNamespace, installCrd, MERGE_PATCH } from '../support/kube.ts';
+import { ensureNamespace, installCrd } from '../support/kube.ts';
 import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
 import { processFigures } from './proc.ts';
 import { RequestCounter, type RequestCounts } from './request-counter.ts';
@@ -170,48 +170,6 @@ async function waitStable(admin: KubeConfig, namespace: string, quietMs: number,
     } else if (Date.now() - since >= quietMs) return true;
   }
   return false;
-}
-
-/**
- * Deletes a side's namespace and waits until it is gone (#14): each side's cold start then begins on a
- * cluster where nothing of the other side is left for the controllers to work on. Before, the
- * reference's window ended with its objects applied while the controllers had barely begun on its 1,000
- * Deployments and HPAs, and the operator's window, next, paid for that (393 pods created, 902 scale reads
- * by the HPA controller); the reference never ran after such a tail. The operator is stopped by then, so
- * its finalizer is taken off the bots here.
- */
-async function clearNamespace(admin: KubeConfig, namespace: string, timeoutMs: number): Promise<number> {
-  const { core, custom } = clients(admin);
-  const started = performance.now();
-  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  const held = (await listBots(admin, namespace)).filter(
-    (bot) => (bot.metadata as { finalizers?: string[] }).finalizers?.length,
-  );
-  await inLanes(held, 4, async (bot) => {
-    await custom
-      .patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace,
-          name: bot.metadata.name,
-          body: { metadata: { finalizers: null } },
-        },
-        MERGE_PATCH,
-      )
-      .catch(() => undefined);
-  });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const gone = await core.readNamespace({ name: namespace }).then(
-      () => false,
-      (error: unknown) => (error as { code?: number }).code === 404,
-    );
-    if (gone) return (performance.now() - started) / 1000;
-    if (Date.now() > deadline) throw new Error(`namespace ${namespace} not gone in ${timeoutMs / 1000} s`);
-    await sleep(500);
-  }
 }
 
 /** CPU seconds so far of each process, by name (#14: where a cold start's time goes). */
@@ -579,68 +537,58 @@ async function referenceRound(
 
 export async function runOperatorBench(options: OperatorBenchOptions): Promise<OperatorBenchResult> {
   const { log, ...o } = options;
-  log('operator: starting a local control plane');
   log('operator: compiling the operator to dist/bench');
   const entry = compileOperatorChild();
-  const plane = await startControlPlane();
-  benchBinDir = plane.binDir;
   const redis = await startLocalRedis();
   const rounds: OperatorRound[] = [];
-  let objectsPerBot = 0;
+  // How many objects a bot owns: the desired objects of one, as both sides render them.
+  const objectsPerBot = desiredList(botForCount(redis.url)).length;
+  /**
+   * Each side on a control plane of its own, started for it (#14): the same start for both. On one shared
+   * cluster the side that ran second paid for the first side's leftovers: its rollout still under way
+   * (393 pods created, 902 scale reads by the HPA controller in ours' window), and after a wait for the
+   * namespace to be gone still ~1.5× the CPU of a fresh cluster (ours 36.7 s after the reference's
+   * namespace, 24.4 s on a fresh cluster, same code).
+   */
+  const onFreshPlane = async <T>(
+    run: (admin: KubeConfig, kubeconfigPath: string, pids: Record<string, number>) => Promise<T>,
+  ) => {
+    log('operator: starting a fresh local control plane');
+    const plane = await startControlPlane();
+    benchBinDir = plane.binDir;
+    try {
+      const admin = new KubeConfig();
+      admin.loadFromFile(plane.kubeconfigPath);
+      await installCrd(admin);
+      return await run(admin, plane.kubeconfigPath, planePids(plane.pids));
+    } finally {
+      await plane.stop();
+    }
+  };
   try {
-    const admin = new KubeConfig();
-    admin.loadFromFile(plane.kubeconfigPath);
-    await installCrd(admin);
     for (let round = 1; round <= o.rounds; round++) {
       const ns = { ours: `bench-ours-${round}`, reference: `bench-reference-${round}` };
       let ours: Awaited<ReturnType<typeof oursRound>> | undefined;
       let reference: Awaited<ReturnType<typeof referenceRound>> | undefined;
       const runOurs = async () => {
-        ours = await oursRound(
-          admin,
-          plane.kubeconfigPath,
-          ns.ours,
-          o,
-          redis.url,
-          objectsPerBot,
-          entry,
-          log,
-          planePids(plane.pids),
+        ours = await onFreshPlane((admin, kubeconfigPath, pids) =>
+          oursRound(admin, kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, entry, log, pids),
         );
       };
       const runReference = async () => {
-        reference = await referenceRound(
-          admin,
-          plane.kubeconfigPath,
-          ns.reference,
-          o,
-          redis.url,
-          log,
-          planePids(plane.pids),
+        reference = await onFreshPlane((admin, kubeconfigPath, pids) =>
+          referenceRound(admin, kubeconfigPath, ns.reference, o, redis.url, log, pids),
         );
-        objectsPerBot = reference.cold.objects / o.bots;
+        if (reference.cold.objects !== o.bots * objectsPerBot)
+          throw new Error('the two sides apply different objects');
       };
-      // The reference first in odd rounds (it also tells how many objects a bot owns).
-      // BENCH_OURS_FIRST=1 (#14, diagnosis only): ours first in round 1, on a cluster without the
-      // reference's objects (their controllers, pods and autoscalers are still busy in the second run).
-      const oursFirst = process.env.BENCH_OURS_FIRST === '1' && round === 1;
-      if (oursFirst) objectsPerBot = desiredList(botForCount(redis.url)).length;
-      // Each side starts on a cluster its predecessor has left (clearNamespace): the same start for both.
-      const clearTimeoutMs = 120_000 + o.bots * 300;
-      const cleared = async (namespace: string) =>
-        log(
-          `operator: ${namespace} gone in ${(await clearNamespace(admin, namespace, clearTimeoutMs)).toFixed(1)} s`,
-        );
-      if (!oursFirst && (round % 2 === 1 || objectsPerBot === 0)) {
+      // Alternating order, the reference first in odd rounds: each side still starts on its own plane.
+      if (round % 2 === 1) {
         await runReference();
-        await cleared(ns.reference);
         await runOurs();
-        await cleared(ns.ours);
       } else {
         await runOurs();
-        await cleared(ns.ours);
         await runReference();
-        await cleared(ns.reference);
       }
       if (!ours || !reference) throw new Error('round did not run');
       rounds.push({
@@ -661,7 +609,6 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
     }
   } finally {
     await redis.stop();
-    await plane.stop();
   }
   return {
     options: o,

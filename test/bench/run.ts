@@ -179,7 +179,7 @@ function operatorSection(r: OperatorBenchResult): string {
     `### operator-apply`,
     '',
     `${o.bots} InventoryBots × ${r.objectsPerBot} owned objects, ${o.workers} operator workers = ${o.workers} ` +
-      `reference lanes, ${o.rounds} rounds (alternating, medians), a fresh namespace per side, each side starting once the previous side's namespace is gone; real local ` +
+      `reference lanes, ${o.rounds} rounds (alternating, medians), each side on a control plane of its own, started for it; real local ` +
       `control plane. Ours: the operator in its own process (compiled JS, as in the image) from start until ` +
       `a watch saw every bot's status.observedGeneration; reference: ` +
       `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
