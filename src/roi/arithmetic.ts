@@ -72,6 +72,11 @@ export interface TimelinePoint {
   /** Milliseconds since the epoch (end of the interval). */
   time: number;
   itemsPerSecond: number;
+  /**
+   * Upstream calls per second, where the source has them (worker /metrics snapshots): the workers were
+   * busy in an interval that acknowledged no batch yet.
+   */
+  upstreamCallsPerSecond?: number;
   /** Failed + dead-lettered items, percent of items handled in the interval. */
   errorRatePercent: number;
   /** Retries per item, percent. */
@@ -264,8 +269,13 @@ export function workloadFrom(measured: MeasuredFigures, inputs: RoiInputs): Work
   const intervals = measured.timeline
     .map((p, i) => ({ p, seconds: (p.time - (measured.timeline[i - 1]?.time ?? measured.start)) / 1000 }))
     .filter(({ seconds }) => seconds > 0);
-  const first = intervals.findIndex(({ p }) => p.itemsPerSecond > 0);
-  const last = intervals.findLastIndex(({ p }) => p.itemsPerSecond > 0);
+  // The span starts with the first upstream call where the source counts calls: a worker holding several
+  // batches (#12) acknowledges its first one well after its first call, and a span starting at that
+  // acknowledgement put a drain at 1.42× its rate limit (CI, 2026-11-30).
+  const working = ({ p }: { p: TimelinePoint }) =>
+    p.itemsPerSecond > 0 || (p.upstreamCallsPerSecond ?? 0) > 0;
+  const first = intervals.findIndex(working);
+  const last = intervals.findLastIndex(working);
   const busy = first < 0 ? [] : intervals.slice(first, last + 1);
   const busyReplicaSeconds = busy.reduce(
     (sum, b) => sum + b.seconds * (b.p.replicas ?? measured.replicas),
@@ -281,7 +291,7 @@ export function workloadFrom(measured: MeasuredFigures, inputs: RoiInputs): Work
       : busy.length === 0
         ? 'measured: average rate per replica over the window (no per-interval figures)'
         : `measured: rate per replica over the busy span (${busy.length} of ${measured.timeline.length} intervals, ` +
-          'first to last that applied items); if no worker was saturated this under-states capacity and over-counts replicas';
+          'first to last that called the upstream or applied items); if no worker was saturated this under-states capacity and over-counts replicas';
   return {
     itemsPerDay,
     volumeBasis,

@@ -58,6 +58,7 @@ interface Totals {
   failedBatches: number;
   retries: number;
   cpuSeconds: number;
+  upstreamCalls: number;
 }
 
 function totalsOf(samples: readonly Sample[]): Totals {
@@ -71,6 +72,7 @@ function totalsOf(samples: readonly Sample[]): Totals {
     failedBatches: ERROR_OUTCOMES.reduce((sum, o) => sum + batches(o), 0),
     retries: sumOf(samples, METRICS.retriesTotal),
     cpuSeconds: sumOf(samples, PROCESS_METRICS.cpuSecondsTotal),
+    upstreamCalls: sumOf(samples, METRICS.upstreamRequestsTotal),
   };
 }
 
@@ -115,6 +117,7 @@ export function figuresFromSnapshots(
     timeline.push({
       time: b.time,
       itemsPerSecond: t.applied / seconds,
+      upstreamCallsPerSecond: t.upstreamCalls / seconds,
       errorRatePercent: percent(t.failedItems, t.allItems),
       retryRatePercent: percent(t.retries, t.allItems),
       ...latencyOf(d),

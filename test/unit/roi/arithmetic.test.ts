@@ -102,6 +102,28 @@ describe('ROI model (hand-computed)', () => {
     expect(given.workload.volumeBasis).toBe('given (--items-per-day)');
   });
 
+  it('starts the busy span at the first upstream call, not the first acknowledged batch (#12)', () => {
+    // A worker holding several batches calls the upstream for 15 s before its first batch is acknowledged.
+    const timeline = [
+      [0, 0],
+      [0, 30],
+      [60, 30],
+      [0, 0],
+    ].map(([items, calls], i) => ({
+      time: (i + 1) * 15_000,
+      itemsPerSecond: items as number,
+      upstreamCallsPerSecond: calls as number,
+      errorRatePercent: 0,
+      retryRatePercent: 0,
+      p50: 0.1,
+      p95: 0.2,
+      p99: 0.3,
+    }));
+    const r = computeRoi(measured({ timeline, periodSeconds: 60, itemsProcessed: 900, replicas: 1 }));
+    // 900 items over the 30 s the upstream was called: 30 per replica (from the acknowledgement alone: 60).
+    expect(r.workload.replicaThroughput).toBe(30);
+  });
+
   it('sizes replicas from the per-replica rate of the busy intervals, or a given throughput', () => {
     const timeline = [0, 40, 20, 0].map((rate, i) => ({
       time: (i + 1) * 15_000,
