@@ -73,8 +73,8 @@ export interface TimelinePoint {
   time: number;
   itemsPerSecond: number;
   /**
-   * Upstream calls per second, where the source has them (worker /metrics snapshots): the workers were
-   * busy in an interval that acknowledged no batch yet.
+   * Upstream calls per second, where the source has them (worker /metrics, Prometheus; not logs): the
+   * workers were busy in an interval that acknowledged no batch yet.
    */
   upstreamCallsPerSecond?: number;
   /** Failed + dead-lettered items, percent of items handled in the interval. */

@@ -238,6 +238,7 @@ export function prometheusQueries(selector: string, rangeSeconds: number, stepSe
     },
     timeline: {
       itemsPerSecond: rate(METRICS.itemsTotal, 'outcome="applied"'),
+      upstreamCallsPerSecond: rate(METRICS.upstreamRequestsTotal),
       errorRatePercent: `100 * ${rate(METRICS.itemsTotal, outcomeMatcher(ITEM_ERROR_OUTCOMES))} / ${rate(METRICS.itemsTotal)}`,
       retryRatePercent: `100 * ${rate(METRICS.retriesTotal)} / ${rate(METRICS.itemsTotal)}`,
       p50: q(0.5, W),
@@ -289,6 +290,7 @@ export async function figuresFromPrometheus(
     .map(([ts, p]) => ({
       time: ts * 1000,
       itemsPerSecond: p.itemsPerSecond ?? 0,
+      ...(p.upstreamCallsPerSecond === undefined ? {} : { upstreamCallsPerSecond: p.upstreamCallsPerSecond }),
       errorRatePercent: zeroIfNaN(p.errorRatePercent ?? Number.NaN),
       retryRatePercent: zeroIfNaN(p.retryRatePercent ?? Number.NaN),
       p50: p.p50 ?? Number.NaN,

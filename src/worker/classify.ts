@@ -43,15 +43,17 @@ export function classifyAnswer(
   }
   const body = parseJson(bodyText);
   const detail = describe(status, body, bodyText);
+  const transientError = (code: ErrorCode) => answerError(() => new TransientError(code, detail));
+  const permanentError = (code: ErrorCode) => answerError(() => new PermanentError(code, detail));
   const transient = (code: ErrorCode, breaker: BreakerEffect = 'failure') =>
-    ({ kind: 'failed', error: answerError(() => new TransientError(code, detail)), breaker }) as const;
+    ({ kind: 'failed', error: transientError(code), breaker }) as const;
   if (status === 429) {
-    const error = answerError(() => new TransientError('RATE_LIMITED', detail));
+    const error = transientError('RATE_LIMITED');
     return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
   }
   if (status === 409) {
     // Idempotency-Key draft: a request with this key is still being processed. Wait and ask again.
-    const error = answerError(() => new TransientError('KEY_IN_PROGRESS', detail));
+    const error = transientError('KEY_IN_PROGRESS');
     return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
   }
   if (status === 408 || status === 504) return transient('UPSTREAM_TIMEOUT');
@@ -63,14 +65,14 @@ export function classifyAnswer(
     if (code !== undefined && isErrorCode(code) && PERMANENT_UPSTREAM_CODES.has(code)) {
       return {
         kind: 'rejected',
-        error: answerError(() => new PermanentError(code, detail)),
+        error: permanentError(code),
         breaker: 'success',
       };
     }
     if (code !== undefined || ITEM_STATUSES.has(status)) {
       return {
         kind: 'rejected',
-        error: answerError(() => new PermanentError('VALIDATION_ERROR', detail)),
+        error: permanentError('VALIDATION_ERROR'),
         breaker: 'success',
       };
     }
