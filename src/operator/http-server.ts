@@ -1,6 +1,6 @@
 // The operator's HTTP endpoint: /metrics for Prometheus, /healthz (the process serves) and /readyz
 // (a leader whose caches are synced, or a standby waiting for the lease).
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -11,6 +11,12 @@ export interface HttpServerOptions {
   ready: () => boolean;
   beforeScrape?: () => void;
 }
+
+/**
+ * node:http as a CommonJS module (#14): an ES import of node:http reads its lazy http.WebSocket getter,
+ * which loads Node's bundled undici, memory the operator never uses (see watch.ts).
+ */
+const { createServer } = process.getBuiltinModule('node:http');
 
 export async function startHttpServer(options: HttpServerOptions): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {

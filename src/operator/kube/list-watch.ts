@@ -1,11 +1,11 @@
 // client-node's ListWatch (cache.js, 2.0.1), ported as is (#14: memory). Its module imports
 // client-node's ObjectSerializer, and with it all ~760 generated model classes (~10 MiB of the
 // operator's resident set), only to pass the label selector string through unchanged. This is the same
-// list-then-watch loop over client-node's Watch: list when there is no resourceVersion, watch from it,
-// re-list after 410 Gone, re-watch (with a growing delay) when a watch ends, report any other error
-// and stop (the InformerSupervisor restarts it).
+// list-then-watch loop over client-node's Watch (ported too: watch.ts): list when there is no
+// resourceVersion, watch from it, re-list after 410 Gone, re-watch (with a growing delay) when a watch
+// ends, report any other error and stop (the InformerSupervisor restarts it).
 import type { Informer, KubernetesListObject, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
-import type { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { Watch } from './watch.ts';
 
 type Verb = 'add' | 'update' | 'delete' | 'error' | 'connect';
 type Callback<T> = (object: T) => void;

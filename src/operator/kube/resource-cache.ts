@@ -1,8 +1,6 @@
 // One resource watched in all namespaces or in a configured list of them: an informer per namespace
 // (each supervised), read as one cache.
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-// The Watch module itself, not client-node's index (#14: the index loads its whole generated API surface).
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../../contracts/logger.ts';
 import {
   InformerSupervisor,
@@ -14,6 +12,7 @@ import type { KubeAccess } from './kube-access.ts';
 import { kubeRequest } from './kube-request.ts';
 import { ListWatch } from './list-watch.ts';
 import { resetSharedConnections } from './shared-connections.ts';
+import { Watch } from './watch.ts';
 import { watchPath, type WatchedResource } from './watched-resources.ts';
 
 export interface ResourceCacheOptions<T extends KubernetesObject> {
@@ -45,8 +44,7 @@ export class ResourceCache<T extends KubernetesObject> {
           createInformer: () =>
             new ListWatch<T>(
               watchPath(resource, namespace),
-              // client-node's Watch calls only getCurrentCluster and applySecurityAuthentication.
-              new Watch(kubeConfig as KubeConfig),
+              new Watch(kubeConfig),
               () =>
                 listInPages<T>(
                   kubeConfig,

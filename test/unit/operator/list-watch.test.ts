@@ -2,7 +2,7 @@
 // the list's resourceVersion, events kept and reported, a watch that ends re-watched from the last
 // resourceVersion, 410 Gone re-listed (objects gone meanwhile reported deleted), other errors reported.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import type { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { Watch } from '../../../src/operator/kube/watch.ts';
 import { ListWatch } from '../../../src/operator/kube/list-watch.ts';
 import { waitFor } from '../../support/wait-for.ts';
 

@@ -1,0 +1,110 @@
+// client-node's Watch (watch.js, 2.0.1), ported (#14: memory). Its module imports STATUS_CODES from
+// node:http as an ES module, and an ES import of node:http reads every export of it, among them the
+// lazy getters of http.WebSocket, CloseEvent and MessageEvent, which load Node's own bundled copy of
+// undici (~0.75 MB of source, compiled) for a table of status texts: +12 MiB resident in a bare
+// process, ~1.5 MiB in the loaded operator (which shares most of what it touches). The same watch: a GET with watch=true through the KubeAccess (credentials,
+// TLS, the shared connection pool), one JSON event a line to `callback`, `done` called once when the
+// stream ends or fails (with a TimeoutError after `requestTimeoutMs` without a byte), and the
+// AbortController that ends it.
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { fetch } from 'undici';
+import type { KubeAccess } from './kube-access.ts';
+
+export type WatchCallback = (phase: string, apiObject: never, watchObj?: unknown) => void;
+export type WatchDone = (error: unknown) => void;
+
+/** An HTTP status's text without importing node:http as an ES module (see above). */
+const statusText = (status: number): string | undefined =>
+  process.getBuiltinModule('node:http').STATUS_CODES[status];
+
+const timeoutError = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+export class Watch {
+  requestTimeoutMs = 30_000;
+  private readonly config: KubeAccess;
+
+  constructor(config: KubeAccess) {
+    this.config = config;
+  }
+
+  async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: WatchCallback,
+    done: WatchDone,
+  ): Promise<AbortController> {
+    const cluster = this.config.getCurrentCluster();
+    if (!cluster) throw new Error('No currently active cluster');
+    const watchURL = new URL(cluster.server + path);
+    watchURL.searchParams.set('watch', 'true');
+    for (const [key, value] of Object.entries(queryParams)) {
+      if (value !== undefined) watchURL.searchParams.set(key, value.toString());
+    }
+    const controller = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const clearTimer = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+    const resetTimer = () => {
+      clearTimer();
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(timeoutError());
+      }, this.requestTimeoutMs);
+      timer.unref();
+    };
+    const context = new RequestContext(watchURL.toString(), HttpMethod.GET);
+    await this.config.applySecurityAuthentication(context);
+    let doneCalled = false;
+    const doneCallOnce = (error: unknown) => {
+      if (doneCalled) return;
+      doneCalled = true;
+      clearTimer();
+      controller.abort();
+      done(error && timedOut ? timeoutError() : error);
+    };
+    try {
+      resetTimer();
+      const response = await fetch(watchURL, {
+        method: 'GET',
+        headers: context.getHeaders(),
+        dispatcher: context.getDispatcher(),
+        signal: controller.signal,
+      });
+      if (response.status !== 200) {
+        const error = new Error(
+          response.statusText || statusText(response.status) || 'Internal Server Error',
+        ) as Error & { statusCode: number };
+        error.statusCode = response.status;
+        throw error;
+      }
+      // The connect timeout is over; from here on it becomes an inactivity timeout.
+      resetTimer();
+      const body = Readable.fromWeb(response.body as WebReadableStream);
+      body.on('error', doneCallOnce);
+      body.on('close', () => doneCallOnce(null));
+      body.on('finish', () => doneCallOnce(null));
+      const lines = createInterface(body);
+      lines.on('error', doneCallOnce);
+      lines.on('close', () => doneCallOnce(null));
+      lines.on('line', (line: string) => {
+        // A line that is not JSON, or a callback that throws, is ignored, as client-node does.
+        try {
+          const data = JSON.parse(line) as { type: string; object: never };
+          callback(data.type, data.object, data);
+        } catch {
+          // ignored
+        }
+      });
+      body.on('data', resetTimer);
+    } catch (error) {
+      doneCallOnce(error);
+    }
+    return controller;
+  }
+}
