@@ -9,6 +9,7 @@
 // defaults filled in inside a list compared by position...) compare unequal, which only costs a
 // harmless no-op apply, never a skipped one that was needed.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { fieldSetJson } from './kube/cache-trim.ts';
 
 /** Lists matched by their elements' `name` (strategic-merge lists of the pod spec and Service). */
 const NAMED_LISTS = new Set(['containers', 'initContainers', 'env', 'ports', 'volumes', 'volumeMounts']);
@@ -39,18 +40,21 @@ export function applyReason(
   );
   if (applied?.length !== 1) return 'no managed fields of ours';
   const [entry] = applied;
-  const owned = entry?.fieldsType === 'FieldsV1' ? fieldSet(entry.fieldsV1) : undefined;
+  const owned = entry?.fieldsType === 'FieldsV1' ? fieldSet(entry.fieldsV1, live) : undefined;
   if (!owned) return 'unreadable managed fields';
   const stale = firstUncoveredField(owned, desired);
   return stale === undefined ? undefined : `owns a field no longer rendered: ${stale}`;
 }
 
-/** A FieldsV1 set: as the API server sends it, or as the cache keeps it (a JSON string, cache-trim.ts). */
-function fieldSet(fieldsV1: unknown): JsonObject | undefined {
+/**
+ * A FieldsV1 set: as the API server sends it, or as the cache keeps it (a JSON string without the
+ * owner uid, cache-trim.ts).
+ */
+function fieldSet(fieldsV1: unknown, live: KubernetesObject): JsonObject | undefined {
   if (isObject(fieldsV1)) return fieldsV1;
   if (typeof fieldsV1 !== 'string') return undefined;
   try {
-    const parsed: unknown = JSON.parse(fieldsV1);
+    const parsed: unknown = JSON.parse(fieldSetJson(live, fieldsV1));
     return isObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;

@@ -32,10 +32,12 @@ export class UnreadBots {
    */
   take(cached: KubernetesObject | undefined): InventoryBot | undefined {
     const { uid, generation } = cached?.metadata ?? {};
-    if (!cached?.metadata || uid === undefined || generation === undefined || !('spec' in cached)) {
+    // A trimmed bot's spec is undefined (cache-trim.ts sets it so, rather than deleting it).
+    const spec = (cached as { spec?: InventoryBot['spec'] } | undefined)?.spec;
+    if (!cached?.metadata || uid === undefined || generation === undefined || spec === undefined) {
       return undefined;
     }
-    const { spec, status } = cached as unknown as Pick<InventoryBot, 'spec' | 'status'>;
+    const { status } = cached as unknown as Pick<InventoryBot, 'status'>;
     const bot = {
       apiVersion: API_VERSION,
       kind: KIND,

@@ -1,10 +1,13 @@
-// #14: what the caches keep, and which bot updates wake a reconcile.
+// #14: what the caches keep (and how compactly), and which bot updates wake a reconcile.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { FIELD_MANAGER, REASONS } from '../../../src/api/names.ts';
 import { applyReason } from '../../../src/operator/apply-decision.ts';
 import {
   botChangeMatters,
   dropManagedFields,
+  fieldSetJson,
   keepOwnManagedFields,
   trimBot,
   trimPod,
@@ -155,4 +158,94 @@ it('keeps of a bot its metadata only (what wakes a reconcile and names it in eve
   newer.metadata.generation = 4;
   trimBot(newer);
   expect(botChangeMatters(trimmed, newer)).toBe(true);
+});
+
+it("shares one managedFields entry among bots' objects: the owner uid is taken out of the field set, and put back exactly", () => {
+  const fieldsV1 = (uid: string) => ({
+    'f:metadata': { 'f:ownerReferences': { [`k:{"uid":"${uid}"}`]: {} } },
+    'f:data': { 'f:a': {} },
+  });
+  const configMap = (bot: string, uid: string): KubernetesObject & { data: Record<string, string> } => ({
+    metadata: {
+      name: `${bot}-config`,
+      namespace: 'stores',
+      ownerReferences: [
+        { apiVersion: 'inventorybot.io/v1alpha1', kind: 'InventoryBot', name: bot, uid, controller: true },
+      ],
+      managedFields: [
+        {
+          manager: FIELD_MANAGER,
+          operation: 'Apply',
+          apiVersion: 'v1',
+          time: new Date(),
+          fieldsType: 'FieldsV1',
+          fieldsV1: fieldsV1(uid),
+        },
+      ],
+    },
+    data: { a: '1' },
+  });
+  const shop = configMap('shop', '9508365f-9026-4f7e-978f-8799069a7f18');
+  const depot = configMap('depot', '0b1c2d3e-0000-4000-8000-000000000001');
+  keepOwnManagedFields(shop);
+  keepOwnManagedFields(depot);
+  const [shopEntry] = shop.metadata?.managedFields ?? [];
+  const [depotEntry] = depot.metadata?.managedFields ?? [];
+  expect(shopEntry).toBe(depotEntry);
+  expect(shopEntry?.time).toBeUndefined();
+  expect(String(shopEntry?.fieldsV1)).not.toContain('9508365f');
+  // Each object's field set reads back as the API server sent it, its own uid in place.
+  expect(JSON.parse(fieldSetJson(shop, String(shopEntry?.fieldsV1)))).toEqual(
+    fieldsV1('9508365f-9026-4f7e-978f-8799069a7f18'),
+  );
+  expect(JSON.parse(fieldSetJson(depot, String(depotEntry?.fieldsV1)))).toEqual(
+    fieldsV1('0b1c2d3e-0000-4000-8000-000000000001'),
+  );
+  // The apply decision reads the owned owner reference back (`k:{"uid":…}` matched against the rendered
+  // list): rendered, a no-op; no longer rendered, an apply.
+  const desired = (ownerReferences?: unknown[]) =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-config', namespace: 'stores', ownerReferences },
+      data: { a: '1' },
+    }) as KubernetesObject;
+  const rendered = structuredClone(shop.metadata?.ownerReferences ?? []);
+  expect(applyReason(desired(rendered), shop, FIELD_MANAGER)).toBeUndefined();
+  expect(applyReason(desired(), shop, FIELD_MANAGER)).toBe(
+    'owns a field no longer rendered: /f:metadata/f:ownerReferences',
+  );
+  // Without its owner reference the marker cannot be read back: an apply, never a wrong skip.
+  const orphan = { ...shop, metadata: { ...shop.metadata, ownerReferences: [] } };
+  expect(applyReason(desired(), orphan, FIELD_MANAGER)).toBe('unreadable managed fields');
+});
+
+it('trims without turning the kept objects into hash tables (no delete: V8 dictionary mode, #14)', () => {
+  // %HasFastProperties needs --allow-natives-syntax: a child process on the Node that runs Jest.
+  const module = join(process.cwd(), 'src/operator/kube/cache-trim.ts');
+  const script = `
+    const { dropManagedFields, trimBot, trimPod } = await import(${JSON.stringify(module)});
+    const parsed = (o) => JSON.parse(JSON.stringify(o));
+    const metadata = { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: '1', labels: { a: 'b' },
+      ownerReferences: [{ uid: 'o', controller: true }], managedFields: [{ manager: 'kubelet' }] };
+    const pod = parsed({ metadata, spec: { containers: [] }, status: { phase: 'Running' } });
+    trimPod(pod);
+    const bot = parsed({ apiVersion: 'v', kind: 'InventoryBot', metadata, spec: { a: 1 }, status: { b: 2 } });
+    trimBot(bot);
+    const other = parsed({ metadata, data: {} });
+    dropManagedFields(other);
+    console.log(JSON.stringify([pod, pod.metadata, bot, bot.metadata, other.metadata].map((o) => %HasFastProperties(o))));`;
+  const fast = execFileSync(
+    process.execPath,
+    [
+      '--allow-natives-syntax',
+      '--experimental-strip-types',
+      '--no-warnings',
+      '--input-type=module',
+      '-e',
+      script,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(JSON.parse(fast)).toEqual([true, true, true, true, true]);
 });
