@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { OPERATOR_BENCH_DEFAULTS, runOperatorBench, type OperatorBenchResult } from './operator-apply.ts';
 import { runSpikeBench, SPIKE_BENCH_DEFAULTS, spikeSection } from './latency-spike.ts';
 import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
+import { DEFAULT_LATENCY } from '../../src/simulator/server.ts';
 import {
   runWorkerBench,
   WORKER_BENCH_DEFAULTS,
@@ -17,6 +18,7 @@ import {
   type WorkerVariant,
 } from './worker-throughput.ts';
 
+const NO_LATENCY = { medianMs: 0, p95Ms: 0 };
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const BENCHMARKS = ['worker', 'spike', 'operator'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
@@ -59,6 +61,8 @@ function workerSection(r: WorkerBenchResult): string {
     VARIANT_NAMES[x.variant],
     formatNumber(x.itemsPerSecond),
     formatNumber(x.cpuMsPer1000Items),
+    formatNumber(x.startupCpuMs),
+    formatNumber(x.simulatorCores, 2),
     mib(x.peakRssBytes),
     formatNumber(x.callsPerAppliedItem, 2),
     `${x.lostItems} / ${formatNumber(items)}`,
@@ -73,6 +77,8 @@ function workerSection(r: WorkerBenchResult): string {
           `InventoryBot / ${VARIANT_NAMES[x.variant]}`,
           formatRatio(ratio(ours.itemsPerSecond, x.itemsPerSecond)),
           formatRatio(ratio(ours.cpuMsPer1000Items, x.cpuMsPer1000Items)),
+          formatRatio(ratio(ours.startupCpuMs, x.startupCpuMs)),
+          '',
           formatRatio(ratio(ours.peakRssBytes, x.peakRssBytes)),
           formatRatio(ratio(ours.callsPerAppliedItem, x.callsPerAppliedItem)),
           '',
@@ -86,15 +92,27 @@ function workerSection(r: WorkerBenchResult): string {
     formatNumber(run.itemsPerSecond),
     mib(run.peakRssBytes),
     formatNumber(run.cpuSeconds, 2),
+    formatNumber(run.startupCpuSeconds, 2),
+    formatNumber(run.simulatorCores, 2),
     formatNumber(run.requests / Math.max(1, run.applied), 2),
   ]);
   return [
-    `### worker-throughput, ${formatNumber(o.failureRate * 100)} % transient upstream failures`,
+    `### worker-throughput, ${formatNumber(o.failureRate * 100)} % transient upstream failures, ` +
+      (o.latency.medianMs > 0
+        ? `upstream latency median ${o.latency.medianMs} ms, p95 ${o.latency.p95Ms} ms`
+        : 'no upstream latency'),
     '',
     `${formatNumber(o.batches)} batches × ${o.itemsPerBatch} items per run, ${o.rounds} rounds per consumer ` +
       `(alternating order, medians), concurrency ${o.concurrency.batches} batches × ${o.concurrency.itemsPerBatch} ` +
-      `items, readCount ${o.readCount}; one redis-server, in-process simulator with 0 latency; each consumer ` +
-      `in its own child process. BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter. ` +
+      `items, readCount ${o.readCount}; one redis-server, in-process simulator ` +
+      (o.latency.medianMs > 0
+        ? `with log-normal latency (our worker's calls in flight capped at the references' ` +
+          `${o.concurrency.batches * o.concurrency.itemsPerBatch}); `
+        : 'with 0 latency; ') +
+      `each consumer ` +
+      `in its own child process. CPU per item counts the consumer's CPU from \`go\` to the end of the drain; ` +
+      `its start-up is shown apart (paid once per process). Simulator cores: the bench process's CPU over ` +
+      `the drain (near 1.0: the upstream's one core sets the pace). BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter. ` +
       `Our worker: ${o.workerBuild === 'compiled' ? 'compiled with tsc like the image' : 'from source (strip-types)'}, ` +
       `\`node ${WORKER_NODE_ARGS.join(' ')}\` as \`inventorybot worker\` runs it outside a container.`,
     '',
@@ -102,7 +120,9 @@ function workerSection(r: WorkerBenchResult): string {
       [
         'consumer',
         'items/s',
-        'CPU ms / 1k items',
+        'CPU ms / 1k items (drain)',
+        'start-up CPU ms (once)',
+        'simulator cores (drain)',
         'peak RSS MiB',
         'upstream calls / applied item',
         'items lost (all rounds)',
@@ -112,7 +132,19 @@ function workerSection(r: WorkerBenchResult): string {
       [...rows, ...ratios],
     ),
     '',
-    markdownTable(['round', 'consumer', 'items/s', 'peak RSS MiB', 'CPU s', 'calls / item'], perRound),
+    markdownTable(
+      [
+        'round',
+        'consumer',
+        'items/s',
+        'peak RSS MiB',
+        'CPU s (drain)',
+        'CPU s (start-up)',
+        'simulator cores',
+        'calls / item',
+      ],
+      perRound,
+    ),
   ].join('\n');
 }
 
@@ -208,9 +240,18 @@ for (const benchmark of selected) {
   const rounds = values.rounds === undefined ? undefined : count(values.rounds, 1);
   if (benchmark === 'worker') {
     // The plans' failure rates: none, and 20 % transient (the bare loop has no retries: only at 0 %).
-    const scenarios: Array<Pick<WorkerBenchOptions, 'failureRate' | 'variants'>> = [
-      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'] },
-      { failureRate: 0.2, variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'] },
+    // And the same two with the simulator's default latency (median 4 ms, p95 15 ms), where an upstream
+    // call waits rather than burns CPU (#12).
+    const latency = { medianMs: DEFAULT_LATENCY.medianMs, p95Ms: DEFAULT_LATENCY.p95Ms };
+    const scenarios: Array<Pick<WorkerBenchOptions, 'failureRate' | 'variants' | 'latency'>> = [
+      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency: NO_LATENCY },
+      {
+        failureRate: 0.2,
+        variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'],
+        latency: NO_LATENCY,
+      },
+      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency },
+      { failureRate: 0.2, variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'], latency },
     ];
     for (const scenario of scenarios) {
       const result = await runWorkerBench({

@@ -4,16 +4,35 @@
 import { loadWorkerConfig } from '../../src/worker/config-file.ts';
 import { runWorker } from '../../src/worker/run.ts';
 
+// BENCH_HEAP_PROFILE=file (#12, diagnosis only): sampled allocations of the drain, garbage included.
+const heapProfile = process.env.BENCH_HEAP_PROFILE;
+const inspector = heapProfile ? new (await import('node:inspector/promises')).Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 const worker = await runWorker(loadWorkerConfig({ ...process.env, INVENTORYBOT_METRICS_HOST: '127.0.0.1' }));
 await worker.started;
 process.send?.('ready');
 process.once('SIGTERM', () => {
   process.disconnect?.();
-  worker.shutdown().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  const written = inspector
+    ? inspector.post('HeapProfiler.stopSampling').then(async ({ profile }) => {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(heapProfile as string, JSON.stringify(profile));
+      })
+    : Promise.resolve();
+  written
+    .then(() => worker.shutdown())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 });

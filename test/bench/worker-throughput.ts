@@ -1,5 +1,5 @@
 // Worker throughput: our worker (runWorker, as src/worker/main.ts starts it) against references, each in its
-// own child process, on the same redis-server and the same in-process simulator (no latency; a scenario's
+// own child process, on the same redis-server and the same in-process simulator (a scenario's latency and
 // transient failure rate), alternating rounds: a minimal hand-written consumer (reference-consumer.ts, no
 // retries: only without failures) and BullMQ (bullmq-consumer.ts, whole-job retries or skipping items
 // already done, #12). BullMQ jobs are added with Queue.addBulk before the child starts; the clock runs
@@ -25,7 +25,7 @@ import { createRedisClient, type RedisClient } from '../../src/contracts/redis-c
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LedgerSummary } from '../../src/simulator/ledger.ts';
-import { processFigures } from './proc.ts';
+import { processFigures, type ProcessFigures } from './proc.ts';
 import { median } from './stats.ts';
 
 export type WorkerVariant = 'inventorybot' | 'reference' | 'bullmq-whole' | 'bullmq-skip-done';
@@ -42,6 +42,12 @@ export interface WorkerBenchOptions {
   readCount: number;
   /** Simulator transient failure share (500/503/429; a quarter of them after the effect was applied). */
   failureRate: number;
+  /**
+   * Simulator latency, ms (0: none, the CPU-bound case). With latency, concurrency rather than CPU sets
+   * the pace, so our worker's calls in flight are capped at the references' (batches × itemsPerBatch,
+   * spec.concurrency.upstreamCallsMax) and the ratio measures idle slots, not a larger pool (#12).
+   */
+  latency: { medianMs: number; p95Ms: number };
   /** Consumers to run, each every round. */
   variants: WorkerVariant[];
   workerBuild: WorkerBuild;
@@ -56,6 +62,7 @@ export const WORKER_BENCH_DEFAULTS: Omit<WorkerBenchOptions, 'log'> = {
   concurrency: { batches: 4, itemsPerBatch: 8 },
   readCount: 10,
   failureRate: 0,
+  latency: { medianMs: 0, p95Ms: 0 },
   variants: ['reference', 'inventorybot', 'bullmq-whole'],
   workerBuild: 'compiled',
 };
@@ -68,10 +75,16 @@ export interface WorkerRun {
   peakRssBytes: number;
   /** RSS when the stream was drained. */
   rssBytes: number;
+  /** User + system CPU of the consumer from `go` until the drain ended (what the items cost). */
   cpuSeconds: number;
+  /** CPU the consumer spent starting (process start until it reported ready): paid once, not per item. */
+  startupCpuSeconds: number;
+  /** CPU of the bench process (the in-process simulator) during the drain, in cores: near 1 means the
+   * upstream, not the consumer, set the pace. */
+  simulatorCores: number;
   /** Upstream effects the run left in the simulator's ledger (must equal the items enqueued). */
   effects: number;
-  /** Items applied (distinct idempotency keys in the ledger) and upstream requests of the run. */
+  /** Items applied (distinct idempotency keys in the ledger) and apply requests answered, any status. */
   applied: number;
   requests: number;
   appliedTwice: number;
@@ -85,6 +98,8 @@ export interface WorkerSummary {
   peakRssBytes: number;
   rssBytes: number;
   cpuMsPer1000Items: number;
+  startupCpuMs: number;
+  simulatorCores: number;
   callsPerAppliedItem: number;
   lostItems: number;
   appliedTwice: number;
@@ -194,7 +209,7 @@ async function runOnce(
 ): Promise<WorkerRun> {
   // A fresh simulator per run: its ledger (and the parent's heap) does not grow from run to run.
   const simulator = await startSimulator({
-    latency: { medianMs: 0 },
+    latency: { ...o.latency, maxMs: 1000 },
     faults: { failureRate: o.failureRate },
     seed: round,
   });
@@ -243,15 +258,29 @@ async function drainOnce(
       },
       // The token bucket stays in the path, with a limit the run never reaches.
       upstream: { primaryUrl: simulator.url, rateLimitPerSecond: 100_000 },
-      concurrency: o.concurrency,
+      concurrency:
+        o.latency.medianMs > 0
+          ? { ...o.concurrency, upstreamCallsMax: o.concurrency.batches * o.concurrency.itemsPerBatch }
+          : o.concurrency,
       monitoring: { metricsPort: await freePort(), logLevel: 'info' },
     };
     const configPath = join(deps.dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config));
     child = await startChild(
       o.workerBuild === 'compiled' ? CHILD.inventorybotCompiled : CHILD.inventorybot,
-      { REDIS_URL: deps.redisUrl, INVENTORYBOT_CONFIG: configPath, POD_NAME: consumer },
-      WORKER_NODE_ARGS,
+      {
+        REDIS_URL: deps.redisUrl,
+        INVENTORYBOT_CONFIG: configPath,
+        POD_NAME: consumer,
+        // BENCH_HEAP_PROFILE=dir (#12, diagnosis only): worker-child.ts samples allocations into it.
+        ...(process.env.BENCH_HEAP_PROFILE
+          ? { BENCH_HEAP_PROFILE: join(process.env.BENCH_HEAP_PROFILE, `${id}-${Date.now()}.heapprofile`) }
+          : {}),
+      },
+      // BENCH_CPU_PROFILE=dir (#12, diagnosis only): a V8 CPU profile of our worker, written at its exit.
+      process.env.BENCH_CPU_PROFILE
+        ? [...WORKER_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
+        : WORKER_NODE_ARGS,
     );
   } else {
     child = await startChild(CHILD.reference, {
@@ -267,13 +296,15 @@ async function drainOnce(
   }
 
   try {
-    const before = simulator.ledger.summary();
+    const before = upstreamTally(simulator);
+    const atReady = processFigures(child.process.pid ?? -1);
+    const simulatorCpu = process.cpuUsage();
     const started = performance.now();
     await client.xGroupSetId(names.stream, names.group, '0', { ENTRIESREAD: 0 });
     const lastId = await client.xAdd(names.stream, '*', encodeBatch(last));
     await waitDrained(client, { stream: names.stream, group: names.group }, lastId, child, 120_000);
     const seconds = (performance.now() - started) / 1000;
-    const figures = processFigures(child.process.pid ?? -1);
+    const figures = drainFigures(child, atReady, simulatorCpu, seconds);
     const items = o.batches * o.itemsPerBatch;
     return {
       variant,
@@ -281,7 +312,7 @@ async function drainOnce(
       seconds,
       itemsPerSecond: items / seconds,
       ...figures,
-      ...ledgerDelta(before, simulator.ledger.summary()),
+      ...upstreamDelta(before, upstreamTally(simulator)),
       deadLetters: await client.xLen(names.dead),
     };
   } finally {
@@ -291,12 +322,42 @@ async function drainOnce(
   }
 }
 
-function ledgerDelta(before: LedgerSummary, after: LedgerSummary) {
+/**
+ * The consumer's figures for one drain. CPU counts from `go` to the end of the drain, and start-up CPU is
+ * reported apart: a 20,000-item run made our worker's module loading (~0.3 s) a fifth of its total, a cost
+ * paid once per process, not per item (#12).
+ */
+function drainFigures(
+  child: Child,
+  atReady: ProcessFigures,
+  simulatorCpu: NodeJS.CpuUsage,
+  seconds: number,
+): Pick<WorkerRun, 'peakRssBytes' | 'rssBytes' | 'cpuSeconds' | 'startupCpuSeconds' | 'simulatorCores'> {
+  const atEnd = processFigures(child.process.pid ?? -1);
+  const parent = process.cpuUsage(simulatorCpu);
   return {
-    effects: after.effects - before.effects,
-    applied: after.applied - before.applied,
-    requests: after.requests - before.requests,
-    appliedTwice: after.duplicates - before.duplicates,
+    peakRssBytes: atEnd.peakRssBytes,
+    rssBytes: atEnd.rssBytes,
+    cpuSeconds: atEnd.cpuSeconds - atReady.cpuSeconds,
+    startupCpuSeconds: atReady.cpuSeconds,
+    simulatorCores: (parent.user + parent.system) / 1e6 / seconds,
+  };
+}
+
+/** The simulator's ledger and every apply request it answered, whatever the status. */
+function upstreamTally(simulator: SimulatorHandle): { ledger: LedgerSummary; calls: number } {
+  const calls = Object.values(simulator.responseCounts()).reduce((sum, n) => sum + n, 0);
+  return { ledger: simulator.ledger.summary(), calls };
+}
+
+function upstreamDelta(before: ReturnType<typeof upstreamTally>, after: ReturnType<typeof upstreamTally>) {
+  return {
+    effects: after.ledger.effects - before.ledger.effects,
+    applied: after.ledger.applied - before.ledger.applied,
+    // Every call the upstream answered: the ledger's own count leaves out the failures injected before
+    // the effect (#12: it read 1.06 calls per item at 20 % failures, where 1.25 is the least possible).
+    requests: after.calls - before.calls,
+    appliedTwice: after.ledger.duplicates - before.ledger.duplicates,
   };
 }
 
@@ -341,7 +402,7 @@ async function bullmqOnce(
     ITEMS_PER_BATCH: String(o.concurrency.itemsPerBatch),
   });
   try {
-    const before = simulator.ledger.summary();
+    const before = upstreamTally(simulator);
     const finished = new Promise<{ done: number; failed: number }>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${variant}: not done within 300 s: ${child.stderr()}`)),
@@ -352,18 +413,20 @@ async function bullmqOnce(
         resolve(message as { done: number; failed: number });
       });
     });
+    const atReady = processFigures(child.process.pid ?? -1);
+    const simulatorCpu = process.cpuUsage();
     const started = performance.now();
     child.process.send('go');
     const { failed } = await finished;
     const seconds = (performance.now() - started) / 1000;
-    const figures = processFigures(child.process.pid ?? -1);
+    const figures = drainFigures(child, atReady, simulatorCpu, seconds);
     return {
       variant,
       round,
       seconds,
       itemsPerSecond: (o.batches * o.itemsPerBatch) / seconds,
       ...figures,
-      ...ledgerDelta(before, simulator.ledger.summary()),
+      ...upstreamDelta(before, upstreamTally(simulator)),
       deadLetters: failed,
     };
   } finally {
@@ -382,6 +445,8 @@ const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: nu
     peakRssBytes: median(mine.map((r) => r.peakRssBytes)),
     rssBytes: median(mine.map((r) => r.rssBytes)),
     cpuMsPer1000Items: median(mine.map((r) => (r.cpuSeconds * 1000 * 1000) / items)),
+    startupCpuMs: median(mine.map((r) => r.startupCpuSeconds * 1000)),
+    simulatorCores: median(mine.map((r) => r.simulatorCores)),
     callsPerAppliedItem: median(mine.map((r) => r.requests / Math.max(1, r.applied))),
     lostItems: mine.reduce((sum, r) => sum + (items - r.applied), 0),
     appliedTwice: mine.reduce((sum, r) => sum + r.appliedTwice, 0),
@@ -431,8 +496,9 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
           );
         }
         log(
-          `worker ${o.failureRate * 100}% failures, round ${round} ${variant}: ${Math.round(run.itemsPerSecond)} items/s, ` +
-            `${(run.peakRssBytes / 2 ** 20).toFixed(1)} MiB peak RSS, ${run.cpuSeconds.toFixed(2)} s CPU, ` +
+          `worker ${o.failureRate * 100}% failures${o.latency.medianMs > 0 ? `, ${o.latency.medianMs} ms latency` : ''}, round ${round} ${variant}: ${Math.round(run.itemsPerSecond)} items/s, ` +
+            `${(run.peakRssBytes / 2 ** 20).toFixed(1)} MiB peak RSS, ${run.cpuSeconds.toFixed(2)} s CPU (+${run.startupCpuSeconds.toFixed(2)} start), ` +
+            `simulator ${run.simulatorCores.toFixed(2)} cores, ` +
             `${(run.requests / Math.max(1, run.applied)).toFixed(2)} calls/item, ${items - run.applied} lost, ` +
             `${run.deadLetters} dead letters`,
         );
