@@ -2,9 +2,7 @@
 // for the API server, through a KubeAccess as the operator builds it: the request carries watch=true,
 // the query and the credentials; events split across TCP writes arrive whole and in order, a line that
 // is not JSON is skipped, `done` comes once when the stream ends; an error status, an inactivity
-// timeout and abort() end the watch as client-node's did. And the module graph stays off Node's
-// bundled undici (the reason for the port).
-import { execFileSync } from 'node:child_process';
+// timeout and abort() end the watch as client-node's did. (Why the port: bundled-undici.test.ts.)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -153,22 +151,4 @@ it('abort() ends the stream and calls done once', async () => {
     { timeoutMs: 5000, what: 'the server to see the stream closed' },
   );
   expect(run.done).toHaveLength(1);
-});
-
-it("loads the operator without Node's bundled undici (an ES import of node:http would load it)", () => {
-  // A fresh process: Jest's own modules load node:http. Node 24 from the `node` devDependency runs
-  // the TypeScript sources as the npm scripts do.
-  const loaded = execFileSync(
-    process.execPath,
-    [
-      '--experimental-strip-types',
-      '--no-warnings',
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(join(process.cwd(), 'src/operator/start-operator.ts'))});
-       console.log(process.moduleLoadList.filter((m) => m.includes('deps/undici')).join(','));`,
-    ],
-    { encoding: 'utf8' },
-  );
-  expect(loaded.trim()).toBe('');
 });
