@@ -1,5 +1,5 @@
 // Operator apply: on a real local control plane, the operator (in a process of its own, compiled like
-// the image, with the Node flags of deploy/: operator-process.ts; admin kubeconfig) reconciling M
+// the image, with the Node flags and env of deploy/: operator-process.ts; admin kubeconfig) reconciling M
 // InventoryBots from a cold start, against a reference that server-side applies the same desired
 // objects with client-node's KubernetesObjectApi.patch, with the same concurrency (one lane per
 // operator worker, a bot's objects in order) over the same kind of keep-alive connection pool. Then
@@ -30,7 +30,8 @@ import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { kubectlIn, startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
-import { compileOperatorChild, OperatorProcess, productionNodeFlags } from './operator-process.ts';
+import { compileOperatorChild, OperatorProcess, productionRuntime } from './operator-process.ts';
+import type { MemoryAtPeak } from './peak-memory.ts';
 import { processFigures } from './proc.ts';
 import { RequestCounter, type RequestCounts } from './request-counter.ts';
 import { median } from './stats.ts';
@@ -63,6 +64,8 @@ export interface OperatorRound {
   oursPeakRssBytes: number;
   /** Its resident set after the resync, idle. */
   oursIdleRssBytes: number;
+  /** Where its memory was at its highest sampled resident set (#14). */
+  oursAtPeak: MemoryAtPeak | undefined;
   cold: { ours: ApplyMeasure; reference: ApplyMeasure };
   resync: { ours: ApplyMeasure; reference: ApplyMeasure };
   /** All bots Ready before the resync (else the resync may legitimately write status). */
@@ -381,6 +384,7 @@ async function oursRound(
   settled: boolean;
   peakRssBytes: number;
   idleRssBytes: number;
+  atPeak: MemoryAtPeak | undefined;
 }> {
   await createBots(admin, namespace, o.bots, redisUrl);
   const objects = o.bots * objectsPerBot;
@@ -390,7 +394,7 @@ async function oursRound(
     kubeconfigPath,
     namespace,
     o.workers,
-    productionNodeFlags(),
+    productionRuntime(),
   );
   try {
     const countsBefore = apiserverCounts(kubeconfigPath);
@@ -458,11 +462,11 @@ async function oursRound(
     if (requests.writes > 0) log(`operator resync writes: ${requests.writeTargets.join(', ')}`);
     const figures = operator.figures();
     // BENCH_HEAP_SNAPSHOT=dir (#14, diagnosis only): a heap snapshot of the idle operator after the resync.
-    if (process.env.BENCH_HEAP_SNAPSHOT) {
-      const path = `${process.env.BENCH_HEAP_SNAPSHOT}/operator-${o.bots}-${Date.now()}.heapsnapshot`;
-      const usage = await operator.memory(path);
-      log(`operator: heap snapshot ${path}, memoryUsage ${JSON.stringify(usage)}`);
-    }
+    const snapshot = process.env.BENCH_HEAP_SNAPSHOT
+      ? `${process.env.BENCH_HEAP_SNAPSHOT}/operator-${o.bots}-${Date.now()}.heapsnapshot`
+      : undefined;
+    const { usage, peak } = await operator.memory(snapshot);
+    if (snapshot) log(`operator: heap snapshot ${snapshot}, memoryUsage ${JSON.stringify(usage)}`);
     return {
       cold,
       resync: {
@@ -475,6 +479,7 @@ async function oursRound(
       settled,
       peakRssBytes: figures.peakRssBytes,
       idleRssBytes: figures.rssBytes,
+      atPeak: peak,
     };
   } finally {
     await observed.stop();
@@ -598,6 +603,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
         settled: ours.settled,
         oursPeakRssBytes: ours.peakRssBytes,
         oursIdleRssBytes: ours.idleRssBytes,
+        oursAtPeak: ours.atPeak,
       });
       log(
         `operator round ${round}: cold ${Math.round(ours.cold.objectsPerSecond)} vs ` +

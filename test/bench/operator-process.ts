@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { ChildCommand, ChildReport } from './operator-child.ts';
+import type { MemoryAtPeak } from './peak-memory.ts';
 import { processFigures, type ProcessFigures } from './proc.ts';
 import type { RequestCounts } from './request-counter.ts';
 
@@ -15,19 +16,37 @@ const ENTRY = join(REPO, 'dist/bench/test/bench/operator-child.js');
 
 const DEPLOY = join(REPO, 'deploy/inventorybot-operator.yaml');
 
+export interface ProductionRuntime {
+  /** Node's flags: the container's command is `[node, ...flags, dist/src/operator/main.js]`. */
+  nodeFlags: string[];
+  /** The container's env given as literal values (#14: MALLOC_ARENA_MAX), not those from the pod (valueFrom). */
+  env: Record<string, string>;
+}
+
 /**
- * The Node flags the operator's container runs with in production: its command in the manifest
- * rendered from the chart, `[node, ...flags, dist/src/operator/main.js]`.
+ * How the operator's container runs in production: its Node flags and literal env, from the manifest
+ * rendered from the chart (deploy/), so the bench runs what `kubectl apply -f deploy/` runs.
  */
-export function productionNodeFlags(): string[] {
+export function productionRuntime(): ProductionRuntime {
   for (const document of parseAllDocuments(readFileSync(DEPLOY, 'utf8'))) {
     const object = document.toJS() as {
       kind?: string;
-      spec?: { template?: { spec?: { containers?: { name: string; command?: string[] }[] } } };
+      spec?: {
+        template?: {
+          spec?: {
+            containers?: { name: string; command?: string[]; env?: { name: string; value?: string }[] }[];
+          };
+        };
+      };
     } | null;
     if (object?.kind !== 'Deployment') continue;
-    const command = object.spec?.template?.spec?.containers?.find((c) => c.name === 'operator')?.command;
-    if (command?.[0] === 'node') return command.slice(1, -1);
+    const container = object.spec?.template?.spec?.containers?.find((c) => c.name === 'operator');
+    const command = container?.command;
+    if (command?.[0] !== 'node') continue;
+    const env = Object.fromEntries(
+      (container?.env ?? []).flatMap(({ name, value }) => (value === undefined ? [] : [[name, value]])),
+    );
+    return { nodeFlags: command.slice(1, -1), env };
   }
   throw new Error(`no operator container with a node command in ${DEPLOY}`);
 }
@@ -74,17 +93,21 @@ export class OperatorProcess {
     );
   }
 
-  /** Spawns the compiled child for one namespace; resolves once its modules are loaded. */
+  /**
+   * Spawns the compiled child for one namespace, with the production Node flags and env when given;
+   * resolves once its modules are loaded.
+   */
   static async spawn(
     entry: string,
     kubeconfigPath: string,
     namespace: string,
     workers: number,
-    nodeArgs: string[] = [],
+    runtime: ProductionRuntime = { nodeFlags: [], env: {} },
   ) {
-    const child = spawn(process.execPath, [...nodeArgs, entry], {
+    const child = spawn(process.execPath, [...runtime.nodeFlags, entry], {
       env: {
         ...process.env,
+        ...runtime.env,
         KUBECONFIG: kubeconfigPath,
         BENCH_NAMESPACE: namespace,
         WORKERS: String(workers),
@@ -121,11 +144,17 @@ export class OperatorProcess {
     return (await reply).counts;
   }
 
-  /** process.memoryUsage() inside the operator; with a path, a heap snapshot is written there first. */
-  async memory(heapSnapshot?: string): Promise<NodeJS.MemoryUsage> {
+  /**
+   * process.memoryUsage() inside the operator, and where its memory was at its highest sampled resident
+   * set; with a path, a heap snapshot is written there first.
+   */
+  async memory(
+    heapSnapshot?: string,
+  ): Promise<{ usage: NodeJS.MemoryUsage; peak: MemoryAtPeak | undefined }> {
     const reply = this.next('memory');
     this.send({ type: 'memory', heapSnapshot });
-    return (await reply).usage;
+    const { usage, peak } = await reply;
+    return { usage, peak };
   }
 
   /** Peak and current RSS and CPU time, from /proc while it runs. */

@@ -151,6 +151,10 @@ function workerSection(r: WorkerBenchResult): string {
 function operatorSection(r: OperatorBenchResult): string {
   const { median: m, options: o, rounds } = r;
   const last = rounds[rounds.length - 1];
+  const atPeak = rounds.reduce<(typeof rounds)[number] | undefined>(
+    (max, x) => (max && max.oursPeakRssBytes >= x.oursPeakRssBytes ? max : x),
+    undefined,
+  )?.oursAtPeak;
   const req = (c: { reads: number; watches: number; writes: number } | undefined) =>
     c ? `${c.reads} / ${c.watches} / ${c.writes}` : 'n/a';
   const rows = [
@@ -185,6 +189,14 @@ function operatorSection(r: OperatorBenchResult): string {
       '',
     ],
     [
+      'operator process at its highest sampled RSS (every 20 ms): V8 heap used / committed, external, file-backed, MiB (round of the peak)',
+      atPeak
+        ? `${mib(atPeak.heapUsedBytes)} / ${mib(atPeak.heapTotalBytes)}, ${mib(atPeak.externalBytes)}, ${mib(atPeak.rssFileBytes)} of ${mib(atPeak.rssBytes)}`
+        : 'n/a',
+      '',
+      '',
+    ],
+    [
       'operator process: RSS idle after the resync, MiB (last round)',
       last ? mib(last.oursIdleRssBytes) : 'n/a',
       '',
@@ -215,7 +227,7 @@ function operatorSection(r: OperatorBenchResult): string {
       `control plane. Ours: the operator in its own process (compiled JS, as in the image) from start until ` +
       `a watch saw every bot's status.observedGeneration; reference: ` +
       `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
-      `connection pool like the operator's. The operator runs with the Node flags of deploy/.`,
+      `connection pool like the operator's. The operator runs with the Node flags and env of deploy/.`,
     '',
     markdownTable(['measure', 'InventoryBot operator', 'reference: raw SSA', 'ratio'], rows),
     '',
