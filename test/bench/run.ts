@@ -1,5 +1,7 @@
-// `npm run bench [-- worker|spike|operator] [--batches N] [--bots N] [--rounds N]`: runs the benchmarks, prints
-// their tables and appends them to test/bench/RESULTS.md with the command, date and machine.
+// `npm run bench [-- worker|spike|operator] [--batches N] [--bots N] [--rounds N] [--scenarios LIST]
+// [--variants LIST]`: runs the benchmarks, prints their tables and appends them to test/bench/RESULTS.md with
+// the command, date and machine. --scenarios and --variants pick worker scenarios and consumers (#12: an
+// iteration on one scenario takes minutes, not the full run's ~12).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -23,22 +25,78 @@ const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const BENCHMARKS = ['worker', 'spike', 'operator'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
+// The plans' failure rates: none, and 20 % transient (the bare loop has no retries: only at 0 %). And the
+// same two with the simulator's default latency (median 4 ms, p95 15 ms), where an upstream call waits
+// rather than burns CPU (#12). Ids for --scenarios: the failure rate in %, `-latency` with latency.
+type WorkerScenario = Pick<WorkerBenchOptions, 'failureRate' | 'variants' | 'latency'>;
+const LATENCY = { medianMs: DEFAULT_LATENCY.medianMs, p95Ms: DEFAULT_LATENCY.p95Ms };
+const WORKER_SCENARIOS: Record<string, WorkerScenario> = {
+  '0': { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency: NO_LATENCY },
+  '20': {
+    failureRate: 0.2,
+    variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'],
+    latency: NO_LATENCY,
+  },
+  '0-latency': { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency: LATENCY },
+  '20-latency': {
+    failureRate: 0.2,
+    variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'],
+    latency: LATENCY,
+  },
+};
+const WORKER_SCENARIO_IDS = Object.keys(WORKER_SCENARIOS);
+const WORKER_SCENARIO_GROUPS: Record<string, string[]> = {
+  all: WORKER_SCENARIO_IDS,
+  latency: ['0-latency', '20-latency'],
+  'no-latency': ['0', '20'],
+};
+const WORKER_VARIANTS: WorkerVariant[] = [
+  'reference',
+  'inventorybot',
+  'bullmq-whole',
+  'bullmq-skip-done',
+  'baseline',
+];
+
+/** The worker scenarios --scenarios names (default: all), each with the consumers --variants keeps. */
+function pickScenarios(scenarios = 'all', variants?: string): WorkerScenario[] {
+  const ids = scenarios.split(',').flatMap((id) => WORKER_SCENARIO_GROUPS[id] ?? [id]);
+  const unknown = ids.filter((id) => !(id in WORKER_SCENARIOS));
+  if (unknown.length > 0) throw new Error(`unknown worker scenario(s): ${unknown.join(', ')}`);
+  const keep = variants?.split(',');
+  const badVariant = keep?.find((v) => !(WORKER_VARIANTS as string[]).includes(v));
+  if (badVariant !== undefined) throw new Error(`unknown worker variant: ${badVariant}`);
+  return [...new Set(ids)].flatMap((id) => {
+    const scenario = WORKER_SCENARIOS[id] as WorkerScenario;
+    // `baseline` (an A/B against another checkout, BENCH_BASELINE_REPO) runs only when named.
+    const offered: WorkerVariant[] = [...scenario.variants, 'baseline'];
+    const picked = keep ? offered.filter((v) => keep.includes(v)) : scenario.variants;
+    return picked.length > 0 ? [{ ...scenario, variants: picked }] : [];
+  });
+}
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     batches: { type: 'string' },
     bots: { type: 'string' },
     rounds: { type: 'string' },
+    scenarios: { type: 'string' },
+    variants: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help || positionals.some((p) => !(BENCHMARKS as readonly string[]).includes(p))) {
   console.log(
-    'usage: npm run bench [-- worker|spike|operator ...] [--batches N (worker)] [--bots N (operator)] [--rounds N]',
+    'usage: npm run bench [-- worker|spike|operator ...] [--batches N (worker)] [--bots N (operator)] [--rounds N]\n' +
+      `  worker only: [--scenarios ${Object.keys(WORKER_SCENARIO_GROUPS).join('|')}|id,...] (ids: ${WORKER_SCENARIO_IDS.join(', ')})\n` +
+      `               [--variants ${WORKER_VARIANTS.join(',')}] (a subset of each scenario's consumers)`,
   );
   process.exit(values.help ? 0 : 2);
 }
 const selected: Benchmark[] = positionals.length ? (positionals as Benchmark[]) : [...BENCHMARKS];
+// Checked before any benchmark runs: a typo fails now, not after the operator bench.
+const workerScenarios = pickScenarios(values.scenarios, values.variants);
 const count = (raw: string | undefined, fallback: number) => {
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${raw}`);
@@ -52,6 +110,7 @@ const VARIANT_NAMES: Record<WorkerVariant, string> = {
   reference: 'bare loop: XREADGROUP → POST per item → XACK',
   'bullmq-whole': 'BullMQ 6.7, retries the whole job',
   'bullmq-skip-done': 'BullMQ 6.7, retries skip items done',
+  baseline: 'baseline: our worker from BENCH_BASELINE_REPO',
 };
 
 function workerSection(r: WorkerBenchResult): string {
@@ -251,20 +310,7 @@ const sections: string[] = [];
 for (const benchmark of selected) {
   const rounds = values.rounds === undefined ? undefined : count(values.rounds, 1);
   if (benchmark === 'worker') {
-    // The plans' failure rates: none, and 20 % transient (the bare loop has no retries: only at 0 %).
-    // And the same two with the simulator's default latency (median 4 ms, p95 15 ms), where an upstream
-    // call waits rather than burns CPU (#12).
-    const latency = { medianMs: DEFAULT_LATENCY.medianMs, p95Ms: DEFAULT_LATENCY.p95Ms };
-    const scenarios: Array<Pick<WorkerBenchOptions, 'failureRate' | 'variants' | 'latency'>> = [
-      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency: NO_LATENCY },
-      {
-        failureRate: 0.2,
-        variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'],
-        latency: NO_LATENCY,
-      },
-      { failureRate: 0, variants: ['reference', 'inventorybot', 'bullmq-whole'], latency },
-      { failureRate: 0.2, variants: ['inventorybot', 'bullmq-whole', 'bullmq-skip-done'], latency },
-    ];
+    const scenarios = workerScenarios;
     for (const scenario of scenarios) {
       const result = await runWorkerBench({
         ...WORKER_BENCH_DEFAULTS,

@@ -8,7 +8,7 @@
 // reports ready, then the group is moved to the start of the stream and one more batch wakes the
 // blocked reader; the clock runs from there until every entry is delivered and acknowledged.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +28,13 @@ import type { LedgerSummary } from '../../src/simulator/ledger.ts';
 import { processFigures, type ProcessFigures } from './proc.ts';
 import { median } from './stats.ts';
 
-export type WorkerVariant = 'inventorybot' | 'reference' | 'bullmq-whole' | 'bullmq-skip-done';
+export type WorkerVariant =
+  | 'inventorybot'
+  | 'reference'
+  | 'bullmq-whole'
+  | 'bullmq-skip-done'
+  /** Diagnosis only (#12): our worker as built from the checkout at BENCH_BASELINE_REPO, for an A/B. */
+  | 'baseline';
 
 /** How our worker runs: compiled by tsc like the image's dist/ (the default), or from source (strip-types). */
 export type WorkerBuild = 'compiled' | 'source';
@@ -129,14 +135,25 @@ export const WORKER_NODE_ARGS = workerHeapFlags(UNCONTAINED_WORKER_HEAP);
  * Compiles worker-child.ts and the worker it imports with tsc to dist/bench, as the image builds dist/
  * (#12: the image runs compiled JS, ~25 MiB and some startup CPU less than strip-types); returns the entry.
  */
-export function compileWorkerChild(): string {
+export function compileWorkerChild(repo = REPO): string {
   execFileSync(
     process.execPath,
-    [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', here('./tsconfig.worker-child.json')],
+    [
+      join(REPO, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(repo, 'test/bench/tsconfig.worker-child.json'),
+    ],
     { stdio: 'inherit' },
   );
-  return CHILD.inventorybotCompiled;
+  return join(repo, 'dist/bench/test/bench/worker-child.js');
 }
+
+/** BENCH_BASELINE_REPO=checkout (#12, diagnosis only): the `baseline` variant runs that checkout's worker. */
+const baselineRepo = () => {
+  const repo = process.env.BENCH_BASELINE_REPO;
+  if (!repo) throw new Error('the baseline variant needs BENCH_BASELINE_REPO (a checkout to compare with)');
+  return repo;
+};
 
 export interface Child {
   process: ChildProcess;
@@ -149,10 +166,13 @@ export function startChild(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<Child> {
+  // BENCH_TRACE_GC=file (#12, diagnosis only): the children's standard output, V8's GC trace in it.
+  const stdout = process.env.BENCH_TRACE_GC ? openSync(process.env.BENCH_TRACE_GC, 'a') : 'ignore';
   const child = spawn(process.execPath, [...NODE_ARGS, ...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', stdout, 'pipe', 'ipc'],
   });
+  if (typeof stdout === 'number') closeSync(stdout);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -248,7 +268,7 @@ async function drainOnce(
 
   const consumer = `${id}-consumer`;
   let child: Child;
-  if (variant === 'inventorybot') {
+  if (variant === 'inventorybot' || variant === 'baseline') {
     const config: WorkerFileConfigInput = {
       queue: {
         stream: names.stream,
@@ -267,7 +287,11 @@ async function drainOnce(
     const configPath = join(deps.dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config));
     child = await startChild(
-      o.workerBuild === 'compiled' ? CHILD.inventorybotCompiled : CHILD.inventorybot,
+      variant === 'baseline'
+        ? join(baselineRepo(), 'dist/bench/test/bench/worker-child.js')
+        : o.workerBuild === 'compiled'
+          ? CHILD.inventorybotCompiled
+          : CHILD.inventorybot,
       {
         REDIS_URL: deps.redisUrl,
         INVENTORYBOT_CONFIG: configPath,
@@ -280,7 +304,7 @@ async function drainOnce(
       // BENCH_CPU_PROFILE=dir (#12, diagnosis only): a V8 CPU profile of our worker, written at its exit.
       process.env.BENCH_CPU_PROFILE
         ? [...WORKER_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
-        : WORKER_NODE_ARGS,
+        : [...WORKER_NODE_ARGS, ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : [])],
     );
   } else {
     child = await startChild(CHILD.reference, {
@@ -480,6 +504,10 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
   if (o.workerBuild === 'compiled' && o.variants.includes('inventorybot')) {
     log('worker: compiling the worker to dist/bench');
     compileWorkerChild();
+  }
+  if (o.variants.includes('baseline')) {
+    log(`worker: compiling the baseline worker in ${baselineRepo()}`);
+    compileWorkerChild(baselineRepo());
   }
   await withBenchRedis(log, async ({ client, redisUrl, dir }) => {
     for (let round = 1; round <= o.rounds; round++) {
