@@ -13,6 +13,7 @@ import {
 import { batchDeadLetter, itemDeadLetter, type DeadLetterContext } from './dead-letter.ts';
 import { countedDeliveries, describeCause, type DeliveryCause } from './delivery-notes.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
+import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { MarkerStore, MarkerWrite } from './idempotency.ts';
 import {
   applyWithRetries,
@@ -298,13 +299,14 @@ export class BatchProcessor {
     this.#d.events.emit('item-running', true);
     hooks.onItem(true);
     try {
-      const request = {
-        warehouse: batch.warehouse,
-        sku: item.sku,
-        ...(item.delta === undefined ? {} : { delta: item.delta }),
-        ...(item.target === undefined ? {} : { target: item.target }),
-        batchId: batch.batchId,
-      };
+      // The call slot first (#12): while the item waits for one, it holds this frame, not the attempt
+      // loop's; the request is built once a slot is there.
+      const reservation = this.#d.router.reserve(priority);
+      const reserved = reservation instanceof Promise ? await reservation : reservation;
+      const request: ApplyRequest = { warehouse: batch.warehouse, sku: item.sku };
+      if (item.delta !== undefined) request.delta = item.delta;
+      if (item.target !== undefined) request.target = item.target;
+      request.batchId = batch.batchId;
       return await applyWithRetries(
         this.#d.router,
         request,
@@ -314,6 +316,7 @@ export class BatchProcessor {
         signal,
         priority,
         fence,
+        reserved,
       );
     } finally {
       this.#d.events.emit('item-running', false);

@@ -35,11 +35,18 @@ export class CallLimiter {
   }
 
   /** Waits for a free slot; the returned function gives it back with the call's outcome. */
-  async acquire(priority = 0): Promise<ReleaseSlot> {
+  acquire(priority = 0): Promise<ReleaseSlot> {
+    return new Promise((resolve) => this.whenFree(priority, resolve));
+  }
+
+  /**
+   * Calls `take` with a slot: at once if one is free and nobody waits, else when it is this waiter's turn.
+   * A callback, so a waiter costs one queue entry and no async frame (#12).
+   */
+  whenFree(priority: number, take: (release: ReleaseSlot) => void): void {
     const now = this.tryAcquire();
-    if (now) return now;
-    await new Promise<void>((resolve) => this.#enqueue({ priority, seq: this.#seq++, wake: resolve }));
-    return this.#releaser();
+    if (now) take(now);
+    else this.#enqueue({ priority, seq: this.#seq++, wake: () => take(this.#releaser()) });
   }
 
   #releaser(): ReleaseSlot {

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelayMs } from './backoff.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
-import type { UpstreamRouter } from './upstream-router.ts';
+import type { SlotReservation, UpstreamRouter } from './upstream-router.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { WorkerFileConfig } from '../contracts/worker-config.ts';
 import type { WorkerEvents } from './worker-events.ts';
@@ -46,23 +46,20 @@ export async function applyWithRetries(
   priority = 0,
   /** Warehouse shards (#13): false while the worker may no longer hold the batch's shard; no call is made. */
   fence: () => boolean = () => true,
+  /** A call slot taken for the first call (router.reserve, #12); given back if that call is not made. */
+  reserved?: SlotReservation,
 ): Promise<ItemResult> {
+  let slot = reserved;
   let attempts = 0;
   let calls = 0;
   let previousDelay = 0;
   let waitedForOutage = false;
-  const pause = async (ms: number) => {
-    hooks.onBackoff?.(true);
-    try {
-      return await sleep(ms, true, { signal }).catch(() => false);
-    } finally {
-      hooks.onBackoff?.(false);
-    }
-  };
   // A shutdown (signal) lets calls that can be made now go ahead, so batches in flight finish; it only
   // cuts waits short (outage, backoff, Retry-After), and the batch is then given back.
   for (;;) {
     if (!router.available()) {
+      slot?.release('ignore', 0);
+      slot = undefined;
       if (signal.aborted) return { kind: 'interrupted', attempts: calls };
       if (!waitedForOutage) hooks.onOutageWait();
       waitedForOutage = true;
@@ -71,8 +68,12 @@ export async function applyWithRetries(
       attempts = 0;
       continue;
     }
-    if (!fence()) return { kind: 'interrupted', attempts: calls };
-    const result = await router.call(request, key, priority);
+    if (!fence()) {
+      slot?.release('ignore', 0);
+      return { kind: 'interrupted', attempts: calls };
+    }
+    const result = await router.call(request, key, priority, slot);
+    slot = undefined;
     if (result.kind === 'unavailable') continue;
     calls++;
     if (result.kind === 'applied' || result.kind === 'replayed') {
@@ -92,7 +93,7 @@ export async function applyWithRetries(
         backoffDelayMs(options, Math.max(1, attempts), previousDelay),
       );
       events.emit('retried', delay, result.error.code, calls);
-      if (!(await pause(delay))) return { kind: 'interrupted', attempts: calls };
+      if (!(await pause(hooks, delay, signal))) return { kind: 'interrupted', attempts: calls };
       continue;
     }
     events.emit('failed', 'transient', result.error.code, result.upstream, calls);
@@ -100,7 +101,17 @@ export async function applyWithRetries(
     if (attempts >= options.maxAttempts) return failure('transient', calls, result);
     previousDelay = backoffDelayMs(options, attempts, previousDelay);
     events.emit('retried', previousDelay, result.error.code, calls);
-    if (!(await pause(previousDelay))) return { kind: 'interrupted', attempts: calls };
+    if (!(await pause(hooks, previousDelay, signal))) return { kind: 'interrupted', attempts: calls };
+  }
+}
+
+/** A backoff or Retry-After wait; false if the signal cut it short. Not a closure per item (#12). */
+async function pause(hooks: AttemptHooks, ms: number, signal: AbortSignal): Promise<boolean> {
+  hooks.onBackoff?.(true);
+  try {
+    return await sleep(ms, true, { signal }).catch(() => false);
+  } finally {
+    hooks.onBackoff?.(false);
   }
 }
 

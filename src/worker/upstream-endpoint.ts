@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, Pool, type Dispatcher } from 'undici';
 import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
-import { CallLimiter } from './call-limiter.ts';
+import { CallLimiter, type ReleaseSlot } from './call-limiter.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
 import { PermanentError } from '../contracts/errors.ts';
@@ -87,19 +87,22 @@ export class UpstreamEndpoint {
     this.#notBefore = Math.max(this.#notBefore, at);
   }
 
-  async send(request: ApplyRequest, itemKey: string, priority = 0): Promise<CallResult> {
+  /** `slot`: a call slot of this endpoint's limiter already taken for this call (router.reserve, #12). */
+  async send(request: ApplyRequest, itemKey: string, priority = 0, slot?: ReleaseSlot): Promise<CallResult> {
     const key = encodeIdempotencyKey(itemKey);
     if (!isValidHeaderValue(key)) {
+      slot?.('ignore', 0);
       // Unreachable with the encoding above; kept so a future header never becomes a breaker failure.
       const error = new PermanentError('INVALID_REQUEST', 'idempotency key is not a valid header value');
       return { kind: 'rejected', error, breaker: 'none' };
     }
     // Synchronous when a slot and a token are free: no promise per step on the hot path (#12).
-    const release = this.limiter.tryAcquire() ?? (await this.limiter.acquire(priority));
+    const release = slot ?? this.limiter.tryAcquire() ?? (await this.limiter.acquire(priority));
     const wait = this.#bucket.reserve(performance.now());
     if (wait > 0) await sleep(wait);
     const started = performance.now();
     const result = await this.#call(JSON.stringify(request), key, started);
+    // Given back once undici has finished with the answer: its connection is free for the next call.
     const seconds = (performance.now() - started) / 1000;
     release(limitOutcome(result), seconds * 1000);
     this.#observer.onCall(this.name, resultLabel(result), seconds);

@@ -53,4 +53,28 @@ describe('CallLimiter (issue 12)', () => {
     expect(order).toEqual(['older-a', 'older-b', 'newer', 'newest']);
     expect(limiter.inFlight).toBe(0);
   });
+
+  it('whenFree: a slot at once when free, else handed over in priority order as slots are given back', () => {
+    // The reservations of router.reserve (#12): callbacks, no promise per waiter.
+    const limiter = new CallLimiter({ min: 1, max: 1, initial: 1 });
+    const got: string[] = [];
+    const releases = new Map<string, (outcome: 'ok' | 'ignore', rttMs: number) => void>();
+    const take = (name: string) => (release: (outcome: 'ok' | 'ignore', rttMs: number) => void) => {
+      got.push(name);
+      releases.set(name, release);
+    };
+    limiter.whenFree(7, take('first'));
+    expect(got).toEqual(['first']);
+    limiter.whenFree(9, take('newer'));
+    limiter.whenFree(3, take('older'));
+    expect(got).toEqual(['first']);
+    // A slot given back unused ('ignore') goes on to the next waiter, synchronously.
+    releases.get('first')?.('ignore', 0);
+    expect(got).toEqual(['first', 'older']);
+    expect(limiter.inFlight).toBe(1);
+    releases.get('older')?.('ok', 1);
+    releases.get('newer')?.('ok', 1);
+    expect(got).toEqual(['first', 'older', 'newer']);
+    expect(limiter.inFlight).toBe(0);
+  });
 });
