@@ -20,6 +20,14 @@ export function subscribeMetrics(
   metrics.redisUp.set(0);
   for (const upstream of upstreams) metrics.circuitState.set({ upstream }, 0);
 
+  // One histogram child per upstream: no labels object and observer closure per call (#12).
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const durationOf = (upstream: string) => {
+    let child = durations.get(upstream);
+    if (child === undefined) durations.set(upstream, (child = metrics.upstreamDuration.labels({ upstream })));
+    return child;
+  };
+
   let failureRun = 0;
   const batchEnded = (report: Report, _entry: StreamEntry, seconds: number, items: ItemCounts) => {
     // One update per item outcome, not per item (#12).
@@ -44,7 +52,10 @@ export function subscribeMetrics(
     .on('batch-failed', batchEnded)
     .on('dead-lettered', (code) => metrics.deadLetters.inc({ error_code: code }))
     .on('retried', () => metrics.retries.inc())
-    .on('item-running', (running) => (running ? metrics.itemsInFlight.inc() : metrics.itemsInFlight.dec()))
+    // Plain numbers, read when scraped (#12: two prom-client updates per item before).
+    .on('item-running', (running) => {
+      metrics.hot.itemsInFlight += running ? 1 : -1;
+    })
     .on('batches-in-flight', (count) => metrics.batchesInFlight.set(count))
     .on('reclaimed', () => metrics.reclaimed.inc())
     .on('intake-paused', (_since, _upstreams, first) => {
@@ -52,8 +63,8 @@ export function subscribeMetrics(
     })
     .on('intake-resumed', () => metrics.intakePaused.set(0))
     .on('upstream-call', (upstream, result, seconds) => {
-      metrics.upstreamRequests.inc({ upstream, result });
-      metrics.upstreamDuration.observe({ upstream }, seconds);
+      metrics.hot.upstreamCall(upstream, result);
+      durationOf(upstream).observe(seconds);
       if (result !== 'ok') metrics.errors.inc({ error_code: result });
     })
     .on('breaker-changed', (upstream, state) =>

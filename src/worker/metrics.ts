@@ -9,8 +9,49 @@ import {
   UPSTREAM_DURATION_BUCKETS,
 } from '../contracts/worker-metric-names.ts';
 
+/**
+ * Figures of the hot path kept as plain numbers and handed to prom-client when it is scraped (#12): a
+ * prom-client update hashes its labels and validates them on every call, and these moved 2–3 times per
+ * item. The exposition is the same: the gauge reads the count, the counter adds what was counted since.
+ */
+export class HotPathCounts {
+  itemsInFlight = 0;
+  /** Upstream calls not yet added to the counter, by upstream then result. */
+  readonly #calls = new Map<string, Map<string, CallCount>>();
+  /** The same entries in the order their label sets first occurred: the order prom-client lists them. */
+  readonly #callsInOrder: CallCount[] = [];
+
+  upstreamCall(upstream: string, result: string): void {
+    let byResult = this.#calls.get(upstream);
+    if (byResult === undefined) this.#calls.set(upstream, (byResult = new Map()));
+    const entry = byResult.get(result);
+    if (entry !== undefined) {
+      entry.n++;
+      return;
+    }
+    const added = { labels: { upstream, result }, n: 1 };
+    byResult.set(result, added);
+    this.#callsInOrder.push(added);
+  }
+
+  /** Adds the calls counted since the last time to `counter`, each label set once. */
+  flushCalls(counter: Counter<'upstream' | 'result'>): void {
+    for (const entry of this.#callsInOrder) {
+      if (entry.n === 0) continue;
+      counter.inc(entry.labels, entry.n);
+      entry.n = 0;
+    }
+  }
+}
+
+interface CallCount {
+  readonly labels: { upstream: string; result: string };
+  n: number;
+}
+
 export function createWorkerMetrics(labels: { version: string; consumer: string }) {
   const registry = new Registry();
+  const hot = new HotPathCounts();
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const registers = [registry];
 
@@ -39,6 +80,7 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
 
   return {
     registry,
+    hot,
     batches,
     items,
     batchDuration: new Histogram({
@@ -86,6 +128,9 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       help: 'Upstream HTTP calls by upstream and result (ok or error_code).',
       labelNames: ['upstream', 'result'],
       registers,
+      collect() {
+        hot.flushCalls(this);
+      },
     }),
     upstreamDuration: new Histogram({
       name: METRICS.upstreamRequestDurationSeconds,
@@ -157,6 +202,9 @@ export function createWorkerMetrics(labels: { version: string; consumer: string 
       name: METRICS.itemsInFlight,
       help: 'Items being applied upstream.',
       registers,
+      collect() {
+        this.set(hot.itemsInFlight);
+      },
     }),
     upstreamConcurrencyLimit: new Gauge({
       name: METRICS.upstreamConcurrencyLimit,
