@@ -5,9 +5,9 @@
 // flags (worker-heap-exec.ts), which would not suit every command (roi reads whole log files). That
 // decision comes first, before the command tree and the worker are loaded: the process that only starts
 // the bounded one loaded them for nothing (#12: ~0.4 s of CPU and a second worker's worth of modules).
-import { heapBounded, runWithHeapBounds } from './worker-heap-exec.ts';
+import { runWithHeapBounds, workerNeedsHeapBounds } from './worker-heap-exec.ts';
 
-if (process.argv[2] === 'worker' && !heapBounded()) {
+if (workerNeedsHeapBounds()) {
   process.exitCode = await runWithHeapBounds();
 } else {
   const { runProgram } = await import('./program.ts');

@@ -14,9 +14,21 @@ import { workerHeap, workerHeapFlags } from '../contracts/worker-heap.ts';
 export const WORKER_HEAP_ENV = 'INVENTORYBOT_WORKER_HEAP_BOUNDED';
 
 /** Does this process already run with an old-generation bound (its own command line, NODE_OPTIONS, or a parent)? */
-export function heapBounded(env: NodeJS.ProcessEnv = process.env): boolean {
+function heapBounded(env: NodeJS.ProcessEnv = process.env): boolean {
   const flags = [...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
   return env[WORKER_HEAP_ENV] === '1' || flags.some((f) => f.startsWith('--max-old-space-size'));
+}
+
+/**
+ * Must this command line run itself again with heap bounds? The one place that decides (main.ts asks
+ * before it loads the command tree): `inventorybot worker`, not yet bounded. The program has no options
+ * before its command, so the command is argv[2].
+ */
+export function workerNeedsHeapBounds(
+  argv: string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return argv[2] === 'worker' && !heapBounded(env);
 }
 
 /** The memory limit of this process's cgroup, if it has one below the host's memory. */

@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { nodeHttp } from '../contracts/node-http.ts';
 
 export interface HttpServerOptions {
   port: number;
@@ -12,11 +13,7 @@ export interface HttpServerOptions {
   beforeScrape?: () => void;
 }
 
-/**
- * node:http as a CommonJS module (#14): an ES import of node:http reads its lazy http.WebSocket getter,
- * which loads Node's bundled undici, memory the operator never uses (see watch.ts).
- */
-const { createServer } = process.getBuiltinModule('node:http');
+const { createServer } = nodeHttp;
 
 export async function startHttpServer(options: HttpServerOptions): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {

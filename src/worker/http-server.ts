@@ -2,13 +2,9 @@
 // and why, no upstream can take calls, starting, shutting down).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { nodeHttp } from '../contracts/node-http.ts';
 
-/**
- * node:http as a CommonJS module (#12, as the operator's #14): an ES import of node:http reads its lazy
- * http.WebSocket getter, which loads Node's bundled undici, a second copy beside the undici the worker
- * calls upstreams with (~13 MiB in a bare process, of a 96Mi pod's memory).
- */
-const { createServer } = process.getBuiltinModule('node:http');
+const { createServer } = nodeHttp;
 
 export interface ProbeDeps {
   /** prom-client's Registry, by the two members served (#16: only the metrics modules import prom-client). */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { envOverrideNames } from '../../contracts/worker-config.ts';
 import { loadWorkerConfig } from '../../worker/config-file.ts';
 import { runWorker } from '../../worker/run.ts';
-import { followParent, heapBounded, runWithHeapBounds } from '../worker-heap-exec.ts';
+import { followParent } from '../worker-heap-exec.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -17,10 +17,7 @@ export function workerCommand(): Command {
     .option('--name <consumer>', 'sets POD_NAME (the consumer name)')
     .addHelpText('after', `\nEnv overrides, one per config field:\n  ${envOverrideNames().join('\n  ')}`)
     .action(async (o) => {
-      if (!heapBounded()) {
-        process.exitCode = await runWithHeapBounds();
-        return;
-      }
+      // main.ts has already run this command again with heap bounds where needed (workerNeedsHeapBounds).
       followParent();
       const flags: Record<string, string | undefined> = {
         INVENTORYBOT_CONFIG: o.config,

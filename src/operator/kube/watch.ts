@@ -1,8 +1,6 @@
 // client-node's Watch (watch.js, 2.0.1), ported (#14: memory). Its module imports STATUS_CODES from
-// node:http as an ES module, and an ES import of node:http reads every export of it, among them the
-// lazy getters of http.WebSocket, CloseEvent and MessageEvent, which load Node's own bundled copy of
-// undici (~0.75 MB of source, compiled) for a table of status texts: +12 MiB resident in a bare
-// process, ~1.5 MiB in the loaded operator (which shares most of what it touches). The same watch: a GET with watch=true through the KubeAccess (credentials,
+// node:http as an ES module, which loads Node's bundled undici (see contracts/node-http.ts) for a table
+// of status texts. The same watch: a GET with watch=true through the KubeAccess (credentials,
 // TLS, the shared connection pool), one JSON event a line to `callback`, `done` called once when the
 // stream ends or fails (with a TimeoutError after `requestTimeoutMs` without a byte), and the
 // AbortController that ends it.
@@ -11,14 +9,13 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { fetch } from 'undici';
+import { nodeHttp } from '../../contracts/node-http.ts';
 import type { KubeAccess } from './kube-access.ts';
 
 export type WatchCallback = (phase: string, apiObject: never, watchObj?: unknown) => void;
 export type WatchDone = (error: unknown) => void;
 
-/** An HTTP status's text without importing node:http as an ES module (see above). */
-const statusText = (status: number): string | undefined =>
-  process.getBuiltinModule('node:http').STATUS_CODES[status];
+const statusText = (status: number): string | undefined => nodeHttp.STATUS_CODES[status];
 
 const timeoutError = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 
