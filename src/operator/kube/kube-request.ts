@@ -1,11 +1,14 @@
-// The operator's API requests, by hand on undici's fetch (#14: memory). client-node's generated API
-// classes (CoreV1Api, AppsV1Api...) and KubernetesObjectApi load its whole generated surface, ~28 MiB
-// of the operator's resident set, for the dozen calls below. A request goes through the KubeAccess
+// The operator's API requests, by hand on undici (#14: memory). client-node's generated API classes
+// (CoreV1Api, AppsV1Api...) and KubernetesObjectApi load its whole generated surface, ~28 MiB of the
+// operator's resident set, for the dozen calls below. A request goes through the KubeAccess
 // (credentials, TLS, the shared connection pool and the request timeout, as client-node's requests
 // do) and fails with client-node's ApiException (status code and body text), which errors.ts reads.
+// undici's request(), not its fetch() (#14: CPU): fetch wraps each exchange in WHATWG Request,
+// Response and web streams; request() costs the operator ~0.25 instead of ~0.6 ms of CPU per API call
+// (measured against the local control plane: 2,000 ConfigMap applies in 4 lanes, 3 rounds).
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { fetch } from 'undici';
+import { request as undiciRequest } from 'undici';
 import type { KubeAccess } from './kube-access.ts';
 
 export { ApiException };
@@ -43,18 +46,21 @@ export async function kubeRequest<T>(access: KubeAccess, request: KubeRequest): 
     context.setBody(JSON.stringify(request.body));
   }
   await access.applySecurityAuthentication(context);
-  const response = await fetch(context.getUrl(), {
+  const response = await undiciRequest(context.getUrl(), {
     method: request.method,
     headers: context.getHeaders(),
     body: context.getBody() as string | undefined,
     signal: context.getSignal(),
-    dispatcher: context.getDispatcher(),
+    ...(context.getDispatcher() ? { dispatcher: context.getDispatcher() } : {}),
   });
-  const text = await response.text();
-  if (!response.ok) {
+  // Read whole in every case: a keep-alive connection is free again only once its body is consumed.
+  const text = await response.body.text();
+  if (response.statusCode < 200 || response.statusCode >= 300) {
     const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => (headers[name] = value));
-    throw new ApiException(response.status, `${request.method} ${url.pathname}`, text, headers);
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    throw new ApiException(response.statusCode, `${request.method} ${url.pathname}`, text, headers);
   }
   return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -6,7 +6,8 @@
 // cold start and most of the operator's resident memory.
 //
 // The first Agent made is kept and handed to every later request (watches included); the fresh one
-// each request brings is closed unused. A pooled connection can die silently (a network black hole):
+// each request brings is closed unused. Our own kube-access.ts hands the same Agent every time (and a
+// new one once it is closed): that one is the pool, never closed here. A pooled connection can die silently (a network black hole):
 // when a watch goes silent, resetSharedConnections() starts a new pool for every later request (the
 // old one is closed gracefully: live watches on it go on until they end), as client-go drops its
 // idle connections after a failed watch. Its TLS settings (CA, client certificate) are those of the
@@ -36,6 +37,7 @@ export function withSharedConnections<T extends KubeAccess>(kubeConfig: T): T {
     await kubeConfig.applySecurityAuthentication(context);
     const own = context.getDispatcher();
     if (!own) return; // plain HTTP without TLS settings: fetch's global pool already
+    if (own === pool) return;
     if (!pool) {
       pool = own;
       return;

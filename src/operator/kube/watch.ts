@@ -1,14 +1,13 @@
 // client-node's Watch (watch.js, 2.0.1), ported (#14: memory). Its module imports STATUS_CODES from
 // node:http as an ES module, which loads Node's bundled undici (see contracts/node-http.ts) for a table
-// of status texts. The same watch: a GET with watch=true through the KubeAccess (credentials,
+// of status texts. It now sends with undici's request() instead of fetch() (#14: CPU, as
+// kube-request.ts): the body is a Node stream as it comes, with no web stream between. The same watch: a GET with watch=true through the KubeAccess (credentials,
 // TLS, the shared connection pool), one JSON event a line to `callback`, `done` called once when the
 // stream ends or fails (with a TimeoutError after `requestTimeoutMs` without a byte), and the
 // AbortController that ends it.
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { fetch } from 'undici';
+import { request } from 'undici';
 import { nodeHttp } from '../../contracts/node-http.ts';
 import type { KubeAccess } from './kube-access.ts';
 
@@ -67,22 +66,23 @@ export class Watch {
     };
     try {
       resetTimer();
-      const response = await fetch(watchURL, {
+      const response = await request(watchURL, {
         method: 'GET',
         headers: context.getHeaders(),
-        dispatcher: context.getDispatcher(),
+        ...(context.getDispatcher() ? { dispatcher: context.getDispatcher() } : {}),
         signal: controller.signal,
       });
-      if (response.status !== 200) {
-        const error = new Error(
-          response.statusText || statusText(response.status) || 'Internal Server Error',
-        ) as Error & { statusCode: number };
-        error.statusCode = response.status;
+      if (response.statusCode !== 200) {
+        response.body.resume(); // drained, so that the connection can be reused
+        const error = new Error(statusText(response.statusCode) || 'Internal Server Error') as Error & {
+          statusCode: number;
+        };
+        error.statusCode = response.statusCode;
         throw error;
       }
       // The connect timeout is over; from here on it becomes an inactivity timeout.
       resetTimer();
-      const body = Readable.fromWeb(response.body as WebReadableStream);
+      const body = response.body;
       body.on('error', doneCallOnce);
       body.on('close', () => doneCallOnce(null));
       body.on('finish', () => doneCallOnce(null));

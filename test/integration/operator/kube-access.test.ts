@@ -2,6 +2,7 @@
 // (they load ~28 MiB of generated code). A real HTTPS server with a certificate of a test CA stands in
 // for the API server: it records what each request carried and serves lists in pages.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createSecureServer } from 'node:http2';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,10 @@ import {
 } from '../../../src/operator/kube/kube-access.ts';
 import { kubeRequest, objectPath } from '../../../src/operator/kube/kube-request.ts';
 import { listInPages } from '../../../src/operator/kube/resource-cache.ts';
-import { withSharedConnections } from '../../../src/operator/kube/shared-connections.ts';
+import {
+  resetSharedConnections,
+  withSharedConnections,
+} from '../../../src/operator/kube/shared-connections.ts';
 import { makeServingCert } from '../../cluster/certs.ts';
 
 interface Seen {
@@ -196,6 +200,47 @@ it('over the shared pool, sequential requests reuse keep-alive connections', asy
   // One connection, or two when a request follows the previous one within the same tick.
   expect(connections - before).toBeGreaterThanOrEqual(1);
   expect(connections - before).toBeLessThanOrEqual(2);
+});
+
+it('after a reset of the pool, requests go on over a new connection (the closed one is not reused)', async () => {
+  const access = withSharedConnections(kubeconfigFileAccess(kubeconfigFile({ token: 't' })) as KubeAccess);
+  await read(access, 'found');
+  const before = connections;
+  resetSharedConnections(access);
+  for (let i = 0; i < 5; i++) await read(access, 'found');
+  expect(connections - before).toBeGreaterThanOrEqual(1);
+  expect(connections - before).toBeLessThanOrEqual(2);
+});
+
+it('speaks HTTP/1.1 to a server that offers HTTP/2 as well (#14: less CPU per request)', async () => {
+  mkdirSync(join(dir, 'h2'));
+  const cert = makeServingCert(join(dir, 'h2'), 'localhost', ['localhost']);
+  const versions: string[] = [];
+  const h2 = createSecureServer(
+    { cert: readFileSync(cert.cert), key: readFileSync(cert.key), allowHTTP1: true },
+    (req, res) => {
+      versions.push(req.httpVersion);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'found' } }));
+    },
+  );
+  const sockets = new Set<import('node:net').Socket>();
+  h2.on('secureConnection', (socket: import('node:net').Socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+  try {
+    const ca = join(dir, 'h2-ca.pem');
+    writeFileSync(ca, cert.caPem);
+    const port = (h2.address() as AddressInfo).port;
+    const access = kubeconfigFileAccess(
+      kubeconfigFile({ token: 't' }, { server: `https://localhost:${port}`, 'certificate-authority': ca }),
+    ) as KubeAccess;
+    await read(access, 'found');
+    await read(access, 'found');
+    expect(versions).toEqual(['1.1', '1.1']);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => h2.close(resolve));
+  }
 });
 
 it('a list is read in pages, each trimmed, as one list at the snapshot resourceVersion', async () => {
