@@ -59,15 +59,14 @@ export function credentialsAccess(credentials: Credentials): KubeAccess {
   const https = credentials.server.startsWith('https:');
   // One Agent for every request (#14: CPU): client-node makes one per request, and each one closed
   // unused cost a ClientDestroyedError with its stack. A new one only once it is closed: what
-  // resetSharedConnections does to a pool that may hold a dead connection. HTTP/1.1 (#14: CPU):
-  // undici 8 negotiates HTTP/2 by default, and Node's http2 streams cost the operator ~0.4 ms of CPU
-  // per API request against ~0.25 over HTTP/1.1 keep-alive, for the same API server CPU (measured as in
-  // kube-request.ts). Each watch then holds a connection of its own; the operator has a handful.
+  // resetSharedConnections does to a pool that may hold a dead connection. HTTP/2 as undici 8
+  // negotiates it: one connection for the watches and the requests. HTTP/1.1 cost ~0.15 ms less CPU
+  // per request, but a connection per watch and per request in flight put ~6 MiB more on the peak RSS
+  // at 1,000 bots (147.1 MiB, against a goal of 150).
   let agent: Agent | undefined;
   const pool = (): Agent => {
     if (!agent || agent.closed || agent.destroyed) {
       agent = new Agent({
-        allowH2: false,
         connect: {
           ca: credentials.ca,
           cert: credentials.cert,

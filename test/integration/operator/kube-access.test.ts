@@ -2,7 +2,6 @@
 // (they load ~28 MiB of generated code). A real HTTPS server with a certificate of a test CA stands in
 // for the API server: it records what each request carried and serves lists in pages.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createSecureServer } from 'node:http2';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -210,37 +209,6 @@ it('after a reset of the pool, requests go on over a new connection (the closed 
   for (let i = 0; i < 5; i++) await read(access, 'found');
   expect(connections - before).toBeGreaterThanOrEqual(1);
   expect(connections - before).toBeLessThanOrEqual(2);
-});
-
-it('speaks HTTP/1.1 to a server that offers HTTP/2 as well (#14: less CPU per request)', async () => {
-  mkdirSync(join(dir, 'h2'));
-  const cert = makeServingCert(join(dir, 'h2'), 'localhost', ['localhost']);
-  const versions: string[] = [];
-  const h2 = createSecureServer(
-    { cert: readFileSync(cert.cert), key: readFileSync(cert.key), allowHTTP1: true },
-    (req, res) => {
-      versions.push(req.httpVersion);
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'found' } }));
-    },
-  );
-  const sockets = new Set<import('node:net').Socket>();
-  h2.on('secureConnection', (socket: import('node:net').Socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
-  try {
-    const ca = join(dir, 'h2-ca.pem');
-    writeFileSync(ca, cert.caPem);
-    const port = (h2.address() as AddressInfo).port;
-    const access = kubeconfigFileAccess(
-      kubeconfigFile({ token: 't' }, { server: `https://localhost:${port}`, 'certificate-authority': ca }),
-    ) as KubeAccess;
-    await read(access, 'found');
-    await read(access, 'found');
-    expect(versions).toEqual(['1.1', '1.1']);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => h2.close(resolve));
-  }
 });
 
 it('a list is read in pages, each trimmed, as one list at the snapshot resourceVersion', async () => {
