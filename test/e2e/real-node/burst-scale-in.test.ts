@@ -5,9 +5,10 @@
 // queue lag (external metrics); each worker is held to 15 upstream calls/s, so a batch of 1,000 items
 // takes about a minute. Per bot:
 // - steady traffic: 1 batch/s of 5 items (an enqueue Job, 20 batches);
-// - the burst: 100 batches/s (100x the steady rate) of 5 items, 300 batches, then a "full sync" of 1,000
-//   items at the tail (the work a scale-in must not cut: its worker cannot finish it within the 25 s
-//   shutdown grace; at the tail it goes to a worker the scale-out added, one a ReplicaSet removes first).
+// - the burst: 100 batches/s (100x the steady rate) of 5 items, 300 batches, and two "full syncs" of 1,000
+//   items near and at the tail (the work a scale-in must not cut: its worker cannot finish it within the
+//   25 s shutdown grace; near the tail it most often goes to a worker the scale-out added, one a
+//   ReplicaSet removes first).
 // Redelivered batches can only come from the scale-in: the simulator fails nothing, nothing else stops.
 // Asserted: the HPA sets maxReplicas within two HPA sync periods of the first burst batch; the burst
 // drains; the HPA scales in to minReplicas; with IdleFirst no pod holding a batch is removed and 0 batches
@@ -50,7 +51,11 @@ const MIN = 2; // the defaults (#15): N+1 ...
 const MAX = 10; // ... up to 10
 const STEADY = { batches: 20, items: 5, rate: 1 };
 const BURST = { batches: 300, items: 5, rate: 100 * STEADY.rate };
-const LONG = { batches: 1, items: 1000 };
+// Two long batches, 20 burst batches apart (#15's test, made robust): each goes to whichever worker reads
+// it, most often one the scale-out added, sometimes an original (a CI run saw one); with two read apart,
+// the control run needs only one of them on a newer pod. At most minReplicas of them, so IdleFirst can
+// keep every holder.
+const LONG = { batches: 2, items: 1000, apart: 20 };
 const CALLS_PER_SECOND = 15;
 const SYNC_MS = HPA_SYNC_PERIOD_SECONDS * 1000;
 
@@ -296,7 +301,9 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
       data: Object.fromEntries(
         lanes.map((l) => [
           `${l.bot}.jsonl`,
-          [...l.burst, ...l.long].map((b) => JSON.stringify(b)).join('\n'),
+          [...l.burst.slice(0, -LONG.apart), l.long[0]!, ...l.burst.slice(-LONG.apart), ...l.long.slice(1)]
+            .map((b) => JSON.stringify(b))
+            .join('\n'),
         ]),
       ),
     }),
@@ -377,7 +384,7 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
     { timeoutMs: 120_000, intervalMs: 250, what: `both bots at maxReplicas ${MAX}` },
   );
   for (const l of lanes) {
-    // The long batch is the burst's last entry: wait for it to be on the stream.
+    // The long batches are near and at the burst's tail: wait for both to be on the stream.
     const found = await waitFor(
       () =>
         JSON.parse(
@@ -500,7 +507,7 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
   figures.ledger = JSON.stringify(ledgerSummary(NS));
 
   const [idleFirst, replicaSet] = lanes as [Lane, Lane];
-  // Both runs had the same situation: at the scale-in the long batch was held by a newer pod, one a
+  // Both runs had the same situation: at the scale-in a long batch was held by a newer pod, one a
   // ReplicaSet without pod-deletion-cost removes first (it keeps the oldest).
   for (const l of lanes) {
     expect(Object.keys(l.holdersAtScaleIn)).toHaveLength(LONG.batches);
