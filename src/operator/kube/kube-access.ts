@@ -11,7 +11,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync, existsSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { parse } from 'yaml';
 
 /** What the operator uses of a kubeconfig; client-node's KubeConfig is one (tests pass theirs). */
@@ -19,6 +19,19 @@ export type KubeAccess = Pick<KubeConfig, 'applySecurityAuthentication' | 'getCu
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 type Cluster = NonNullable<ReturnType<KubeConfig['getCurrentCluster']>>;
+
+/**
+ * What undici's request() needs of a context the access has authenticated: its headers and, when the
+ * access set one, its dispatcher (TLS settings and the shared connection pool). One place for
+ * kube-request.ts and watch.ts.
+ */
+export function authenticatedRequestOptions(context: RequestContext): {
+  headers: Record<string, string>;
+  dispatcher?: Dispatcher;
+} {
+  const dispatcher = context.getDispatcher();
+  return dispatcher ? { headers: context.getHeaders(), dispatcher } : { headers: context.getHeaders() };
+}
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** A projected service account token is rotated on disk: re-read it this often, as client-go does. */

@@ -9,7 +9,7 @@
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { request as undiciRequest } from 'undici';
-import type { KubeAccess } from './kube-access.ts';
+import { authenticatedRequestOptions, type KubeAccess } from './kube-access.ts';
 
 export { ApiException };
 
@@ -47,11 +47,10 @@ export async function kubeRequest<T>(access: KubeAccess, request: KubeRequest): 
   }
   await access.applySecurityAuthentication(context);
   const response = await undiciRequest(context.getUrl(), {
+    ...authenticatedRequestOptions(context),
     method: request.method,
-    headers: context.getHeaders(),
     body: context.getBody() as string | undefined,
     signal: context.getSignal(),
-    ...(context.getDispatcher() ? { dispatcher: context.getDispatcher() } : {}),
   });
   // Read whole in every case: a keep-alive connection is free again only once its body is consumed.
   const text = await response.body.text();

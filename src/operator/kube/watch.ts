@@ -1,15 +1,15 @@
 // client-node's Watch (watch.js, 2.0.1), ported (#14: memory). Its module imports STATUS_CODES from
 // node:http as an ES module, which loads Node's bundled undici (see contracts/node-http.ts) for a table
 // of status texts. It now sends with undici's request() instead of fetch() (#14: CPU, as
-// kube-request.ts): the body is a Node stream as it comes, with no web stream between. The same watch: a GET with watch=true through the KubeAccess (credentials,
-// TLS, the shared connection pool), one JSON event a line to `callback`, `done` called once when the
-// stream ends or fails (with a TimeoutError after `requestTimeoutMs` without a byte), and the
-// AbortController that ends it.
+// kube-request.ts): the body is a Node stream as it comes, with no web stream between. The same
+// watch: a GET with watch=true through the KubeAccess (credentials, TLS, the shared connection
+// pool), one JSON event a line to `callback`, `done` called once when the stream ends or fails
+// (with a TimeoutError after `requestTimeoutMs` without a byte), and the AbortController that ends it.
 import { createInterface } from 'node:readline';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { request } from 'undici';
 import { nodeHttp } from '../../contracts/node-http.ts';
-import type { KubeAccess } from './kube-access.ts';
+import { authenticatedRequestOptions, type KubeAccess } from './kube-access.ts';
 
 export type WatchCallback = (phase: string, apiObject: never, watchObj?: unknown) => void;
 export type WatchDone = (error: unknown) => void;
@@ -67,9 +67,8 @@ export class Watch {
     try {
       resetTimer();
       const response = await request(watchURL, {
+        ...authenticatedRequestOptions(context),
         method: 'GET',
-        headers: context.getHeaders(),
-        ...(context.getDispatcher() ? { dispatcher: context.getDispatcher() } : {}),
         signal: controller.signal,
       });
       if (response.statusCode !== 200) {
