@@ -245,7 +245,7 @@ function countsLine(before: Map<string, number> | undefined, after: Map<string, 
 }
 
 /** The control plane's processes by name (their /proc comm). */
-function planePids(pids: number[]): Record<string, number> {
+export function planePids(pids: number[]): Record<string, number> {
   return Object.fromEntries(
     pids.map((pid) => {
       try {

@@ -1,5 +1,5 @@
-// `npm run bench [-- worker|spike|operator] [--batches N] [--bots N] [--rounds N] [--scenarios LIST]
-// [--variants LIST]`: runs the benchmarks, prints their tables and appends them to test/bench/RESULTS.md with
+// `npm run bench [-- worker|spike|operator|operator-writes] [--batches N] [--bots N] [--writes N] [--rounds N]
+// [--scenarios LIST] [--variants LIST]`: runs the benchmarks, prints their tables and appends them to test/bench/RESULTS.md with
 // the command, date and machine. --scenarios and --variants pick worker scenarios and consumers (#12: an
 // iteration on one scenario takes minutes, not the full run's ~12).
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OPERATOR_BENCH_DEFAULTS, runOperatorBench, type OperatorBenchResult } from './operator-apply.ts';
 import { runSpikeBench, SPIKE_BENCH_DEFAULTS, spikeSection } from './latency-spike.ts';
+import {
+  OPERATOR_WRITES_DEFAULTS,
+  operatorWritesSection,
+  runOperatorWritesBench,
+} from './operator-writes.ts';
 import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
 import { DEFAULT_LATENCY } from '../../src/simulator/server.ts';
 import {
@@ -22,7 +27,7 @@ import {
 
 const NO_LATENCY = { medianMs: 0, p95Ms: 0 };
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const BENCHMARKS = ['worker', 'spike', 'operator'] as const;
+const BENCHMARKS = ['worker', 'spike', 'operator', 'operator-writes'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 // The plans' failure rates: none, and 20 % transient (the bare loop has no retries: only at 0 %). And the
@@ -80,6 +85,7 @@ const { values, positionals } = parseArgs({
   options: {
     batches: { type: 'string' },
     bots: { type: 'string' },
+    writes: { type: 'string' },
     rounds: { type: 'string' },
     scenarios: { type: 'string' },
     variants: { type: 'string' },
@@ -88,7 +94,8 @@ const { values, positionals } = parseArgs({
 });
 if (values.help || positionals.some((p) => !(BENCHMARKS as readonly string[]).includes(p))) {
   console.log(
-    'usage: npm run bench [-- worker|spike|operator ...] [--batches N (worker)] [--bots N (operator)] [--rounds N]\n' +
+    'usage: npm run bench [-- worker|spike|operator|operator-writes ...] [--batches N (worker)] [--bots N (operator)]\n' +
+      '  [--writes N (operator-writes)] [--rounds N]\n' +
       `  worker only: [--scenarios ${Object.keys(WORKER_SCENARIO_GROUPS).join('|')}|id,...] (ids: ${WORKER_SCENARIO_IDS.join(', ')})\n` +
       `               [--variants ${WORKER_VARIANTS.join(',')}] (a subset of each scenario's consumers)`,
   );
@@ -325,6 +332,14 @@ for (const benchmark of selected) {
   } else if (benchmark === 'spike') {
     const o = { ...SPIKE_BENCH_DEFAULTS, rounds: rounds ?? SPIKE_BENCH_DEFAULTS.rounds };
     sections.push(spikeSection(o, await runSpikeBench(o, log)));
+  } else if (benchmark === 'operator-writes') {
+    const o = {
+      ...OPERATOR_WRITES_DEFAULTS,
+      writes: count(values.writes, OPERATOR_WRITES_DEFAULTS.writes),
+      rounds: rounds ?? OPERATOR_WRITES_DEFAULTS.rounds,
+      log,
+    };
+    sections.push(operatorWritesSection(o, await runOperatorWritesBench(o)));
   } else {
     const result = await runOperatorBench({
       ...OPERATOR_BENCH_DEFAULTS,
