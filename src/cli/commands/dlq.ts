@@ -1,7 +1,12 @@
 // `inventorybot dlq list|replay|purge`, filtered by error code, warehouse, batch id or kind.
 import { Command } from 'commander';
 import type { DeadLetterFilter } from '../../worker/dead-letter.ts';
-import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from '../../worker/dead-letter-store.ts';
+import {
+  listDeadLetters,
+  purgeDeadLetters,
+  replayDeadLetters,
+  type ReplayResult,
+} from '../../worker/dead-letter-store.ts';
 import { integer } from '../numeric-options.ts';
 import { addQueueOptions, withRedis, type QueueCliOptions } from '../queue-options.ts';
 
@@ -54,18 +59,25 @@ export function dlqCommand(): Command {
     });
 
   withFilters(dlq.command('replay'))
-    .description('put matching entries back on the main stream and remove them from the dead-letter stream')
-    .action(async (o: QueueCliOptions & FilterOptions) => {
+    .description(
+      'put matching entries back on the main stream and remove them from the dead-letter stream; ' +
+        'BATCH_ID_REUSED entries stay unless --new-batch-id',
+    )
+    .option(
+      '--new-batch-id',
+      'replay BATCH_ID_REUSED entries under a new batch id (<old id>~replay-<entry id>), so their content ' +
+        'is applied as new work; items with their own key are still skipped if applied',
+    )
+    .action(async (o: QueueCliOptions & FilterOptions & { newBatchId?: boolean }) => {
       const result = await withRedis(o.redisUrl, (c) =>
         replayDeadLetters(
           c,
           { stream: o.stream, deadLetterStream: o.deadLetterStream, shards: o.shards },
           filterFrom(o),
+          { newBatchId: o.newBatchId === true },
         ),
       );
-      console.log(
-        `replayed ${result.replayed} entries onto ${o.stream}; skipped ${result.skipped} without a batch`,
-      );
+      console.log(replaySummary(result, o.stream));
     });
 
   withFilters(dlq.command('purge'))
@@ -79,4 +91,16 @@ export function dlqCommand(): Command {
     });
 
   return dlq;
+}
+
+/** The replay's one line; says why BATCH_ID_REUSED entries were left and how to replay them (#11). */
+export function replaySummary(r: ReplayResult, stream: string): string {
+  const renamed = r.renamed > 0 ? ` (${r.renamed} under a new batch id)` : '';
+  const left =
+    r.reusedLeft > 0
+      ? `; left ${r.reusedLeft} BATCH_ID_REUSED entries in the dead-letter stream: their batch id was ` +
+        'applied before with other content, so under it they would be dead-lettered again; ' +
+        'replay them with --new-batch-id to apply their content as new work'
+      : '';
+  return `replayed ${r.replayed} entries onto ${stream}${renamed}; skipped ${r.skipped} without a batch${left}`;
 }
