@@ -9,8 +9,12 @@
 // monotonic clock, since the start of its last successful renewal. So a candidate cannot take over
 // before the leader has stopped, whatever the hosts' wall clocks say (only clock *rates* matter).
 // renewTime/acquireTime are still written (wall clock) for people reading the Lease.
-import type { V1Lease } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from './errors.ts';
+//
+// In a cluster the Lease is owned by the operator's own Deployment (#10): `helm uninstall` deletes the
+// Deployment and Kubernetes' garbage collector the Lease with it. The owner is read once (its UID) and
+// added on every write that lacks it, so a Lease made by an older version gets it at the next renewal.
+import type { V1Deployment, V1Lease, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { httpStatusOf, isConflict, isNotFound } from './errors.ts';
 import type { Logger } from '../contracts/logger.ts';
 import type { KubeAccess } from './kube/kube-access.ts';
 import { kubeRequest, objectPath } from './kube/kube-request.ts';
@@ -40,6 +44,11 @@ export interface LeaderElectionOptions extends LeaderElectionTiming {
   monotonicNow?: () => number;
   /** Wall clock for the informational renewTime/acquireTime (injectable to test skew). */
   wallClock?: () => Date;
+  /**
+   * The operator's Deployment, in `namespace`, to own the Lease (#10); none outside a cluster. Read
+   * before the first write; while it cannot be read (a transient error) the Lease is written without it.
+   */
+  ownerDeployment?: string;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -56,10 +65,14 @@ export class LeaderElector {
   private leading = false;
   private acquiredAt = 0;
   private readonly now: () => number;
+  // The Lease's owner once read; `ownerPending` while the Deployment is still to be read.
+  private owner: V1OwnerReference | undefined;
+  private ownerPending: boolean;
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
     this.now = options.monotonicNow ?? (() => performance.now());
+    this.ownerPending = Boolean(options.ownerDeployment);
   }
 
   isLeader(): boolean {
@@ -157,10 +170,11 @@ export class LeaderElector {
     const now = this.wallTime();
     const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
     try {
+      await this.readOwner();
       const lease = await this.read();
       if (!lease) {
         await this.write('POST', {
-          metadata: { name, namespace },
+          metadata: this.withOwner({ name, namespace }),
           spec: {
             holderIdentity: identity,
             leaseDurationSeconds,
@@ -177,6 +191,7 @@ export class LeaderElector {
       const takingOver = holder !== identity;
       await this.write('PUT', {
         ...lease,
+        metadata: this.withOwner(lease.metadata ?? {}),
         spec: {
           ...spec,
           holderIdentity: identity,
@@ -191,6 +206,42 @@ export class LeaderElector {
       if (!isConflict(error)) logger.warn('lease update failed', { error });
       return false;
     }
+  }
+
+  /**
+   * Reads the owner Deployment's UID, once. Gone or not readable (no RBAC for it): a warning, and the
+   * Lease stays unowned as before; any other error is retried before the next write.
+   */
+  private async readOwner(): Promise<void> {
+    const { ownerDeployment: name, namespace, kubeConfig, logger } = this.options;
+    if (!this.ownerPending || !name) return;
+    try {
+      const deployment = await kubeRequest<V1Deployment>(kubeConfig, {
+        method: 'GET',
+        path: objectPath('apps/v1', 'Deployment', namespace, name),
+      });
+      const uid = deployment.metadata?.uid;
+      if (uid) this.owner = { apiVersion: 'apps/v1', kind: 'Deployment', name, uid };
+      this.ownerPending = false;
+      logger.info('lease owner', { deployment: `${namespace}/${name}`, uid });
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 404 || status === 403) this.ownerPending = false;
+      logger.warn(
+        this.ownerPending
+          ? 'could not read the lease owner Deployment; retrying before the next lease write'
+          : 'the lease owner Deployment cannot be read: the Lease stays after uninstall',
+        { deployment: `${namespace}/${name}`, error },
+      );
+    }
+  }
+
+  /** `metadata` with the owner added when it lacks it (other owners are kept). */
+  private withOwner(metadata: V1ObjectMeta): V1ObjectMeta {
+    const owner = this.owner;
+    const owners = metadata.ownerReferences ?? [];
+    if (!owner || owners.some((o) => o.uid === owner.uid)) return metadata;
+    return { ...metadata, ownerReferences: [...owners, owner] };
   }
 
   /**

@@ -6,11 +6,13 @@ import { createLogger, type LogLevel } from '../contracts/logger.ts';
 import { OPERATOR_DEFAULTS, startOperator } from './start-operator.ts';
 
 const USAGE = `usage: operator [--namespaces a,b] [--workers N] [--metrics-port P] [--metrics-address A] [--leader-elect]
-                [--lease-namespace NS] [--external-metrics --tls-cert-file F --tls-key-file F
+                [--lease-namespace NS] [--lease-owner-deployment NAME] [--external-metrics --tls-cert-file F --tls-key-file F
                 [--external-metrics-port P] [--external-metrics-address A]]
 --external-metrics: serve external.metrics.k8s.io (queue lag) over HTTPS and add it to each bot's HPA.
+--lease-owner-deployment: the operator's Deployment in the lease namespace; it owns the Lease, so deleting it
+(helm uninstall) deletes the Lease too.
 Environment: KUBECONFIG; WATCH_NAMESPACES, WORKERS, METRICS_PORT, METRICS_ADDRESS, LEADER_ELECT, POD_NAMESPACE (lease
-namespace), EXTERNAL_METRICS, EXTERNAL_METRICS_PORT, TLS_CERT_FILE, TLS_KEY_FILE; LEASE_DURATION_MS,
+namespace), OPERATOR_DEPLOYMENT (lease owner), EXTERNAL_METRICS, EXTERNAL_METRICS_PORT, TLS_CERT_FILE, TLS_KEY_FILE; LEASE_DURATION_MS,
 RENEW_DEADLINE_MS, RETRY_PERIOD_MS; QUEUE_REFRESH_MS (status.queue refresh period, default 30000).`;
 
 const env = process.env;
@@ -22,6 +24,8 @@ const { values } = parseArgs({
     'metrics-address': { type: 'string', default: env.METRICS_ADDRESS ?? '0.0.0.0' },
     'leader-elect': { type: 'boolean', default: env.LEADER_ELECT === 'true' },
     'lease-namespace': { type: 'string', default: env.POD_NAMESPACE ?? OPERATOR_DEFAULTS.leaseNamespace },
+    // Set by the chart (#10); unset outside a cluster, where the Lease has no owner.
+    'lease-owner-deployment': { type: 'string', default: env.OPERATOR_DEPLOYMENT ?? '' },
     'external-metrics': { type: 'boolean', default: env.EXTERNAL_METRICS === 'true' },
     'external-metrics-port': {
       type: 'string',
@@ -77,6 +81,7 @@ const handle = await startOperator({
   metricsHost: values['metrics-address'],
   leaderElect: values['leader-elect'],
   leaseNamespace: values['lease-namespace'],
+  leaseOwnerDeployment: values['lease-owner-deployment'] || undefined,
   externalMetrics,
   externalMetricsServer: externalMetrics
     ? {

@@ -43,6 +43,8 @@ export interface OperatorOptions {
   leaderElect?: boolean;
   leaseNamespace?: string;
   leaseName?: string;
+  /** The operator's own Deployment in leaseNamespace, to own the Lease (#10): it goes on uninstall. */
+  leaseOwnerDeployment?: string;
   leaderElection?: Partial<LeaderElectionTiming>;
   /** Add the queue lag External metric to HPAs (the operator serves external.metrics.k8s.io). */
   externalMetrics?: boolean;
@@ -153,6 +155,7 @@ export async function startOperator(options: OperatorOptions = {}): Promise<Oper
         kubeConfig,
         namespace: options.leaseNamespace ?? OPERATOR_DEFAULTS.leaseNamespace,
         name: options.leaseName ?? LEADER_ELECTION_LEASE,
+        ...(options.leaseOwnerDeployment ? { ownerDeployment: options.leaseOwnerDeployment } : {}),
         identity,
         logger,
         onLeadingChange: (leading) =>

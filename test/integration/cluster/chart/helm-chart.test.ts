@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../../src/api/names.ts';
+import { CRD_NAME, GROUP, LEADER_ELECTION_LEASE, PLURAL, VERSION } from '../../../../src/api/names.ts';
 import { clusterInfo } from '../../../cluster/cluster-info.ts';
 import { kubeconfigYaml } from '../../../cluster/kubeconfig.ts';
 import { helm, helmOk, kubectl, kubectlOk } from '../../../support/command-line.ts';
@@ -393,6 +393,13 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
     expect(canI('patch', 'deployments', ['-n', BOT_NS])).toBe('yes');
     expect(canI('patch', 'deployments', ['-n', 'team-a'])).toBe('no');
     expect(canI('delete', 'namespaces', ['-A'])).toBe('no');
+    // The lease owner (#10): its own Deployment, read only.
+    expect(canI('get', 'deployments', ['-n', RELEASE_NS])).toBe('yes');
+    expect(canI('delete', 'deployments', ['-n', RELEASE_NS])).toBe('no');
+    expect(deployment.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'OPERATOR_DEPLOYMENT',
+      value: deploymentName,
+    });
 
     operator = spawn(
       process.execPath,
@@ -406,7 +413,12 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
         '--metrics-port=0',
       ],
       {
-        env: { ...process.env, KUBECONFIG: await chartServiceAccountKubeconfig() },
+        // As the chart's pod runs it (OPERATOR_DEPLOYMENT): its Deployment owns the Lease (#10).
+        env: {
+          ...process.env,
+          KUBECONFIG: await chartServiceAccountKubeconfig(),
+          OPERATOR_DEPLOYMENT: deploymentName,
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -477,9 +489,23 @@ describe('helm install, the operator on the chart RBAC, upgrade and uninstall', 
     expect(after.spec.template).toEqual(before.spec.template);
   });
 
-  it('uninstalls the operator but keeps the CRD and the bots', () => {
+  it('uninstalls the operator, and its leader Lease with it, but keeps the CRD and the bots', async () => {
+    const lease = () => kubectl(['get', 'lease', LEADER_ELECTION_LEASE, '-n', RELEASE_NS, '-o', 'json']);
+    const owners = JSON.parse(lease().stdout).metadata.ownerReferences as { kind: string; name: string }[];
+    expect(owners.map((o) => `${o.kind}/${o.name}`)).toEqual([`Deployment/${deploymentName}`]);
     operator?.kill('SIGTERM');
+    await waitFor(
+      () => operator?.exitCode,
+      (code) => code !== null,
+      { timeoutMs: 15_000, what: 'the operator to exit' },
+    );
     helmOk(['uninstall', RELEASE, '-n', RELEASE_NS, '--wait', '--timeout', '120s']);
+    // Deleted by the garbage collector once its owner, the Deployment, is gone (#10).
+    await waitFor(
+      () => lease().status,
+      (status) => status !== 0,
+      { timeoutMs: 60_000, what: 'the leader Lease deleted with the Deployment' },
+    );
     expect(kubectl(['get', 'deployment', deploymentName, '-n', RELEASE_NS]).status).not.toBe(0);
     expect(kubectl(['get', 'clusterrole', RELEASE]).status).not.toBe(0);
     expect(kubectlOk(['get', 'crd', 'inventorybots.inventorybot.io', '-o', 'name'])).toMatch(/inventorybots/);
