@@ -266,7 +266,7 @@ test('20,000 items, 20 % transient failures, a worker force-deleted mid-batch an
   );
 }, 900_000);
 
-test('Redis pod restarted with work queued during an upstream outage: AOF on the volume keeps it, nothing lost', async () => {
+test('Redis pod restarted with work queued during an upstream outage, an unready worker evicted: AOF on the volume keeps it, nothing lost', async () => {
   const post = (path: string, body: object) =>
     kubectlOk(
       [
@@ -289,6 +289,28 @@ test('Redis pod restarted with work queued during an upstream outage: AOF on the
   );
   const queued = queueState();
   expect(queued.lag + queued.pending).toBeGreaterThan(0);
+  // A node drain during the outage: the workers are unready (no upstream takes calls: /readyz), and an
+  // unready worker can still be evicted (the PDB's unhealthyPodEvictionPolicy); it gives its batches back.
+  // With two unready, the default policy would refuse (429: the budget counts only ready pods).
+  const unready = await waitFor(
+    () => pods(APP_NS, workerSelector).filter((p) => p.status.phase === 'Running' && !runningReady(p)),
+    (ps) => ps.length >= 2,
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'two workers unready during the upstream outage' },
+  );
+  const evicted = unready[0]?.metadata.name as string;
+  kubectlOk(
+    ['create', '--raw', `/api/v1/namespaces/${APP_NS}/pods/${evicted}/eviction`, '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: evicted, namespace: APP_NS },
+    }),
+  );
+  await waitFor(
+    () => pods(APP_NS, workerSelector).map((p) => p.metadata.name),
+    (names) => !names.includes(evicted),
+    { timeoutMs: 120_000, intervalMs: 1000, what: `evicted worker ${evicted} gone` },
+  );
   const redisBefore = pods(APP_NS, 'app.kubernetes.io/name=redis')[0]?.metadata.name as string;
   const lengthBefore = Number(redisCli(['XLEN', 'inventory:batches']));
   kubectlOk(['delete', 'pod', redisBefore, '-n', APP_NS]);
@@ -736,6 +758,8 @@ test('deleting the bot and helm uninstall leave nothing behind (the CRD stays: c
         'app.kubernetes.io/name=inventorybot-operator',
       ]),
       ...left(['get', 'pods', '-n', OPERATOR_NS]),
+      // The leader Lease carries no chart labels: the operator makes its Deployment its owner, so it goes too.
+      ...left(['get', 'lease', '-n', OPERATOR_NS]),
     ],
     (objects) => objects.length === 0,
     { timeoutMs: 120_000, intervalMs: 1000, what: 'no bot or operator objects left' },

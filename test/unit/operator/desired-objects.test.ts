@@ -125,13 +125,14 @@ describe('desired objects', () => {
     expect(zero.horizontalPodAutoscaler.spec?.minReplicas).toBe(1);
   });
 
-  it('creates a PodDisruptionBudget only from minReplicas 2 (the default since #15: N+1)', () => {
+  it('creates a PodDisruptionBudget only from minReplicas 2 (the default since #15: N+1), unready workers always evictable', () => {
     expect(
       desiredObjects(sampleBot({ scaling: { minReplicas: 1 } }), noExtras).podDisruptionBudget,
     ).toBeUndefined();
     expect(objects.podDisruptionBudget?.spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: objects.deployment.spec?.selector.matchLabels },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
     });
   });
 
