@@ -1,6 +1,6 @@
 // Dead-letter stream operations for the CLI: list, replay onto the main stream, purge; all filterable.
-import { BATCH_FIELD, parseBatchFields } from './message.ts';
-import { replayBatchId } from './replay-batch-id.ts';
+import { BATCH_FIELD, itemKey, parseBatchFields, type BatchMessage } from './message.ts';
+import { replayBatchId, replayItemKey } from './replay-ids.ts';
 import { streamForWarehouse } from '../contracts/shard-routing.ts';
 import {
   matchesFilter,
@@ -40,24 +40,50 @@ export interface ReplayOptions {
    * only be dead-lettered again.
    */
   newBatchId?: boolean;
+  /** The same for IDEMPOTENCY_KEY_REUSED item entries: re-queued under a new item key (replayItemKey). */
+  newItemKey?: boolean;
 }
 
 export interface ReplayResult {
   /** Entries put back on the stream and removed from the dead-letter stream (`renamed` included). */
   replayed: number;
-  /** Of those, BATCH_ID_REUSED entries put back under a new batch id. */
-  renamed: number;
+  /** Of those, entries put back under a new batch id or item key, by error code. */
+  renamed: Partial<Record<LoopingCode, number>>;
   /** Entries without a batch payload, left in the dead-letter stream. */
   skipped: number;
-  /** BATCH_ID_REUSED entries left in the dead-letter stream (no `newBatchId`). */
-  reusedLeft: number;
+  /** Entries left in the dead-letter stream because their old id would loop, by error code. */
+  left: Partial<Record<LoopingCode, number>>;
 }
+
+/** The error codes a replay under the same ids can only repeat, and how each is replayed as new work. */
+const LOOPING = {
+  BATCH_ID_REUSED: {
+    option: 'newBatchId',
+    rename: (batch: BatchMessage, entryId: string): BatchMessage => ({
+      ...batch,
+      batchId: replayBatchId(batch.batchId, entryId),
+    }),
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    option: 'newItemKey',
+    // An item entry holds a one-item batch whose item carries the key it was applied under.
+    rename: (batch: BatchMessage, entryId: string): BatchMessage => ({
+      ...batch,
+      items: batch.items.map((item, i) => ({
+        ...item,
+        key: replayItemKey(itemKey(batch, item, i), entryId),
+      })),
+    }),
+  },
+} as const satisfies Record<string, { option: keyof ReplayOptions; rename: unknown }>;
+export type LoopingCode = keyof typeof LOOPING;
 
 /**
  * Puts matching entries back on the main stream (as fresh batches, same batch ids and item keys, so
  * items applied in the meantime are skipped) and removes them from the dead-letter stream, one MULTI
- * per entry. Entries without a batch payload are left alone, and so are BATCH_ID_REUSED entries unless
- * `newBatchId` (#11): replayed under the id they reused, they would be dead-lettered again, forever.
+ * per entry. Entries without a batch payload are left alone, and so are BATCH_ID_REUSED and
+ * IDEMPOTENCY_KEY_REUSED entries unless their option says to give them new ids (#11): replayed under
+ * the ids they reused, they would be dead-lettered again, forever.
  */
 export async function replayDeadLetters(
   client: RedisClient,
@@ -66,20 +92,25 @@ export async function replayDeadLetters(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const entries = await listDeadLetters(client, names.deadLetterStream, filter);
-  const result: ReplayResult = { replayed: 0, renamed: 0, skipped: 0, reusedLeft: 0 };
+  const result: ReplayResult = { replayed: 0, renamed: {}, skipped: 0, left: {} };
   for (const entry of entries) {
     if (entry.batch === '') {
       result.skipped++;
       continue;
     }
     let payload = entry.batch;
-    if (entry.errorCode === 'BATCH_ID_REUSED') {
-      const renamed = options.newBatchId ? renamedBatch(entry) : undefined;
-      if (!renamed) {
-        result.reusedLeft++;
+    const looping = Object.hasOwn(LOOPING, entry.errorCode) ? (entry.errorCode as LoopingCode) : undefined;
+    if (looping) {
+      const { option, rename } = LOOPING[looping];
+      const parsed = options[option] ? parseBatchFields({ [BATCH_FIELD]: entry.batch }) : undefined;
+      if (!parsed?.ok) {
+        result.left[looping] = (result.left[looping] ?? 0) + 1;
         continue;
       }
-      payload = renamed;
+      // Keyless items of a renamed batch get new derived keys (new work); items with their own key
+      // keep it (skipped when already applied).
+      payload = JSON.stringify(rename(parsed.batch, entry.id));
+      result.renamed[looping] = (result.renamed[looping] ?? 0) + 1;
     }
     // Back to the warehouse's shard when the queue is sharded (#13), behind what is queued there now.
     const target = entry.warehouse
@@ -91,19 +122,8 @@ export async function replayDeadLetters(
       .xDel(names.deadLetterStream, entry.id)
       .exec();
     result.replayed++;
-    if (payload !== entry.batch) result.renamed++;
   }
   return result;
-}
-
-/**
- * The entry's batch under replayBatchId: keyless items get new derived keys (applied as new work), items
- * with their own key keep it (skipped when already applied). Undefined if the payload is not a batch.
- */
-function renamedBatch(entry: DeadLetterEntry): string | undefined {
-  const parsed = parseBatchFields({ [BATCH_FIELD]: entry.batch });
-  if (!parsed.ok) return undefined;
-  return JSON.stringify({ ...parsed.batch, batchId: replayBatchId(parsed.batch.batchId, entry.id) });
 }
 
 export async function purgeDeadLetters(

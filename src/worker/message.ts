@@ -8,6 +8,7 @@ export const BATCH_FIELD = 'batch';
 const MAX = { batchId: 200, warehouse: 128, items: 1000, sku: 128, key: 256 } as const;
 const DATETIME = { offset: true } as const;
 export const MAX_BATCH_ID_LENGTH = MAX.batchId;
+export const MAX_ITEM_KEY_LENGTH = MAX.key;
 
 export const batchItemSchema = z
   .object({

@@ -5,6 +5,7 @@ import {
   listDeadLetters,
   purgeDeadLetters,
   replayDeadLetters,
+  type LoopingCode,
   type ReplayResult,
 } from '../../worker/dead-letter-store.ts';
 import { integer } from '../numeric-options.ts';
@@ -61,20 +62,25 @@ export function dlqCommand(): Command {
   withFilters(dlq.command('replay'))
     .description(
       'put matching entries back on the main stream and remove them from the dead-letter stream; ' +
-        'BATCH_ID_REUSED entries stay unless --new-batch-id',
+        'BATCH_ID_REUSED entries stay unless --new-batch-id, IDEMPOTENCY_KEY_REUSED ones unless --new-item-key',
     )
     .option(
       '--new-batch-id',
       'replay BATCH_ID_REUSED entries under a new batch id (<old id>~replay-<entry id>), so their content ' +
         'is applied as new work; items with their own key are still skipped if applied',
     )
-    .action(async (o: QueueCliOptions & FilterOptions & { newBatchId?: boolean }) => {
+    .option(
+      '--new-item-key',
+      'replay IDEMPOTENCY_KEY_REUSED item entries under a new item key (<old key>~replay-<entry id>), so ' +
+        'their operation is applied as new work',
+    )
+    .action(async (o: QueueCliOptions & FilterOptions & { newBatchId?: boolean; newItemKey?: boolean }) => {
       const result = await withRedis(o.redisUrl, (c) =>
         replayDeadLetters(
           c,
           { stream: o.stream, deadLetterStream: o.deadLetterStream, shards: o.shards },
           filterFrom(o),
-          { newBatchId: o.newBatchId === true },
+          { newBatchId: o.newBatchId === true, newItemKey: o.newItemKey === true },
         ),
       );
       console.log(replaySummary(result, o.stream));
@@ -93,14 +99,40 @@ export function dlqCommand(): Command {
   return dlq;
 }
 
-/** The replay's one line; says why BATCH_ID_REUSED entries were left and how to replay them (#11). */
+/** What the replay's line says of entries whose old ids would loop (#11), by error code. */
+const LOOPING_TEXT: Record<LoopingCode, { renamedAs: string; why: string; flag: string; what: string }> = {
+  BATCH_ID_REUSED: {
+    renamedAs: 'a new batch id',
+    why: 'their batch id was applied before with other content',
+    flag: '--new-batch-id',
+    what: 'their content',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    renamedAs: 'a new item key',
+    why: 'their item key was applied before with another operation',
+    flag: '--new-item-key',
+    what: 'their operation',
+  },
+};
+
+/** The replay's one line; says why entries were left and how to replay them (#11). */
 export function replaySummary(r: ReplayResult, stream: string): string {
-  const renamed = r.renamed > 0 ? ` (${r.renamed} under a new batch id)` : '';
-  const left =
-    r.reusedLeft > 0
-      ? `; left ${r.reusedLeft} BATCH_ID_REUSED entries in the dead-letter stream: their batch id was ` +
-        'applied before with other content, so under it they would be dead-lettered again; ' +
-        'replay them with --new-batch-id to apply their content as new work'
-      : '';
-  return `replayed ${r.replayed} entries onto ${stream}${renamed}; skipped ${r.skipped} without a batch${left}`;
+  const codes = Object.keys(LOOPING_TEXT) as LoopingCode[];
+  const renamed = codes
+    .filter((code) => (r.renamed[code] ?? 0) > 0)
+    .map((code) => `${r.renamed[code]} under ${LOOPING_TEXT[code].renamedAs}`);
+  const left = codes
+    .filter((code) => (r.left[code] ?? 0) > 0)
+    .map((code) => {
+      const t = LOOPING_TEXT[code];
+      const under = code === 'BATCH_ID_REUSED' ? 'under it' : 'under that key';
+      return (
+        `; left ${r.left[code]} ${code} entries in the dead-letter stream: ${t.why}, so ${under} they ` +
+        `would be dead-lettered again; replay them with ${t.flag} to apply ${t.what} as new work`
+      );
+    });
+  return (
+    `replayed ${r.replayed} entries onto ${stream}${renamed.length ? ` (${renamed.join(', ')})` : ''}; ` +
+    `skipped ${r.skipped} without a batch${left.join('')}`
+  );
 }

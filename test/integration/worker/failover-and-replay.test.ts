@@ -81,7 +81,7 @@ test('DLQ replay: batches dead-lettered after max deliveries go back on the stre
 
   sim.setOutage(false);
   const result = await replayDeadLetters(h.client, names, { errorCode: 'MAX_DELIVERIES_EXCEEDED' });
-  expect(result).toEqual({ replayed: 8, renamed: 0, skipped: 0, reusedLeft: 0 });
+  expect(result).toEqual({ replayed: 8, renamed: {}, skipped: 0, left: {} });
   expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
 
   const keys = [...first.keys, ...second.keys];

@@ -1,7 +1,8 @@
-// The batch id `dlq replay --new-batch-id` gives a BATCH_ID_REUSED dead letter (#11): valid under the
-// message schema for any old id, readable, and the same for the same entry.
+// The batch id `dlq replay --new-batch-id` gives a BATCH_ID_REUSED dead letter, and the item key
+// `--new-item-key` gives an IDEMPOTENCY_KEY_REUSED one (#11): valid under the message schema for any old
+// id, readable, and the same for the same entry.
 import { encodeBatch, parseBatchFields } from '../../../src/worker/message.ts';
-import { replayBatchId } from '../../../src/worker/replay-batch-id.ts';
+import { replayBatchId, replayItemKey } from '../../../src/worker/replay-ids.ts';
 
 const ENTRY = '1764547200000-12345';
 const valid = (batchId: string) =>
@@ -42,4 +43,23 @@ test('never splits a surrogate pair (idempotency keys are UTF-8 encoded)', () =>
 test('deterministic: the same entry always gets the same id, another entry another one', () => {
   expect(replayBatchId('order-7', ENTRY)).toBe(replayBatchId('order-7', ENTRY));
   expect(replayBatchId('order-7', '1764547200000-0')).not.toBe(replayBatchId('order-7', ENTRY));
+});
+
+test('an item key gets the same treatment within the key bound (256)', () => {
+  const validKey = (key: string) =>
+    parseBatchFields(
+      encodeBatch({
+        batchId: 'b',
+        warehouse: 'WH-01',
+        items: [{ sku: 'S', delta: 1, key }],
+        enqueuedAt: new Date().toISOString(),
+      }),
+    ).ok;
+  expect(replayItemKey('adjust-b', ENTRY)).toBe(`adjust-b~replay-${ENTRY}`);
+  const long = 'k'.repeat(256);
+  expect(validKey(long)).toBe(true);
+  const key = replayItemKey(long, ENTRY);
+  expect(key).toHaveLength(256);
+  expect(validKey(key)).toBe(true);
+  expect(replayItemKey(long, ENTRY)).toBe(key);
 });

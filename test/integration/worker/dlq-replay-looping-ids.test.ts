@@ -1,4 +1,5 @@
-// `inventorybot dlq replay` of a BATCH_ID_REUSED dead letter (#11). Under the id it reused the batch is
+// `inventorybot dlq replay` of dead letters whose ids can only loop (#11): BATCH_ID_REUSED batches and
+// IDEMPOTENCY_KEY_REUSED items. For the first: Under the id it reused the batch is
 // only dead-lettered again, forever: by default replay leaves such entries where they are and says why
 // and which flag to use; `--new-batch-id` re-queues them under `<old id>~replay-<entry id>` on their
 // warehouse's shard (#13), so a real worker applies the content exactly once, while items with their own
@@ -11,7 +12,7 @@ import { skuFor } from '../../../src/simulator/catalogue.ts';
 import { listDeadLetters } from '../../../src/worker/dead-letter-store.ts';
 import { encodeIdempotencyKey } from '../../../src/worker/idempotency-key.ts';
 import { BATCH_FIELD, type BatchMessage } from '../../../src/worker/message.ts';
-import { replayBatchId } from '../../../src/worker/replay-batch-id.ts';
+import { replayBatchId, replayItemKey } from '../../../src/worker/replay-ids.ts';
 import { useQueueHarness } from '../../support/queue-harness.ts';
 
 jest.setTimeout(90_000);
@@ -143,4 +144,62 @@ test('BATCH_ID_REUSED: replay leaves it with a clear line; --new-batch-id applie
   expect(sim.ledger.summary()).toMatchObject({ applied: 4, duplicates: 0 });
   // The ledger's requests: adjust-b was not even sent again.
   expect(sim.ledger.summary().requests).toBe(4);
+});
+
+test('IDEMPOTENCY_KEY_REUSED: replay leaves it with a clear line; --new-item-key applies the operation once', async () => {
+  const rig = await h.startWorkerRig({
+    label: 'replay-key-reused',
+    simulator: { faults: { failureRate: 0 } },
+  });
+  const { sim, names } = rig;
+  const queueArgs = [
+    '--redis-url',
+    h.redis.url,
+    '--stream',
+    names.stream,
+    '--dead-letter-stream',
+    names.deadLetterStream,
+  ];
+  await rig.startWorker('replay-key-reused');
+  await rig.enqueueBatches([batch('order-1', [{ sku: skuFor(1), delta: 5, key: 'adjust-a' }])]);
+  await rig.settled();
+  // Another batch reuses the key for another operation: that item is dead-lettered, its sibling applied.
+  await rig.enqueueBatches([
+    batch('order-2', [
+      { sku: skuFor(1), delta: 7, key: 'adjust-a' },
+      { sku: skuFor(2), delta: 1 },
+    ]),
+  ]);
+  await rig.settled();
+  const [dead, ...more] = await listDeadLetters(h.client, names.deadLetterStream);
+  expect(more).toEqual([]);
+  expect(dead).toMatchObject({ errorCode: 'IDEMPOTENCY_KEY_REUSED', kind: 'item', itemKey: 'adjust-a' });
+  expect(sim.ledger.summary()).toMatchObject({ applied: 2, duplicates: 0 });
+
+  const plain = await cli(['dlq', 'replay', ...queueArgs]);
+  expect(plain.code).toBe(0);
+  await rig.settled();
+  const after = await listDeadLetters(h.client, names.deadLetterStream);
+  expect(after.map((d) => [d.id, d.errorCode])).toEqual([[dead?.id, 'IDEMPOTENCY_KEY_REUSED']]);
+  expect(sim.ledger.summary()).toMatchObject({ applied: 2 });
+  expect(plain.stdout.trim()).toBe(
+    `replayed 0 entries onto ${names.stream}; skipped 0 without a batch; left 1 IDEMPOTENCY_KEY_REUSED entries ` +
+      'in the dead-letter stream: their item key was applied before with another operation, so under that key ' +
+      'they would be dead-lettered again; replay them with --new-item-key to apply their operation as new work',
+  );
+
+  const renamed = await cli(['dlq', 'replay', ...queueArgs, '--new-item-key']);
+  expect(renamed.code).toBe(0);
+  expect(renamed.stdout.trim()).toBe(
+    `replayed 1 entries onto ${names.stream} (1 under a new item key); skipped 0 without a batch`,
+  );
+  await rig.settled();
+  expect(await h.client.xLen(names.deadLetterStream)).toBe(0);
+  const newKey = replayItemKey('adjust-a', dead?.id as string);
+  expect(Object.fromEntries(sim.ledger.applications())).toEqual({
+    'adjust-a': 1,
+    [encodeIdempotencyKey('order-2:1')]: 1,
+    [encodeIdempotencyKey(newKey)]: 1,
+  });
+  expect(sim.ledger.summary()).toMatchObject({ applied: 3, duplicates: 0 });
 });
