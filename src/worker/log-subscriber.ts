@@ -1,7 +1,7 @@
 // The worker's log lines, written from the worker events (#16): the same events and fields, in the same
 // order, as when the core logged them itself (tests and the log alerts read them). Log policy lives
 // here too: `redis_unavailable` at most every 10 s, `redis_reconnected` only after one was written.
-import type { Logger } from '../contracts/logger.ts';
+import type { LogFields, Logger } from '../contracts/logger.ts';
 import type { BreakerState } from './circuit-breaker.ts';
 import type { Report } from './batch-processor.ts';
 import type { StreamEntry } from './stream-queue.ts';
@@ -18,21 +18,22 @@ const BREAKER_LOG_STATE: Record<BreakerState, string> = {
 const INTAKE_PAUSED_REASON =
   'no upstream can take calls (every circuit breaker is open); batches in hand wait, none are taken';
 
-/** The batch's one line: batch_complete (acknowledged) or batch_error. */
-function batchFields(report: Report, entry: StreamEntry, seconds: number, items: ItemCounts) {
-  return {
+/** The batch's one line: batch_complete (acknowledged) or batch_error. Built without spreads (#12). */
+function batchFields(report: Report, entry: StreamEntry, seconds: number, items: ItemCounts): LogFields {
+  const fields: LogFields = {
     batch_id: report.batch?.batchId ?? null,
     warehouse: report.batch?.warehouse ?? null,
     items: report.batch?.items.length ?? 0,
     duration: Number(seconds.toFixed(4)),
     outcome: report.outcome,
-    ...(report.errorCode ? { error_code: report.errorCode } : {}),
-    attempts: entry.deliveries,
-    retries: report.retries ?? 0,
-    item_outcomes: items,
-    stream_id: entry.id,
-    ...(report.error ? { error: report.error } : {}),
   };
+  if (report.errorCode) fields.error_code = report.errorCode;
+  fields.attempts = entry.deliveries;
+  fields.retries = report.retries ?? 0;
+  fields.item_outcomes = items;
+  fields.stream_id = entry.id;
+  if (report.error) fields.error = report.error;
+  return fields;
 }
 
 export function subscribeLogs(events: WorkerEvents, logger: Logger): void {

@@ -4,12 +4,13 @@
 // workers can never both believe they took a free shard. Live workers register with a heartbeat in a
 // sorted set scored by Redis server time, so clocks of the pods do not matter, with the number of
 // shards each holds; balance: see shard-balance.ts.
+import { LuaScript } from './lua-script.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
 import { shardKeys } from '../contracts/shard-routing.ts';
 
 // KEYS: workers, owned. ARGV: consumer, ttl ms, shards held. Heartbeat with the count held, forget
 // silent workers; returns {live workers, fewest shards any live worker holds}.
-const REGISTER = `
+const REGISTER = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[2])
@@ -28,11 +29,11 @@ for _, name in ipairs(live) do
   if fewest < 0 or held < fewest then fewest = held end
 end
 return {#live, fewest}
-`;
+`);
 
 // KEYS: fence, lease keys of the candidate shards. ARGV: consumer, ttl ms, how many, candidate shards.
 // Takes up to `how many` free shards; returns {shard, token, shard, token, …}.
-const ACQUIRE = `
+const ACQUIRE = new LuaScript(`
 local taken = {}
 local want = tonumber(ARGV[3])
 for i = 2, #KEYS do
@@ -45,10 +46,10 @@ for i = 2, #KEYS do
   end
 end
 return taken
-`;
+`);
 
 // KEYS: lease keys. ARGV: ttl ms, their values. Renews those still ours; returns 1/0 per lease.
-const RENEW = `
+const RENEW = new LuaScript(`
 local out = {}
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[i + 1] then
@@ -59,13 +60,13 @@ for i = 1, #KEYS do
   end
 end
 return out
-`;
+`);
 
 // KEYS: lease. ARGV: value. Deletes the lease only if it is still ours.
-const RELEASE = `
+const RELEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`;
+`);
 
 export interface Lease {
   shard: number;
@@ -89,10 +90,11 @@ export class ShardLeases {
 
   /** Heartbeat with the number of shards held; returns the live workers and the fewest shards one holds. */
   async register(held: number): Promise<{ live: number; fewest: number }> {
-    const [live, fewest] = (await this.#client.eval(REGISTER, {
-      keys: [this.#keys.workers, this.#keys.owned],
-      arguments: [this.#consumer, String(this.#ttlMs), String(held)],
-    })) as [number, number];
+    const [live, fewest] = (await REGISTER.run(
+      this.#client,
+      [this.#keys.workers, this.#keys.owned],
+      [this.#consumer, String(this.#ttlMs), String(held)],
+    )) as [number, number];
     return { live: Number(live), fewest: Number(fewest) };
   }
 
@@ -108,10 +110,11 @@ export class ShardLeases {
   /** Takes up to `count` of the candidate shards that are free, in the order given. */
   async acquire(candidates: readonly number[], count: number): Promise<Lease[]> {
     if (count <= 0 || candidates.length === 0) return [];
-    const reply = (await this.#client.eval(ACQUIRE, {
-      keys: [this.#keys.fence, ...candidates.map((s) => this.#keys.lease(s))],
-      arguments: [this.#consumer, String(this.#ttlMs), String(count), ...candidates.map(String)],
-    })) as string[];
+    const reply = (await ACQUIRE.run(
+      this.#client,
+      [this.#keys.fence, ...candidates.map((s) => this.#keys.lease(s))],
+      [this.#consumer, String(this.#ttlMs), String(count), ...candidates.map(String)],
+    )) as string[];
     const leases: Lease[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) {
       const shard = Number(reply[i]);
@@ -124,14 +127,15 @@ export class ShardLeases {
   /** Renews the leases; returns those that are no longer ours (expired, or taken by another worker). */
   async renew(leases: readonly Lease[]): Promise<Lease[]> {
     if (leases.length === 0) return [];
-    const reply = (await this.#client.eval(RENEW, {
-      keys: leases.map((l) => l.key),
-      arguments: [String(this.#ttlMs), ...leases.map((l) => l.value)],
-    })) as number[];
+    const reply = (await RENEW.run(
+      this.#client,
+      leases.map((l) => l.key),
+      [String(this.#ttlMs), ...leases.map((l) => l.value)],
+    )) as number[];
     return leases.filter((_, i) => Number(reply[i]) !== 1);
   }
 
   async release(lease: Lease): Promise<void> {
-    await this.#client.eval(RELEASE, { keys: [lease.key], arguments: [lease.value] });
+    await RELEASE.run(this.#client, [lease.key], [lease.value]);
   }
 }

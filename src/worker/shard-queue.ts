@@ -2,6 +2,7 @@
 // pending one first, whoever held it, then the next new one), taken only while this worker's lease is
 // the shard's current one; and the end of a delivery fenced by the same lease: markers always (they
 // record effects that happened), the acknowledgement and dead letters only while the lease holds.
+import { LuaScript } from './lua-script.ts';
 import type { MarkerWrite } from './idempotency.ts';
 import { LeaseLostError } from './errors.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
@@ -11,7 +12,7 @@ import { notesKey } from './delivery-notes.ts';
 // KEYS: stream, lease. ARGV: group, consumer, lease value.
 // The oldest pending entry first: one batch at a time per shard, so it is the one the last owner was
 // working on (or gave back), and everything behind it waits for it. XCLAIM counts the redelivery.
-const NEXT = `
+const NEXT = new LuaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then return {'lost'} end
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1)
 if #p > 0 then
@@ -30,18 +31,18 @@ if not r then
 end
 local m = r[1][2][1]
 return {'entry', m[1], '1', m[2]}
-`;
+`);
 
 // KEYS: stream, lease, notes, dead-letter stream, marker keys…
 // ARGV: group, lease value, id, marker TTL, dead letters (JSON array of flat field lists), marker values…
-const FINISH = `
+const FINISH = new LuaScript(`
 for i = 5, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'NX', 'EX', ARGV[4]) end
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
 for _, fields in ipairs(cjson.decode(ARGV[5])) do redis.call('XADD', KEYS[4], '*', unpack(fields)) end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HDEL', KEYS[3], ARGV[3] .. ':outage', ARGV[3] .. ':cause')
 return 1
-`;
+`);
 
 export type NextEntry =
   | { kind: 'entry'; entry: StreamEntry }
@@ -76,10 +77,11 @@ export class ShardQueue extends StreamQueue {
   }
 
   async next(): Promise<NextEntry> {
-    const reply = (await this.#client.eval(NEXT, {
-      keys: [this.#o.stream, this.#leaseKey],
-      arguments: [this.#o.consumerGroup, this.#o.consumer, this.#leaseValue],
-    })) as [string, string?, string?, unknown?];
+    const reply = (await NEXT.run(
+      this.#client,
+      [this.#o.stream, this.#leaseKey],
+      [this.#o.consumerGroup, this.#o.consumer, this.#leaseValue],
+    )) as [string, string?, string?, unknown?];
     const [kind, id, deliveries, fields] = reply;
     if (kind === 'entry') {
       return {
@@ -96,15 +98,16 @@ export class ShardQueue extends StreamQueue {
     markers: readonly MarkerWrite[],
     deadLetters: readonly Record<string, string>[],
   ): Promise<void> {
-    const acked = await this.#client.eval(FINISH, {
-      keys: [
+    const acked = await FINISH.run(
+      this.#client,
+      [
         this.#o.stream,
         this.#leaseKey,
         notesKey(this.#o.stream),
         this.#o.deadLetterStream,
         ...markers.map((m) => m.key),
       ],
-      arguments: [
+      [
         this.#o.consumerGroup,
         this.#leaseValue,
         id,
@@ -112,7 +115,7 @@ export class ShardQueue extends StreamQueue {
         JSON.stringify(deadLetters.map((fields) => Object.entries(fields).flat())),
         ...markers.map((m) => m.value),
       ],
-    });
+    );
     if (acked !== 1) {
       throw new LeaseLostError(
         `shard lease ${this.#leaseKey} is no longer ours: ${id} left for the shard's new owner`,

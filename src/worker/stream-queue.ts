@@ -2,6 +2,7 @@
 // XAUTOCLAIM of idle entries, the worker's own redeliveries, heartbeats, delivery notes, the end of a
 // delivery (ack + dead letters + markers in one script, or give-back + markers + cause), and the
 // removal of dead consumers.
+import { LuaScript } from './lua-script.ts';
 import { causeField, notesKey, outageField, parseCause, type DeliveryCause } from './delivery-notes.ts';
 import type { MarkerWrite } from './idempotency.ts';
 import type { RedisClient } from '../contracts/redis-connection.ts';
@@ -24,19 +25,19 @@ const isNoGroup = (error: unknown) => error instanceof Error && error.message.st
 
 // Redelivers one of our own pending entries to ourselves, only if it is still ours (another worker
 // may have reclaimed it): XCLAIM bumps its delivery count, so the redelivery is counted like any other.
-const RECLAIM_OWN = `
+const RECLAIM_OWN = new LuaScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
 if #p == 0 then return false end
 local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3])
 if #claimed == 0 or not claimed[1] then return false end
 return {tostring(p[1][4] + 1), claimed[1][2]}
-`;
+`);
 
 // Resets the idle time of those ids still pending on this consumer, and only those: a plain XCLAIM with
 // min-idle 0 would take back an entry another worker has reclaimed meanwhile (a stalled worker's late
 // heartbeat), and two workers would then hold it (noticed in #16's review). KEYS: stream. ARGV: group,
 // consumer, ids… Returns how many were still ours.
-const HEARTBEAT_OWN = `
+const HEARTBEAT_OWN = new LuaScript(`
 local kept = 0
 for i = 3, #ARGV do
   if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) > 0 then
@@ -45,11 +46,11 @@ for i = 3, #ARGV do
   end
 end
 return kept
-`;
+`);
 
 // Removes consumers with nothing pending that have been idle past a bound. Atomic, so a consumer
 // cannot receive an entry between the check and the removal (DELCONSUMER drops its pending entries).
-const DELETE_DEAD_CONSUMERS = `
+const DELETE_DEAD_CONSUMERS = new LuaScript(`
 local removed = {}
 for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   local info = {}
@@ -60,18 +61,18 @@ for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   end
 end
 return removed
-`;
+`);
 
 // KEYS: stream, notes, dead-letter stream, marker keys… ARGV: group, id, marker TTL, dead letters (JSON
 // array of flat field lists), marker values… One command instead of a MULTI of 3 + markers (#12: the
 // encoding and parsing of a dozen commands per batch showed in the worker's profile); atomic the same.
-const FINISH = `
+const FINISH = new LuaScript(`
 for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'NX', 'EX', ARGV[3]) end
 for _, fields in ipairs(cjson.decode(ARGV[4])) do redis.call('XADD', KEYS[3], '*', unpack(fields)) end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[2], ARGV[2] .. ':outage', ARGV[2] .. ':cause')
 return 1
-`;
+`);
 
 function fieldsOf(flat: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -155,10 +156,11 @@ export class StreamQueue {
 
   /** Redelivers our own pending entry to ourselves (counted); undefined if it is no longer ours. */
   async reclaimOwn(id: string): Promise<StreamEntry | undefined> {
-    const reply = (await this.#client.eval(RECLAIM_OWN, {
-      keys: [this.#o.stream],
-      arguments: [this.#o.consumerGroup, this.#o.consumer, id],
-    })) as [string, unknown] | null;
+    const reply = (await RECLAIM_OWN.run(
+      this.#client,
+      [this.#o.stream],
+      [this.#o.consumerGroup, this.#o.consumer, id],
+    )) as [string, unknown] | null;
     if (!reply) return undefined;
     return { id, deliveries: Number(reply[0]), fields: fieldsOf(reply[1]) };
   }
@@ -178,10 +180,11 @@ export class StreamQueue {
   async heartbeat(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return Number(
-      await this.#client.eval(HEARTBEAT_OWN, {
-        keys: [this.#o.stream],
-        arguments: [this.#o.consumerGroup, this.#o.consumer, ...ids],
-      }),
+      await HEARTBEAT_OWN.run(
+        this.#client,
+        [this.#o.stream],
+        [this.#o.consumerGroup, this.#o.consumer, ...ids],
+      ),
     );
   }
 
@@ -201,16 +204,17 @@ export class StreamQueue {
     markers: readonly MarkerWrite[],
     deadLetters: readonly Record<string, string>[],
   ): Promise<void> {
-    await this.#client.eval(FINISH, {
-      keys: [this.#o.stream, this.#notes, this.#o.deadLetterStream, ...markers.map((m) => m.key)],
-      arguments: [
+    await FINISH.run(
+      this.#client,
+      [this.#o.stream, this.#notes, this.#o.deadLetterStream, ...markers.map((m) => m.key)],
+      [
         this.#o.consumerGroup,
         id,
         String(this.#o.markerTtlSeconds),
         deadLetters.length === 0 ? '[]' : JSON.stringify(deadLetters.map((f) => Object.entries(f).flat())),
         ...markers.map((m) => m.value),
       ],
-    });
+    );
   }
 
   /** Ends a delivery without a verdict: the entry stays pending; markers and the cause are kept. */
@@ -228,9 +232,10 @@ export class StreamQueue {
 
   /** XGROUP DELCONSUMER for consumers with nothing pending, idle longer than idleMs; returns their names. */
   async deleteDeadConsumers(idleMs: number): Promise<string[]> {
-    return (await this.#client.eval(DELETE_DEAD_CONSUMERS, {
-      keys: [this.#o.stream],
-      arguments: [this.#o.consumerGroup, this.#o.consumer, String(Math.round(idleMs))],
-    })) as string[];
+    return (await DELETE_DEAD_CONSUMERS.run(
+      this.#client,
+      [this.#o.stream],
+      [this.#o.consumerGroup, this.#o.consumer, String(Math.round(idleMs))],
+    )) as string[];
   }
 }

@@ -106,7 +106,7 @@ export class UpstreamRouter {
    */
   reserve(priority = 0): SlotReservation | Promise<SlotReservation> | undefined {
     const at = now();
-    const endpoint = this.#endpoints.find((e) => e.breaker.canCall(at));
+    const endpoint = this.#endpoints[this.#route(at)];
     if (endpoint === undefined || endpoint.breaker.state !== 'closed' || endpoint.throttledForMs(at) > 0)
       return undefined;
     const release = endpoint.limiter.tryAcquire();
@@ -126,9 +126,13 @@ export class UpstreamRouter {
     let unused = reserved;
     try {
       let failedProbe: RoutedResult | undefined;
-      for (let index = 0; index < this.#endpoints.length; index++) {
+      // After a failed trial the call goes on to the next upstream the rule picks, in the same attempt.
+      for (let index = -1; ;) {
+        const at = now();
+        index = this.#route(at, index + 1);
+        if (index < 0) break;
         const endpoint = this.#endpoints[index] as UpstreamEndpoint;
-        const throttled = endpoint.throttledForMs(now());
+        const throttled = endpoint.throttledForMs(at);
         if (throttled > 0 && endpoint.breaker.state === 'closed') {
           // Backpressure from a 429 is not a reason to fail over: wait for the upstream that asked.
           return {
@@ -138,8 +142,8 @@ export class UpstreamRouter {
             upstream: endpoint.name,
           };
         }
-        const grant = endpoint.breaker.grant(now());
-        if (grant === 'refuse') continue;
+        // Not 'refuse': #route picked it because its breaker lets a call through at `at`.
+        const grant = endpoint.breaker.grant(at);
         // A slot reserved at another upstream is given back before this one is called.
         let slot: ReleaseSlot | undefined;
         if (unused !== undefined) {
@@ -170,6 +174,19 @@ export class UpstreamRouter {
       // Throttled, routed elsewhere, or no upstream: the slot says nothing about the upstream's load.
       unused?.release('ignore', 0);
     }
+  }
+
+  /**
+   * The upstream the next call goes to, from `from` on (the next after a failed trial), as an index; -1 if
+   * none: the first whose breaker lets a call through (closed, or open with its trial due). call() and
+   * reserve() both route by it (#12 review: reserve restated the rule). A closed upstream that asked to
+   * wait (429) is still the one: backpressure is not a reason to fail over (call() answers `throttled`).
+   */
+  #route(at: number, from = 0): number {
+    for (let index = from; index < this.#endpoints.length; index++) {
+      if ((this.#endpoints[index] as UpstreamEndpoint).breaker.canCall(at)) return index;
+    }
+    return -1;
   }
 
   #served(index: number): void {

@@ -3,7 +3,7 @@
 // that old way, on prom-client metrics of the same names, help, labels and buckets.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS, UPSTREAM_DURATION_BUCKETS } from '../../../src/contracts/worker-metric-names.ts';
-import { createWorkerMetrics } from '../../../src/worker/metrics.ts';
+import { createWorkerMetrics, findHistogramCell, histogramObserver } from '../../../src/worker/metrics.ts';
 import { subscribeMetrics } from '../../../src/worker/metrics-subscriber.ts';
 import { WorkerEvents } from '../../../src/worker/worker-events.ts';
 
@@ -81,11 +81,31 @@ describe('hot-path metrics (#12)', () => {
     call('secondary', 'ok', 1.5);
     call('primary', 'ok', 0.001);
     call('primary', 'CONNECTION_ERROR', 0.01);
+    // On a bucket's bound, and above the last one (+Inf only).
+    call('primary', 'ok', 0.25);
+    call('secondary', 'UPSTREAM_TIMEOUT', 12);
     item(false);
     const second = await ours();
     expect(second).toBe(await before());
-    expect(second).toContain(`${METRICS.upstreamRequestsTotal}{upstream="primary",result="ok"} 3`);
+    expect(second).toContain(`${METRICS.upstreamRequestsTotal}{upstream="primary",result="ok"} 4`);
     expect(second).toContain(`${METRICS.upstreamRequestsTotal}{upstream="secondary",result="ok"} 1`);
     expect(second).toContain(`${METRICS.itemsInFlight} 0`);
+  });
+
+  it('adds upstream durations to the record prom-client keeps (else every call would go through observe())', () => {
+    const histogram = new Histogram({
+      name: 'cell_test_seconds',
+      help: 'h',
+      labelNames: ['upstream'],
+      buckets: UPSTREAM_DURATION_BUCKETS,
+      registers: [],
+    });
+    const observe = histogramObserver(histogram, { upstream: 'primary' }, UPSTREAM_DURATION_BUCKETS);
+    observe(0.003);
+    const cell = findHistogramCell(histogram, { upstream: 'primary' }, UPSTREAM_DURATION_BUCKETS);
+    expect(cell).toMatchObject({ labels: { upstream: 'primary' }, count: 1, sum: 0.003 });
+    observe(0.02);
+    expect(cell).toMatchObject({ count: 2, sum: 0.023 });
+    expect(cell?.bucketValues[0.025]).toBe(1);
   });
 });
