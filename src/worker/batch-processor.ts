@@ -86,6 +86,11 @@ export class BatchProcessor {
   #parked = 0;
   /** Called when a batch starts waiting only on backoff timers: the intake may take another batch. */
   onParked: () => void = () => undefined;
+  /** Items of the batches in flight that have not had a call slot yet (#12): see `unslotted`. */
+  #unslotted = 0;
+  /** When `unslotted` falls below this, `onFewUnslotted` is called (the intake waits for it). */
+  wakeBelow = 0;
+  onFewUnslotted: () => void = () => undefined;
   /** Item outcomes of the batches in flight, by stream entry id, until their log line is written. */
   readonly #itemCounts = new Map<string, ItemCounts>();
 
@@ -103,9 +108,24 @@ export class BatchProcessor {
     return this.#parked;
   }
 
+  /**
+   * Items of the batches in flight that will want a call slot and have had none yet: being prepared,
+   * queued behind their batch's other items, or waiting for a slot (#12: the intake reads by this
+   * demand). Retries are not counted: they had their first slot.
+   */
+  get unslotted(): number {
+    return this.#unslotted;
+  }
+
+  #addUnslotted(n: number): void {
+    const before = this.#unslotted;
+    this.#unslotted += n;
+    if (before >= this.wakeBelow && this.#unslotted < this.wakeBelow) this.onFewUnslotted();
+  }
+
   async process(entry: StreamEntry, signal: AbortSignal, context?: DeliveryContext): Promise<Report> {
     const started = performance.now();
-    const state: { batch?: BatchMessage } = {};
+    const state: { batch?: BatchMessage; unslotted: number } = { unslotted: 0 };
     let report: Report;
     try {
       report = await this.#handle(
@@ -130,6 +150,10 @@ export class BatchProcessor {
         redeliver: true,
         raised: true,
       };
+    } finally {
+      // Items that never got to a slot (the batch ended before, or was dead-lettered whole).
+      this.#addUnslotted(-state.unslotted);
+      state.unslotted = 0;
     }
     this.#record(entry, report, (performance.now() - started) / 1000);
     return report;
@@ -138,7 +162,7 @@ export class BatchProcessor {
   async #handle(
     entry: StreamEntry,
     signal: AbortSignal,
-    state: { batch?: BatchMessage },
+    state: { batch?: BatchMessage; unslotted: number },
     { queue, fence }: DeliveryContext,
   ): Promise<Report> {
     const ctx: DeadLetterContext = {
@@ -154,6 +178,15 @@ export class BatchProcessor {
     }
     const batch = parsed.batch;
     state.batch = batch;
+    // Counted from here, synchronously with the intake's dispatch, so it does not read on before the
+    // batch's items reach the call limiter.
+    state.unslotted = batch.items.length;
+    this.#addUnslotted(batch.items.length);
+    const slotted = () => {
+      if (state.unslotted === 0) return;
+      state.unslotted--;
+      this.#addUnslotted(-1);
+    };
     // Only then can the deliveries that count exceed the bound: skip the notes read on the hot path.
     if (entry.deliveries > this.#o.maxDeliveries) {
       const notes = await queue.readNotes(entry.id);
@@ -207,9 +240,11 @@ export class BatchProcessor {
         items.running += running ? 1 : -1;
         repark();
       },
+      onSlot: slotted,
     };
     const applyOne = (item: BatchItem, i: number): Promise<ItemResult> => {
       const match = matches[i] as MarkerMatch;
+      if (match !== 'absent') slotted();
       if (match === 'same')
         return Promise.resolve<ItemResult>({ kind: 'deduplicated', attempts: 0, upstream: undefined });
       if (match === 'item-differs') {
@@ -292,7 +327,7 @@ export class BatchProcessor {
     item: BatchItem,
     key: string,
     signal: AbortSignal,
-    hooks: AttemptHooks & { onItem(running: boolean): void },
+    hooks: AttemptHooks & { onItem(running: boolean): void; onSlot(): void },
     priority: number,
     fence: () => boolean,
   ): Promise<ItemResult> {
@@ -303,6 +338,8 @@ export class BatchProcessor {
       // loop's; the request is built once a slot is there.
       const reservation = this.#d.router.reserve(priority);
       const reserved = reservation instanceof Promise ? await reservation : reservation;
+      // Without a reservation (no upstream closed and unthrottled) the item is past the intake's concern too.
+      hooks.onSlot();
       const request: ApplyRequest = { warehouse: batch.warehouse, sku: item.sku };
       if (item.delta !== undefined) request.delta = item.delta;
       if (item.target !== undefined) request.target = item.target;

@@ -18,6 +18,11 @@ export interface ConsumerOptions {
   batches: number;
   /** Batches in hand at most, parked ones included: a bound on memory and on what one replica holds. */
   maxBatches?: number;
+  /**
+   * Demand-driven intake (#12): more batches are read only while the items in hand that have had no call
+   * slot yet are fewer than this many times the call limit. Unset: only the batch bounds above.
+   */
+  waitingPerCallSlot?: number;
   readCount: number;
   claimIdleMs: number;
   /** The base of the worker's own redelivery backoff: the delay an item's next retry would have had. */
@@ -75,6 +80,7 @@ export class ConsumerLoop {
   start(ownPending: readonly string[] = []): void {
     // A batch that starts waiting only on backoff timers frees its intake slot (#12).
     this.#d.processor.onParked = () => this.#wakeIntake();
+    this.#d.processor.onFewUnslotted = () => this.#wakeIntake();
     // Entries left pending on this consumer name by an earlier run: redeliver them now, not after claimIdle.
     for (const id of ownPending) this.#redeliveries.schedule(id, 0);
     this.#heartbeats = this.#heartbeatLoop(Math.max(100, this.#o.claimIdleMs / 3));
@@ -132,6 +138,24 @@ export class ConsumerLoop {
     );
   }
 
+  /**
+   * Do the call slots want more work (#12)? Once the items in hand that have had no call slot yet (being
+   * prepared, queued behind their batch's other items, or waiting for a slot: processor.unslotted) reach
+   * the bound, a new batch would only wait too, holding its items meanwhile (memory, and GC work: a
+   * young-generation collection copies what is alive), and a slow or rate-limited upstream would pull
+   * batches it cannot serve. The processor wakes the intake when the count falls below the bound. A read,
+   * once wanted, takes up to readCount batches as before: reads sized to the shortfall (tried) made 3× the
+   * Redis round trips for no GC time saved.
+   */
+  #wanted(): boolean {
+    const factor = this.#o.waitingPerCallSlot;
+    if (factor === undefined || this.#inFlight.size === 0) return true;
+    const { processor, router } = this.#d;
+    const bound = Math.max(1, router.callLimit() * factor);
+    processor.wakeBelow = bound;
+    return processor.unslotted < bound;
+  }
+
   #wakeIntake(): void {
     const wake = this.#slotFreed;
     this.#slotFreed = undefined;
@@ -150,7 +174,7 @@ export class ConsumerLoop {
     // round trip per batch; the batches still in hand keep the call slots busy meanwhile.
     const minFree = Math.max(1, Math.min(this.#o.readCount, Math.floor(this.#o.batches / 4)));
     while (!this.stopping) {
-      if (this.#free() < minFree) {
+      if (this.#free() < minFree || !this.#wanted()) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }

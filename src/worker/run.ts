@@ -35,6 +35,10 @@ const STATS_INTERVAL_MS = 5000;
 // throughput near in-hand / backoff time); the hard bound below counts every batch held.
 const BATCHES_IN_HAND_PER_SLOT = 8;
 const BATCHES_HELD_PER_SLOT = 32;
+// Demand-driven intake within those bounds (#12): more batches only while the items in hand without a
+// call slot yet are fewer than this many times the call limit: enough to refill every slot while the next
+// read is under way (32 slots, batches of 10, readCount 10: 7–16 batches in hand instead of 32).
+const WAITING_PER_CALL_SLOT = 1;
 // An empty shard is woken by the shard watcher's blocking read (#13); it also looks again itself this
 // often, in case a wake-up was missed.
 const SHARD_IDLE_RECHECK_MS = 1000;
@@ -168,6 +172,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
     {
       batches: batches * BATCHES_IN_HAND_PER_SLOT,
       maxBatches: batches * BATCHES_HELD_PER_SLOT,
+      waitingPerCallSlot: WAITING_PER_CALL_SLOT,
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
       redeliveryBaseMs,

@@ -64,6 +64,11 @@ export class UpstreamRouter {
     return this.#endpoints.some((e) => e.breaker.state === 'open' && e.breaker.canCall(at));
   }
 
+  /** The call limit of the upstream calls go to now; 0 if none takes calls (#12: sizes the intake). */
+  callLimit(at = now()): number {
+    return this.#endpoints[this.#route(at)]?.limiter.limit ?? 0;
+  }
+
   breakerStates(): Record<string, string> {
     return Object.fromEntries(this.#endpoints.map((e) => [e.name, e.breaker.state]));
   }
