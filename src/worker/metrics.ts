@@ -44,67 +44,6 @@ export class HotPathCounts {
   }
 }
 
-/** prom-client's record of one label set of a histogram (lib/histogram.js, createBaseValues). */
-interface HistogramCell {
-  labels: Record<string, string>;
-  bucketValues: Record<number, number>;
-  sum: number;
-  count: number;
-}
-
-/**
- * An observer of one label set of a histogram that updates prom-client's own record of it, found once
- * (#12: observe() checks and hashes the labels on every call, ~1 % of a drain's CPU at one per upstream
- * call). The exposition is what observe() gives: the first value goes through observe(), which creates
- * the record; later ones add to it as observe() would. If the record is not where prom-client keeps it
- * (another version), every value goes through observe(). hot-path-metrics.test.ts compares the two.
- */
-export function histogramObserver(
-  histogram: Histogram<string>,
-  labels: Record<string, string>,
-  buckets: readonly number[],
-): (value: number) => void {
-  const child = histogram.labels(labels);
-  let cell: HistogramCell | undefined;
-  return (value) => {
-    if (cell === undefined || !Number.isFinite(value)) {
-      child.observe(value);
-      cell ??= findHistogramCell(histogram, labels, buckets);
-      return;
-    }
-    cell.sum += value;
-    cell.count += 1;
-    for (const bound of buckets) {
-      if (value <= bound) {
-        (cell.bucketValues[bound] as number) += 1;
-        return;
-      }
-    }
-  };
-}
-
-/** prom-client's record of the label set, if it is where and what this version keeps. Exported for a test. */
-export function findHistogramCell(
-  histogram: Histogram<string>,
-  labels: Record<string, string>,
-  buckets: readonly number[],
-): HistogramCell | undefined {
-  const cells = (histogram as unknown as { hashMap?: Record<string, HistogramCell> }).hashMap;
-  const names = Object.keys(labels);
-  const cell = Object.values(cells ?? {}).find(
-    (c) =>
-      c.labels !== undefined &&
-      Object.keys(c.labels).length === names.length &&
-      names.every((name) => c.labels[name] === labels[name]),
-  );
-  const usable =
-    cell !== undefined &&
-    typeof cell.sum === 'number' &&
-    typeof cell.count === 'number' &&
-    buckets.every((bound) => typeof cell.bucketValues?.[bound] === 'number');
-  return usable ? cell : undefined;
-}
-
 interface CallCount {
   readonly labels: { upstream: string; result: string };
   n: number;
