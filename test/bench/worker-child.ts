@@ -4,15 +4,18 @@
 import { loadWorkerConfig } from '../../src/worker/config-file.ts';
 import { runWorker } from '../../src/worker/run.ts';
 
-// BENCH_HEAP_PROFILE=file (#12, diagnosis only): sampled allocations of the drain, garbage included.
+// BENCH_HEAP_PROFILE=file (#12, diagnosis only): sampled allocations of the drain, garbage included; with
+// BENCH_HEAP_PROFILE_SURVIVORS=1 only what survived a young-generation collection (promoted: the old
+// generation's growth that the scavenges pay to copy).
 const heapProfile = process.env.BENCH_HEAP_PROFILE;
+const survivorsOnly = process.env.BENCH_HEAP_PROFILE_SURVIVORS === '1';
 const inspector = heapProfile ? new (await import('node:inspector/promises')).Session() : undefined;
 if (inspector) {
   inspector.connect();
   await inspector.post('HeapProfiler.startSampling', {
     samplingInterval: 4096,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: !survivorsOnly,
   });
 }
 const worker = await runWorker(loadWorkerConfig({ ...process.env, INVENTORYBOT_METRICS_HOST: '127.0.0.1' }));

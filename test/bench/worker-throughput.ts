@@ -298,7 +298,10 @@ async function drainOnce(
         POD_NAME: consumer,
         // BENCH_HEAP_PROFILE=dir (#12, diagnosis only): worker-child.ts samples allocations into it.
         ...(process.env.BENCH_HEAP_PROFILE
-          ? { BENCH_HEAP_PROFILE: join(process.env.BENCH_HEAP_PROFILE, `${id}-${Date.now()}.heapprofile`) }
+          ? {
+              BENCH_HEAP_PROFILE: join(process.env.BENCH_HEAP_PROFILE, `${id}-${Date.now()}.heapprofile`),
+              BENCH_HEAP_PROFILE_SURVIVORS: process.env.BENCH_HEAP_PROFILE_SURVIVORS ?? '',
+            }
           : {}),
       },
       // BENCH_CPU_PROFILE=dir (#12, diagnosis only): a V8 CPU profile of our worker, written at its exit.
