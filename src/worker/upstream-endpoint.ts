@@ -196,6 +196,9 @@ class Call implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     if (this.deadline) this.#deadlines.cancel(this.deadline);
+    // Nothing of the exchange is needed any more: let it go young (#12), whoever still holds this call.
+    this.#controller = undefined;
+    this.#chunks.length = 0;
     this.#resolve(result);
   }
 }
