@@ -32,6 +32,16 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
+/** The CLI's queue options for a rig's Redis and streams. */
+const cliQueueArgs = (names: { stream: string; deadLetterStream: string }) => [
+  '--redis-url',
+  h.redis.url,
+  '--stream',
+  names.stream,
+  '--dead-letter-stream',
+  names.deadLetterStream,
+];
+
 const batch = (batchId: string, items: BatchMessage['items']): BatchMessage => ({
   batchId,
   warehouse: 'WH-03',
@@ -55,16 +65,7 @@ test('BATCH_ID_REUSED: replay leaves it with a clear line; --new-batch-id applie
     config: { queue: { shards: SHARDS } },
   });
   const { sim, names } = rig;
-  const queueArgs = [
-    '--redis-url',
-    h.redis.url,
-    '--stream',
-    names.stream,
-    '--dead-letter-stream',
-    names.deadLetterStream,
-    '--shards',
-    String(SHARDS),
-  ];
+  const queueArgs = [...cliQueueArgs(names), '--shards', String(SHARDS)];
   await rig.startWorker('replay-reused');
 
   // Applied first: a keyless item and one with its own key.
@@ -152,14 +153,7 @@ test('IDEMPOTENCY_KEY_REUSED: replay leaves it with a clear line; --new-item-key
     simulator: { faults: { failureRate: 0 } },
   });
   const { sim, names } = rig;
-  const queueArgs = [
-    '--redis-url',
-    h.redis.url,
-    '--stream',
-    names.stream,
-    '--dead-letter-stream',
-    names.deadLetterStream,
-  ];
+  const queueArgs = cliQueueArgs(names);
   await rig.startWorker('replay-key-reused');
   await rig.enqueueBatches([batch('order-1', [{ sku: skuFor(1), delta: 5, key: 'adjust-a' }])]);
   await rig.settled();
