@@ -100,16 +100,21 @@ export function dlqCommand(): Command {
 }
 
 /** What the replay's line says of entries whose old ids would loop (#11), by error code. */
-const LOOPING_TEXT: Record<LoopingCode, { renamedAs: string; why: string; flag: string; what: string }> = {
+const LOOPING_TEXT: Record<
+  LoopingCode,
+  { renamedAs: string; why: string; under: string; flag: string; what: string }
+> = {
   BATCH_ID_REUSED: {
     renamedAs: 'a new batch id',
     why: 'their batch id was applied before with other content',
+    under: 'under it',
     flag: '--new-batch-id',
     what: 'their content',
   },
   IDEMPOTENCY_KEY_REUSED: {
     renamedAs: 'a new item key',
     why: 'their item key was applied before with another operation',
+    under: 'under that key',
     flag: '--new-item-key',
     what: 'their operation',
   },
@@ -125,9 +130,8 @@ export function replaySummary(r: ReplayResult, stream: string): string {
     .filter((code) => (r.left[code] ?? 0) > 0)
     .map((code) => {
       const t = LOOPING_TEXT[code];
-      const under = code === 'BATCH_ID_REUSED' ? 'under it' : 'under that key';
       return (
-        `; left ${r.left[code]} ${code} entries in the dead-letter stream: ${t.why}, so ${under} they ` +
+        `; left ${r.left[code]} ${code} entries in the dead-letter stream: ${t.why}, so ${t.under} they ` +
         `would be dead-lettered again; replay them with ${t.flag} to apply ${t.what} as new work`
       );
     });
