@@ -5,12 +5,16 @@
 // changes (an operator run outside a cluster).
 import { jest } from '@jest/globals';
 import { AppsV1Api, CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { LEADER_ELECTION_LEASE } from '../../../../src/api/names.ts';
 import { createLogger } from '../../../../src/contracts/logger.ts';
-import { EVENT_FIELD, parseLogLine } from '../../../../src/contracts/log-line.ts';
 import { LeaderElector } from '../../../../src/operator/leader-election.ts';
 import { prepareOperatorNamespace, waitFor } from '../../../support/kube.ts';
+import {
+  killAll,
+  leaderElectedArgs,
+  spawnOperator,
+  type OperatorProcess,
+} from '../../../support/operator-process.ts';
 
 jest.setTimeout(120_000);
 
@@ -19,15 +23,13 @@ const DEPLOYMENT = 'inventorybot-operator';
 let admin: KubeConfig;
 let operatorConfig: KubeConfig;
 let kubeconfigPath: string;
-const children: ChildProcess[] = [];
+const children: OperatorProcess[] = [];
 
 beforeAll(async () => {
   ({ admin, kubeConfig: operatorConfig, path: kubeconfigPath } = await prepareOperatorNamespace(ns));
 });
 
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterAll(() => killAll(children));
 
 const readLease = (name: string): Promise<V1Lease | undefined> =>
   admin
@@ -61,37 +63,16 @@ it('the Lease is owned by the operator Deployment and deleted with it', async ()
     },
   });
 
-  const child = spawn(
-    process.execPath,
-    [
-      '--experimental-strip-types',
-      'src/operator/main.ts',
-      '--metrics-address=127.0.0.1',
-      '--leader-elect',
-      `--lease-namespace=${ns}`,
-      `--namespaces=${ns}`,
-      '--metrics-port=0',
-    ],
-    {
-      env: { ...process.env, KUBECONFIG: kubeconfigPath, OPERATOR_DEPLOYMENT: DEPLOYMENT },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  children.push(child);
-  const events: string[] = [];
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) {
-      const event = parseLogLine(line)?.[EVENT_FIELD];
-      if (typeof event === 'string') events.push(event);
-    }
+  const operator = spawnOperator({
+    kubeconfigPath,
+    args: leaderElectedArgs(ns),
+    env: { OPERATOR_DEPLOYMENT: DEPLOYMENT },
   });
+  children.push(operator);
+  const { child } = operator;
   await waitFor(
-    () => events,
-    (e) => e.includes('became leader'),
+    () => operator.logged('became leader'),
+    (line) => line !== undefined,
     { timeoutMs: 30_000, what: 'the operator to lead' },
   );
 
