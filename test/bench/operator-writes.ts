@@ -3,9 +3,10 @@
 // differs from the raw-SSA reference by exactly one write per bot, the status apply, and that write costs
 // the API server several times an ordinary apply: the stored bot (spec with its schema defaults,
 // managedFields, status) is decoded, coerced, validated and re-encoded as unstructured JSON, as every
-// custom resource is. A third variant writes the same status to a bot stored without schema defaults (a
-// copy of the CRD under another group with every `default` removed), to size what the defaults cost.
-// All three on one fresh control plane, each an update of an existing object whose content changes each
+// custom resource is. Variants size where that cost goes: the same status as a JSON patch (an update
+// instead of an apply), and the same apply to bots of CRD copies under other groups, one with every
+// `default` removed and one with every CEL rule removed.
+// All on one fresh control plane, each an update of an existing object whose content changes each
 // round, in 4 lanes as the operator's workers; API server CPU from /proc; alternating order, medians.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { InventoryBot, InventoryBotStatus } from '../../src/api/inventory-bot.ts';
@@ -32,7 +33,13 @@ export interface OperatorWritesOptions {
 
 export const OPERATOR_WRITES_DEFAULTS = { writes: 400, rounds: 3, lanes: 4 } as const;
 
-export const WRITE_VARIANTS = ['bot-status', 'bot-status-no-defaults', 'configmap-apply'] as const;
+export const WRITE_VARIANTS = [
+  'bot-status',
+  'bot-status-json-patch',
+  'bot-status-no-defaults',
+  'bot-status-no-rules',
+  'configmap-apply',
+] as const;
 export type WriteVariant = (typeof WRITE_VARIANTS)[number];
 
 export interface OperatorWritesResult {
@@ -43,22 +50,23 @@ export interface OperatorWritesResult {
 }
 
 const NAMESPACE = 'writes';
-/** The CRD copy without defaults: same kind and schema, another group, so both can be served at once. */
+/** The CRD copies: same kind and schema, another group each, so all are served at once. */
 const BARE_GROUP = `no-defaults.${GROUP}`;
+const NO_RULES_GROUP = `no-rules.${GROUP}`;
 
-/** The CRD with every schema default removed, under BARE_GROUP. */
-function crdWithoutDefaults(): object {
+/** The CRD under `group` with every schema entry `key` removed (`default`, or the CEL rules). */
+function crdWithout(key: 'default' | 'x-kubernetes-validations', group: string): object {
   const crd = structuredClone(buildCrd()) as { metadata: { name: string }; spec: { group: string } };
   const strip = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(strip);
     else if (node && typeof node === 'object') {
-      delete (node as Record<string, unknown>).default;
+      delete (node as Record<string, unknown>)[key];
       Object.values(node).forEach(strip);
     }
   };
   strip(crd.spec);
-  crd.spec.group = BARE_GROUP;
-  crd.metadata.name = `${PLURAL}.${BARE_GROUP}`;
+  crd.spec.group = group;
+  crd.metadata.name = `${PLURAL}.${group}`;
   return crd;
 }
 
@@ -93,7 +101,12 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
     await installCrd(admin);
     const access: KubeAccess = withSharedConnections(kubeconfigFileAccess(plane.kubeconfigPath)!);
     const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-    await kubeRequest(access, { method: 'POST', path: crdPath, body: crdWithoutDefaults() });
+    await kubeRequest(access, { method: 'POST', path: crdPath, body: crdWithout('default', BARE_GROUP) });
+    await kubeRequest(access, {
+      method: 'POST',
+      path: crdPath,
+      body: crdWithout('x-kubernetes-validations', NO_RULES_GROUP),
+    });
     await ensureNamespace(admin, NAMESPACE);
     const apiServer = planePids(plane.pids)['kube-apiserver'];
     if (apiServer === undefined) throw new Error('no kube-apiserver among the control plane processes');
@@ -110,11 +123,11 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
           upstream: { primaryUrl: 'http://127.0.0.1:1/api' },
         },
       }) as unknown as InventoryBot;
-    const create = async (group: string) => {
+    const create = async (group: string, count: number) => {
       // The copy's resource is served a moment after its CRD is created: retry until it is.
       for (let attempt = 0; ; attempt++) {
         try {
-          await inLanes(o.writes, o.lanes, (i) =>
+          await inLanes(count, o.lanes, (i) =>
             kubeRequest(access, {
               method: 'POST',
               path: objectPath(`${group}/${VERSION}`, KIND, NAMESPACE),
@@ -130,12 +143,27 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
         }
       }
     };
-    await create(GROUP);
-    await create(BARE_GROUP);
+    // The JSON-patch variant writes bots of its own (the second o.writes), so neither variant's bots carry
+    // the other's managedFields entry.
+    await create(GROUP, 2 * o.writes);
+    await create(BARE_GROUP, o.writes);
+    await create(NO_RULES_GROUP, o.writes);
+    const own = (i: number) => i + o.writes;
     const applier = new Applier(access);
     const write: Record<WriteVariant, (i: number, status: InventoryBotStatus) => Promise<unknown>> = {
       'bot-status': (i, status) => applier.applyStatus(bot(GROUP, i), status),
+      // The same status as a JSON patch that replaces it whole (an update, not an apply): no merge of
+      // field sets against the stored managedFields.
+      'bot-status-json-patch': (i, status) =>
+        kubeRequest(access, {
+          method: 'PATCH',
+          path: `${objectPath(`${GROUP}/${VERSION}`, KIND, NAMESPACE, name(own(i)))}/status`,
+          query: { fieldManager: FIELD_MANAGER },
+          body: [{ op: 'add', path: '/status', value: status }],
+          contentType: CONTENT_TYPES.jsonPatch,
+        }),
       'bot-status-no-defaults': (i, status) => applier.applyStatus(bot(BARE_GROUP, i), status),
+      'bot-status-no-rules': (i, status) => applier.applyStatus(bot(NO_RULES_GROUP, i), status),
       'configmap-apply': (i, status) =>
         kubeRequest(access, {
           method: 'PATCH',
@@ -174,8 +202,14 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
       cpuMs,
       storedBytes: {
         'bot-status': await stored(objectPath(`${GROUP}/${VERSION}`, KIND, NAMESPACE, name(0))),
+        'bot-status-json-patch': await stored(
+          objectPath(`${GROUP}/${VERSION}`, KIND, NAMESPACE, name(own(0))),
+        ),
         'bot-status-no-defaults': await stored(
           objectPath(`${BARE_GROUP}/${VERSION}`, KIND, NAMESPACE, name(0)),
+        ),
+        'bot-status-no-rules': await stored(
+          objectPath(`${NO_RULES_GROUP}/${VERSION}`, KIND, NAMESPACE, name(0)),
         ),
         'configmap-apply': await stored(objectPath('v1', 'ConfigMap', NAMESPACE, name(0))),
       },
@@ -187,7 +221,9 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
 
 const VARIANT_TITLES: Record<WriteVariant, string> = {
   'bot-status': 'InventoryBot status apply (the operator’s, CRD as shipped)',
-  'bot-status-no-defaults': 'the same, bot stored without schema defaults',
+  'bot-status-json-patch': 'the same status as a JSON patch replacing it (an update, not an apply)',
+  'bot-status-no-defaults': 'the same apply, bot stored without schema defaults',
+  'bot-status-no-rules': 'the same apply, CRD without its CEL rules (x-kubernetes-validations)',
   'configmap-apply': 'reference: ConfigMap server-side apply of the same status',
 };
 
