@@ -1,35 +1,53 @@
-// The in-flight call limit of one upstream (issue 12), adapted from each call's outcome and latency, in
-// the spirit of Netflix concurrency-limits' Gradient2 with AIMD's cut on drops. Pure: time comes in.
+// The in-flight call limit of one upstream (issue 12), adapted from each call's outcome and latency. Pure:
+// time comes in. Written by hand: Netflix concurrency-limits and Envoy's adaptive concurrency filter have
+// no maintained Node counterpart that limits a client's calls.
 //
-// - Latency: a short EMA of round-trip times against a long baseline that follows drops at once and
-//   rises only slowly: per call, and at most BASELINE_RISE_PER_S per second of wall time. Per call alone,
-//   a spike's own calls taught the baseline the spike within seconds (at 100 calls/s), the limiter then
-//   allowed 2× that, and the upstream's p95 during a 30 s spike ended 7× the pre-spike p95 (`npm run
-//   bench -- spike`, #12). The price: a lasting latency rise is learnt over minutes, not seconds. While the short one exceeds the baseline by more than `tolerance`, the limit is
-//   scaled by baseline×tolerance/short (at least 0.5), at most once per cooldown, so a 10× latency spike
-//   cuts the limit within a few calls; a tolerance keeps noise from cutting.
+// - No-load latency is measured, not learnt from the limiter's own calls, as Envoy's gradient controller
+//   does: the limit is held at PROBE_LIMIT until PROBE_SAMPLES good calls that started with at most that
+//   many in flight have come back; their median round trip is the baseline. At start, then every
+//   PROBE_INTERVAL_MS. Why (#12): the baseline used to be learnt from every call and allowed to rise 1 %/s;
+//   calls start at batches × itemsPerBatch (32) in flight, above what the bench's upstream serves at once
+//   (20), so the baseline held queueing, and with a 2× tolerance the limit climbed to its max (64) before
+//   the spike: upstream p95 74 ms against 53 ms at a fixed 32 for the same items/s, and after the spike
+//   the limit (≈ 40) never got back to 90 % of that (`npm run bench -- spike`, 2026-12-01T01:25).
+// - Then per window of about one round trip of good calls (as many as the limit, at least
+//   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = tolerance × baseline / window
+//   median, within [0.5, 1], and limit = limit × gradient + headroom; the headroom only while the limit is
+//   used (in flight ≥ limit / 2), as growing an unused limit would only hide the next spike's cut. Beyond
+//   its capacity C an upstream queues, the round trip grows as in-flight / C, and the limit settles
+//   between tolerance × C and that plus the headroom: near what the upstream serves at once. A latency
+//   spike (a capacity drop) halves the limit per window until latency is within tolerance again.
+// - A spike is learnt only by a probe that falls into it; a probe at PROBE_LIMIT in flight measures the
+//   upstream's own latency, which a capacity drop (the spike of #12's bench) barely changes, while a
+//   lasting rise of service time is learnt within PROBE_INTERVAL_MS.
 // - Drops: a 429 or a timeout cuts the limit by `backoffRatio` (once per cooldown). Other transient
 //   errors only count when they spike: their EMA rate above `errorRateLimit` cuts like a drop. The plans'
 //   steady 20 % of 5xx answers is not a reason to slow down: those calls are retried anyway.
-// - Otherwise, while the limit is actually used, it grows by one per `limit` good calls (one per RTT).
 
 export type CallOutcome = 'ok' | 'drop' | 'error' | 'ignore';
 
 export interface AdaptiveLimitOptions {
   min: number;
   max: number;
+  /** The limit after the first probe. */
   initial: number;
-  /** Latency growth over the baseline tolerated before cutting (2: the p95 goal of issue 12 is 2× the baseline). */
+  /** Round-trip growth over the no-load baseline tolerated before the limit is scaled down (1.25 as Envoy's 25 % buffer). */
   tolerance?: number;
   backoffRatio?: number;
   errorRateLimit?: number;
-  /** Milliseconds between two cuts: one spike is one cut, not one per call in flight. */
+  /** Milliseconds between two cuts on drops: one burst of 429s is one cut, not one per call in flight. */
   cooldownMs?: number;
 }
 
-const SHORT_ALPHA = 0.1;
-const BASELINE_RISE = 0.002;
-const BASELINE_RISE_PER_S = 0.01;
+// Envoy's adaptive concurrency defaults: min_concurrency 3, request_count 50; its 60 s interval.
+const PROBE_LIMIT = 3;
+const PROBE_SAMPLES = 50;
+const PROBE_INTERVAL_MS = 60_000;
+const WINDOW_SAMPLES = 10;
+const MIN_GRADIENT = 0.5;
+// Gradient2's queueSize: growth per window while the limit is used. One call: with Envoy's sqrt(limit),
+// a simulation of the spike bench's upstream (capacity 20) settled at 30–35 instead of 23–29 (#12).
+const HEADROOM = 1;
 const ERROR_ALPHA = 0.05;
 
 export class AdaptiveLimit {
@@ -39,28 +57,40 @@ export class AdaptiveLimit {
   readonly #backoffRatio: number;
   readonly #errorRateLimit: number;
   readonly #cooldownMs: number;
+  readonly #probeLimit: number;
   #limit: number;
-  #short = 0;
   #baseline = 0;
   #errorRate = 0;
   #lastCutAt = Number.NEGATIVE_INFINITY;
-  #baselineAt = Number.NaN;
+  // A fixed limit (min = max) has nothing to measure.
+  #probing: boolean;
+  #nextProbeAt = 0;
+  // Round trips of the current probe or window; medians, as Envoy's default aggregate (p50): a GC
+  // pause or a new connection's first call does not move them.
+  readonly #rtts: Float64Array;
+  #samples = 0;
+  #windowInFlight = 0;
 
   constructor(options: AdaptiveLimitOptions) {
     this.min = Math.max(1, options.min);
     this.max = Math.max(this.min, options.max);
     this.#limit = clamp(options.initial, this.min, this.max);
-    this.#tolerance = options.tolerance ?? 2;
+    this.#tolerance = options.tolerance ?? 1.25;
     this.#backoffRatio = options.backoffRatio ?? 0.9;
     this.#errorRateLimit = options.errorRateLimit ?? 0.5;
     this.#cooldownMs = options.cooldownMs ?? 100;
+    this.#probeLimit = clamp(PROBE_LIMIT, this.min, this.max);
+    this.#probing = this.min < this.max;
+    this.#rtts = new Float64Array(Math.max(PROBE_SAMPLES, WINDOW_SAMPLES, this.max));
   }
 
   /** Whole calls allowed in flight now. */
   get limit(): number {
-    return Math.floor(this.#limit);
+    const limit = Math.floor(this.#limit);
+    return this.#probing ? Math.min(limit, this.#probeLimit) : limit;
   }
 
+  /** The no-load round trip of the last probe (0 until the first one is done). */
   get baselineMs(): number {
     return this.#baseline;
   }
@@ -73,25 +103,48 @@ export class AdaptiveLimit {
       this.#cut(this.#backoffRatio, now);
       return;
     }
-    if (outcome === 'error') return;
-    this.#short = this.#short === 0 ? rttMs : this.#short + (rttMs - this.#short) * SHORT_ALPHA;
-    if (this.#baseline === 0 || this.#short < this.#baseline) {
-      this.#baseline = this.#short;
-    } else {
-      const elapsedS = Number.isNaN(this.#baselineAt) ? 0 : Math.max(0, now - this.#baselineAt) / 1000;
-      this.#baseline = Math.min(
-        this.#baseline + (this.#short - this.#baseline) * BASELINE_RISE,
-        this.#baseline * (1 + BASELINE_RISE_PER_S * elapsedS),
-      );
-    }
-    this.#baselineAt = now;
-    const allowed = this.#baseline * this.#tolerance;
-    if (this.#short > allowed && this.#short > 1) {
-      this.#cut(Math.max(0.5, allowed / this.#short), now);
+    if (outcome === 'error' || this.min === this.max) return;
+    if (this.#probing) {
+      this.#probe(rttMs, inFlight, now);
       return;
     }
-    // Growing an unused limit would only hide the next spike's cut.
-    if (inFlight * 2 >= this.#limit) this.#limit = Math.min(this.max, this.#limit + 1 / this.#limit);
+    if (now >= this.#nextProbeAt) {
+      this.#startProbe();
+      return;
+    }
+    this.#rtts[this.#samples++] = rttMs;
+    this.#windowInFlight = Math.max(this.#windowInFlight, inFlight);
+    if (this.#samples < Math.max(WINDOW_SAMPLES, this.#limit)) return;
+    const rtt = this.#median();
+    const used = this.#windowInFlight * 2 >= this.#limit;
+    this.#resetWindow();
+    const gradient = clamp((this.#tolerance * this.#baseline) / rtt, MIN_GRADIENT, 1);
+    this.#limit = clamp(this.#limit * gradient + (used ? HEADROOM : 0), this.min, this.max);
+  }
+
+  #probe(rttMs: number, inFlight: number, now: number): void {
+    if (inFlight > this.#probeLimit) return;
+    this.#rtts[this.#samples++] = rttMs;
+    if (this.#samples < PROBE_SAMPLES) return;
+    this.#baseline = this.#median();
+    this.#probing = false;
+    this.#nextProbeAt = now + PROBE_INTERVAL_MS;
+    this.#resetWindow();
+  }
+
+  #startProbe(): void {
+    this.#probing = true;
+    this.#resetWindow();
+  }
+
+  #median(): number {
+    const rtts = this.#rtts.subarray(0, this.#samples).sort();
+    return rtts[rtts.length >> 1] as number;
+  }
+
+  #resetWindow(): void {
+    this.#samples = 0;
+    this.#windowInFlight = 0;
   }
 
   #cut(factor: number, now: number): void {

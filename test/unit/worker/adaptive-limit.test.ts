@@ -1,4 +1,14 @@
-import { AdaptiveLimit } from '../../../src/worker/adaptive-limit.ts';
+import { seededRandom } from '../../../src/contracts/seeded-random.ts';
+import { AdaptiveLimit, type AdaptiveLimitOptions } from '../../../src/worker/adaptive-limit.ts';
+
+const PROBE_SAMPLES = 50;
+
+/** A limiter whose first no-load probe is done: `rttMs` at 1 call in flight, 1 ms apart, from t = 0. */
+function probed(options: AdaptiveLimitOptions, rttMs = 5): { limit: AdaptiveLimit; t: number } {
+  const limit = new AdaptiveLimit(options);
+  for (let i = 0; i < PROBE_SAMPLES; i++) limit.record('ok', rttMs, 1, i);
+  return { limit, t: PROBE_SAMPLES };
+}
 
 // Feeds `n` calls of one outcome and latency, 1 ms apart, with the limit fully used.
 function feed(limit: AdaptiveLimit, n: number, rttMs: number, outcome: 'ok' | 'drop' | 'error', t0: number) {
@@ -6,88 +16,169 @@ function feed(limit: AdaptiveLimit, n: number, rttMs: number, outcome: 'ok' | 'd
   return t0 + n;
 }
 
+/**
+ * A closed loop against a simulated upstream that serves `capacity()` calls at once and queues the rest:
+ * every call starts with the limit in flight, and its round trip is the service time × max(1, in flight
+ * / capacity); calls come back one every rtt / limit ms, as a full limit makes them. Samples the limit
+ * every 250 ms of simulated time, as the spike bench does.
+ */
+function upstreamLoop(limit: AdaptiveLimit, serviceMs: () => number) {
+  let t = 0;
+  const samples: Array<{ at: number; limit: number }> = [];
+  return {
+    samples,
+    run(seconds: number, capacity: number) {
+      const end = t + seconds * 1000;
+      while (t < end) {
+        const inFlight = limit.limit;
+        const rtt = serviceMs() * Math.max(1, inFlight / capacity);
+        limit.record('ok', rtt, inFlight, t);
+        const next = t + rtt / inFlight;
+        for (let at = Math.ceil(t / 250) * 250; at < next; at += 250)
+          samples.push({ at: at / 1000, limit: limit.limit });
+        t = next;
+      }
+    },
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+/** The spike bench's scenario (#12): capacity C for 20 s, C / 10 for 30 s, C for 40 s; its measures. */
+function spikeScenario(serviceMs: () => number, capacity = 20) {
+  const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
+  const loop = upstreamLoop(limit, serviceMs);
+  loop.run(20, capacity);
+  loop.run(30, capacity / 10);
+  loop.run(40, capacity);
+  const between = (from: number, to: number) => loop.samples.filter((s) => s.at >= from && s.at < to);
+  const preLimit = median(between(10, 20).map((s) => s.limit));
+  const cut = between(20, 50).find((s) => s.limit <= preLimit / 2);
+  const back = between(50, 90).find((s) => s.limit >= 0.9 * preLimit);
+  return {
+    preLimit,
+    spikeLimit: median(between(25, 50).map((s) => s.limit)),
+    postLimit: median(between(60, 90).map((s) => s.limit)),
+    cutSeconds: cut ? cut.at - 20 : Number.NaN,
+    backSeconds: back ? back.at - 50 : Number.NaN,
+  };
+}
+
 describe('AdaptiveLimit (issue 12)', () => {
-  it('grows by about one per `limit` good calls while used, up to max', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 20, initial: 10 });
-    feed(limit, 11, 5, 'ok', 0);
+  it('first measures the no-load round trip at 3 calls in flight, then starts at `initial`', () => {
+    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
+    expect(limit.limit).toBe(3);
+    // Calls that started with more in flight queued behind each other: not a no-load round trip.
+    for (let i = 0; i < 100; i++) limit.record('ok', 80, 32, i);
+    expect(limit.limit).toBe(3);
+    for (let i = 0; i < PROBE_SAMPLES - 1; i++) limit.record('ok', i % 2 === 0 ? 4 : 6, 3, 100 + i);
+    expect(limit.limit).toBe(3);
+    // A slow first call (a new connection) does not move the median.
+    limit.record('ok', 500, 1, 200);
+    expect(limit.limit).toBe(32);
+    expect(limit.baselineMs).toBe(6);
+  });
+
+  it('a fixed limit (min = max) does not probe', () => {
+    const limit = new AdaptiveLimit({ min: 32, max: 32, initial: 32 });
+    expect(limit.limit).toBe(32);
+    feed(limit, 1000, 5, 'ok', 0);
+    expect(limit.limit).toBe(32);
+  });
+
+  it('grows by one per window of `limit` good calls while used and latency holds, up to max', () => {
+    const { limit, t } = probed({ min: 2, max: 20, initial: 10 });
+    expect(limit.limit).toBe(10);
+    feed(limit, 10, 5, 'ok', t);
     expect(limit.limit).toBe(11);
-    feed(limit, 10_000, 5, 'ok', 100);
+    feed(limit, 10_000, 5, 'ok', t + 100);
     expect(limit.limit).toBe(20);
   });
 
   it('does not grow while the limit is not used', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 20, initial: 10 });
-    for (let i = 0; i < 1000; i++) limit.record('ok', 5, 1, i);
+    const { limit, t } = probed({ min: 2, max: 20, initial: 10 });
+    for (let i = 0; i < 1000; i++) limit.record('ok', 5, 1, t + i);
     expect(limit.limit).toBe(10);
   });
 
-  it('cuts on a 10× latency spike within a few calls, down to min, and recovers after it', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    // Calls as a full limit makes them: one every rtt/limit milliseconds.
-    let t = 0;
-    const run = (n: number, rttMs: number) => {
-      for (let i = 0; i < n; i++) {
-        limit.record('ok', rttMs, limit.limit, t);
-        t += rttMs / limit.limit;
-      }
-    };
-    run(200, 5);
-    const before = limit.limit;
-    expect(before).toBeGreaterThanOrEqual(32);
-    run(10, 50);
-    expect(limit.limit).toBeLessThan(before);
-    run(100, 50);
-    expect(limit.limit).toBeLessThanOrEqual(4);
-    run(3000, 5);
-    expect(limit.limit).toBeGreaterThanOrEqual(32);
+  it('settles near a simulated upstream capacity, cuts on a tenfold capacity drop, is back within seconds', () => {
+    // #12: the limiter learnt its baseline from its own queued calls and climbed to its max (64) against an
+    // upstream that serves 20 at once; after the spike it did not get back to 90 % of that.
+    const run = spikeScenario(() => 20);
+    expect(run.preLimit).toBeGreaterThanOrEqual(20);
+    expect(run.preLimit).toBeLessThanOrEqual(20 * 1.5);
+    expect(run.cutSeconds).toBeLessThanOrEqual(1);
+    expect(run.spikeLimit).toBeLessThanOrEqual(2 * 1.5 + 1);
+    expect(run.backSeconds).toBeLessThanOrEqual(5);
+    expect(run.postLimit).toBeGreaterThanOrEqual(20);
+    expect(run.postLimit).toBeLessThanOrEqual(20 * 1.5);
+  });
+
+  it('does the same with noisy service times (the bench simulator: median 20 ms, p95 40 ms)', () => {
+    for (const seed of [1, 2, 3]) {
+      const random = seededRandom(seed);
+      const sigma = Math.log(2) / 1.645;
+      const service = () =>
+        20 * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+      const run = spikeScenario(service);
+      expect(run.preLimit).toBeGreaterThanOrEqual(18);
+      expect(run.preLimit).toBeLessThanOrEqual(20 * 1.5);
+      expect(run.cutSeconds).toBeLessThanOrEqual(2);
+      expect(run.spikeLimit).toBeLessThanOrEqual(2 * 2 + 1);
+      expect(run.backSeconds).toBeLessThanOrEqual(5);
+      expect(run.postLimit).toBeGreaterThanOrEqual(18);
+    }
   });
 
   it('does not learn a 30 s spike from its own calls: the limit stays cut through it (bench: spike)', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    let t = 0;
+    const { limit } = probed({ min: 2, max: 64, initial: 32 });
+    let t = 100;
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
-    // 30 s of 10× latency at 1,000 calls/s: per call, the baseline would follow within a few seconds.
+    // 30 s of 10× latency at 1,000 calls/s, before the next probe.
     for (let i = 0; i < 30_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
-    expect(limit.baselineMs).toBeLessThan(5 * 1.4);
+    expect(limit.baselineMs).toBe(5);
     expect(limit.limit).toBeLessThanOrEqual(4);
   });
 
-  it('still learns a lasting latency rise, over minutes', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    let t = 0;
+  it('learns a lasting rise of the no-load latency at the next probe', () => {
+    const { limit } = probed({ min: 2, max: 64, initial: 32 });
+    let t = 100;
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
-    for (let i = 0; i < 300_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
-    expect(limit.baselineMs).toBeGreaterThan(40);
-    expect(limit.limit).toBeGreaterThan(4);
+    for (let i = 0; i < 30_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
+    expect(limit.limit).toBeLessThanOrEqual(4);
+    for (let i = 0; i < 60_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
+    expect(limit.baselineMs).toBe(50);
+    expect(limit.limit).toBeGreaterThan(32);
   });
 
   it('tolerates latency noise under the tolerance', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    for (let i = 0; i < 2000; i++) limit.record('ok', i % 2 === 0 ? 5 : 9, limit.limit, i);
+    const { limit, t } = probed({ min: 2, max: 64, initial: 32 }, 5);
+    for (let i = 0; i < 20_000; i++)
+      limit.record('ok', i % 3 === 0 ? 5 : i % 3 === 1 ? 4 : 6.2, limit.limit, t + i);
     expect(limit.limit).toBe(64);
   });
 
   it('cuts by the backoff ratio on a 429 or timeout, once per cooldown, never below min', () => {
-    const limit = new AdaptiveLimit({ min: 3, max: 64, initial: 40, backoffRatio: 0.5, cooldownMs: 100 });
-    limit.record('drop', 5, 40, 0);
+    const { limit } = probed({ min: 3, max: 64, initial: 40, backoffRatio: 0.5, cooldownMs: 100 });
+    limit.record('drop', 5, 40, 100);
     expect(limit.limit).toBe(20);
-    limit.record('drop', 5, 40, 50);
+    limit.record('drop', 5, 40, 150);
     expect(limit.limit).toBe(20);
-    for (let t = 100; t <= 1000; t += 100) limit.record('drop', 5, 40, t);
+    for (let t = 200; t <= 1100; t += 100) limit.record('drop', 5, 40, t);
     expect(limit.limit).toBe(3);
   });
 
   it('keeps its limit under a steady 20 % of errors but cuts on an error spike', () => {
-    const steady = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    for (let i = 0; i < 5000; i++) steady.record(i % 5 === 0 ? 'error' : 'ok', 5, steady.limit, i);
+    const { limit: steady, t } = probed({ min: 2, max: 64, initial: 32 });
+    for (let i = 0; i < 5000; i++) steady.record(i % 5 === 0 ? 'error' : 'ok', 5, steady.limit, t + i);
     expect(steady.limit).toBe(64);
     feed(steady, 100, 5, 'error', 10_000);
     expect(steady.limit).toBeLessThan(64);
   });
 
   it('ignores answers that say nothing about load', () => {
-    const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32 });
-    for (let i = 0; i < 100; i++) limit.record('ignore', 500, 32, i);
+    const { limit } = probed({ min: 2, max: 64, initial: 32 });
+    for (let i = 0; i < 100; i++) limit.record('ignore', 500, 32, 100 + i);
     expect(limit.limit).toBe(32);
   });
 });

@@ -24,10 +24,13 @@ describe('CallLimiter (issue 12)', () => {
   it('reports a cut limit and admits fewer calls after it', async () => {
     const limits: number[] = [];
     const limiter = new CallLimiter({ min: 1, max: 8, initial: 8, backoffRatio: 0.5 }, (l) => limits.push(l));
+    // The no-load probe first (#12): 3 in flight until 50 calls are back, then the initial limit.
+    for (let i = 0; i < 50; i++) (await limiter.acquire())('ok', 1);
+    expect(limits).toEqual([3, 8]);
     const first = await limiter.acquire();
     first('drop', 1);
     expect(limiter.limit).toBe(4);
-    expect(limits).toEqual([8, 4]);
+    expect(limits).toEqual([3, 8, 4]);
     const held = await Promise.all([1, 2, 3, 4].map(() => limiter.acquire()));
     let fifth = false;
     const waiting = limiter.acquire().then((release) => ((fifth = true), release));
