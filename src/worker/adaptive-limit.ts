@@ -118,7 +118,8 @@ export class AdaptiveLimit {
     const rtt = this.#median();
     const used = this.#windowInFlight * 2 >= this.#limit;
     this.#resetWindow();
-    const gradient = clamp((this.#tolerance * this.#baseline) / rtt, MIN_GRADIENT, 1);
+    const allowed = this.#tolerance * this.#baseline;
+    const gradient = rtt <= allowed ? 1 : Math.max(MIN_GRADIENT, allowed / rtt);
     this.#limit = clamp(this.#limit * gradient + (used ? HEADROOM : 0), this.min, this.max);
   }
 
