@@ -11,8 +11,10 @@
 //   the spike: upstream p95 74 ms against 53 ms at a fixed 32 for the same items/s, and after the spike
 //   the limit (≈ 40) never got back to 90 % of that (`npm run bench -- spike`, 2026-12-01T01:25).
 // - Then per window of about one round trip of good calls (as many as the limit, at least
-//   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = tolerance × baseline / window
-//   median, within [0.5, 1], and limit = limit × gradient + headroom; the headroom only while the limit is
+//   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = allowed / window median, within
+//   [0.5, 1], where allowed = tolerance × baseline or the probe's p75 if higher (a noisy upstream: with a
+//   median 4 ms, p95 15 ms upstream that does not queue, a probe 20 % low otherwise cut the limit to 5–8
+//   for a minute, in a simulation), and limit = limit × gradient + headroom; the headroom only while the limit is
 //   used (in flight ≥ limit / 2), as growing an unused limit would only hide the next spike's cut. Beyond
 //   its capacity C an upstream queues, the round trip grows as in-flight / C, and the limit settles
 //   between tolerance × C and that plus the headroom: near what the upstream serves at once. A latency
@@ -60,6 +62,7 @@ export class AdaptiveLimit {
   readonly #probeLimit: number;
   #limit: number;
   #baseline = 0;
+  #allowed = 0;
   #errorRate = 0;
   #lastCutAt = Number.NEGATIVE_INFINITY;
   // A fixed limit (min = max) has nothing to measure.
@@ -118,7 +121,7 @@ export class AdaptiveLimit {
     const rtt = this.#median();
     const used = this.#windowInFlight * 2 >= this.#limit;
     this.#resetWindow();
-    const allowed = this.#tolerance * this.#baseline;
+    const allowed = this.#allowed;
     const gradient = rtt <= allowed ? 1 : Math.max(MIN_GRADIENT, allowed / rtt);
     this.#limit = clamp(this.#limit * gradient + (used ? HEADROOM : 0), this.min, this.max);
   }
@@ -128,6 +131,9 @@ export class AdaptiveLimit {
     this.#rtts[this.#samples++] = rttMs;
     if (this.#samples < PROBE_SAMPLES) return;
     this.#baseline = this.#median();
+    // Sorted by #median(). Within the upstream's own spread, a window's median is noise, not queueing.
+    const p75 = this.#rtts[Math.floor(this.#samples * 0.75)] as number;
+    this.#allowed = Math.max(this.#tolerance * this.#baseline, p75);
     this.#probing = false;
     this.#nextProbeAt = now + PROBE_INTERVAL_MS;
     this.#resetWindow();

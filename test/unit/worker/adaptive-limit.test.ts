@@ -42,6 +42,14 @@ function upstreamLoop(limit: AdaptiveLimit, serviceMs: () => number) {
   };
 }
 
+/** Service times as the upstream simulator draws them (src/simulator/faults.ts), seeded. */
+function logNormal(seed: number, medianMs: number, p95Ms: number): () => number {
+  const random = seededRandom(seed);
+  const sigma = Math.log(p95Ms / medianMs) / 1.645;
+  return () =>
+    medianMs * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 /** The spike bench's scenario (#12): capacity C for 20 s, C / 10 for 30 s, C for 40 s; its measures. */
@@ -116,17 +124,28 @@ describe('AdaptiveLimit (issue 12)', () => {
 
   it('does the same with noisy service times (the bench simulator: median 20 ms, p95 40 ms)', () => {
     for (const seed of [1, 2, 3]) {
-      const random = seededRandom(seed);
-      const sigma = Math.log(2) / 1.645;
-      const service = () =>
-        20 * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
-      const run = spikeScenario(service);
+      const run = spikeScenario(logNormal(seed, 20, 40));
       expect(run.preLimit).toBeGreaterThanOrEqual(18);
-      expect(run.preLimit).toBeLessThanOrEqual(20 * 1.5);
+      expect(run.preLimit).toBeLessThanOrEqual(20 * 1.6);
       expect(run.cutSeconds).toBeLessThanOrEqual(2);
       expect(run.spikeLimit).toBeLessThanOrEqual(2 * 2 + 1);
       expect(run.backSeconds).toBeLessThanOrEqual(5);
       expect(run.postLimit).toBeGreaterThanOrEqual(18);
+    }
+  });
+
+  it('is not cut by the noise of an upstream that does not queue (median 4 ms, p95 15 ms, no capacity bound)', () => {
+    // The noise of a 50-call probe: a baseline 20 % low cut such a limit to 5–8 for the minute up to the next
+    // probe, until round trips within the probe's own p75 counted as noise.
+    for (const seed of [1, 3, 5]) {
+      const limit = new AdaptiveLimit({ min: 2, max: 32, initial: 32 });
+      const loop = upstreamLoop(limit, logNormal(seed, 4, 15));
+      // Past the second probe.
+      loop.run(65, Number.POSITIVE_INFINITY);
+      expect(median(loop.samples.map((s) => s.limit))).toBe(32);
+      expect(Math.min(...loop.samples.filter((s) => s.at > 1).map((s) => s.limit))).toBeGreaterThanOrEqual(
+        16,
+      );
     }
   });
 
