@@ -12,10 +12,10 @@
 //   the limit (≈ 40) never got back to 90 % of that (`npm run bench -- spike`, 2026-12-01T01:25).
 // - Then per window of about one round trip of good calls (as many as the limit, at least
 //   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = allowed / window median, within
-//   [0.5, 1], where allowed = tolerance × baseline or the probe's p75 if higher (a noisy upstream: with a
-//   median 4 ms, p95 15 ms upstream that does not queue, a probe 20 % low otherwise cut the limit to 5–8
-//   for a minute, in a simulation), and limit = limit × gradient + headroom; the headroom only while the limit is
-//   used (in flight ≥ limit / 2), as growing an unused limit would only hide the next spike's cut. Beyond
+//   [0.5, 1], and limit = limit × gradient + headroom, the headroom only while the limit is used (in flight
+//   ≥ limit / 2): growing an unused limit would only hide the next spike's cut. Allowed is tolerance ×
+//   baseline, or the probe's own p75 if higher: with a noisy upstream that does not queue (median 4 ms,
+//   p95 15 ms, simulated), a probe 20 % low otherwise held the limit at 5–8 until the next probe. Beyond
 //   its capacity C an upstream queues, the round trip grows as in-flight / C, and the limit settles
 //   between tolerance × C and that plus the headroom: near what the upstream serves at once. A latency
 //   spike (a capacity drop) halves the limit per window until latency is within tolerance again.
@@ -33,7 +33,7 @@ export interface AdaptiveLimitOptions {
   max: number;
   /** The limit after the first probe. */
   initial: number;
-  /** Round-trip growth over the no-load baseline tolerated before the limit is scaled down (1.25 as Envoy's 25 % buffer). */
+  /** Round-trip growth over the no-load baseline tolerated before the limit shrinks (1.25: Envoy's 25 % buffer). */
   tolerance?: number;
   backoffRatio?: number;
   errorRateLimit?: number;

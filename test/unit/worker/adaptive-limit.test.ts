@@ -109,7 +109,7 @@ describe('AdaptiveLimit (issue 12)', () => {
     expect(limit.limit).toBe(10);
   });
 
-  it('settles near a simulated upstream capacity, cuts on a tenfold capacity drop, is back within seconds', () => {
+  it('settles near a simulated upstream capacity, cuts on a tenfold drop of it, is back within seconds', () => {
     // #12: the limiter learnt its baseline from its own queued calls and climbed to its max (64) against an
     // upstream that serves 20 at once; after the spike it did not get back to 90 % of that.
     const run = spikeScenario(() => 20);
@@ -134,9 +134,9 @@ describe('AdaptiveLimit (issue 12)', () => {
     }
   });
 
-  it('is not cut by the noise of an upstream that does not queue (median 4 ms, p95 15 ms, no capacity bound)', () => {
-    // The noise of a 50-call probe: a baseline 20 % low cut such a limit to 5–8 for the minute up to the next
-    // probe, until round trips within the probe's own p75 counted as noise.
+  it('is not cut by the noise of an upstream that does not queue (median 4 ms, p95 15 ms)', () => {
+    // The noise of a 50-call probe: a baseline 20 % low cut such a limit to 4–8 for the minute up to the
+    // next probe, until round trips within the probe's own p75 counted as noise.
     for (const seed of [1, 3, 5]) {
       const limit = new AdaptiveLimit({ min: 2, max: 32, initial: 32 });
       const loop = upstreamLoop(limit, logNormal(seed, 4, 15));
