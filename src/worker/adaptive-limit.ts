@@ -14,8 +14,9 @@
 //   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = allowed / window median, within
 //   [0.5, 1], and limit = limit × gradient + headroom, the headroom only while the limit is used (in flight
 //   ≥ limit / 2): growing an unused limit would only hide the next spike's cut. Allowed is tolerance ×
-//   baseline, or the probe's own p75 if higher: with a noisy upstream that does not queue (median 4 ms,
-//   p95 15 ms, simulated), a probe 20 % low otherwise held the limit at 5–8 until the next probe. Beyond
+//   baseline, or the probe's own p75 or baseline + SLACK_MS if higher: with a noisy upstream that does
+//   not queue (median 4 ms, p95 15 ms, simulated), a probe 20 % low otherwise held the limit at 5–8 until
+//   the next probe. Beyond
 //   its capacity C an upstream queues, the round trip grows as in-flight / C, and the limit settles
 //   between tolerance × C and that plus the headroom: near what the upstream serves at once. A latency
 //   spike (a capacity drop) halves the limit per window until latency is within tolerance again.
@@ -46,6 +47,10 @@ const PROBE_LIMIT = 3;
 const PROBE_SAMPLES = 50;
 const PROBE_INTERVAL_MS = 60_000;
 const WINDOW_SAMPLES = 10;
+// Round trips within this much of the baseline are not cut for: a busy worker's own event loop adds a few
+// ms. Without it, the worker bench without latency (sub-millisecond probes) lost 21 % items/s against
+// main (#12, 2026-12-01T03:23).
+const SLACK_MS = 5;
 const MIN_GRADIENT = 0.5;
 // Gradient2's queueSize: growth per window while the limit is used. One call: with Envoy's sqrt(limit),
 // a simulation of the spike bench's upstream (capacity 20) settled at 30–35 instead of 23–29 (#12).
@@ -133,7 +138,7 @@ export class AdaptiveLimit {
     this.#baseline = this.#median();
     // Sorted by #median(). Within the upstream's own spread, a window's median is noise, not queueing.
     const p75 = this.#rtts[Math.floor(this.#samples * 0.75)] as number;
-    this.#allowed = Math.max(this.#tolerance * this.#baseline, p75);
+    this.#allowed = Math.max(this.#tolerance * this.#baseline, p75, this.#baseline + SLACK_MS);
     this.#probing = false;
     this.#nextProbeAt = now + PROBE_INTERVAL_MS;
     this.#resetWindow();
