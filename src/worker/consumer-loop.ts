@@ -20,8 +20,8 @@ export interface ConsumerOptions {
   /** Batches in hand at most, parked ones included, whatever the pace: a bound on memory. */
   maxBatches?: number;
   /**
-   * What one replica holds (#12), parked batches included: at most `heldBatches`, or more, up to
-   * `maxBatches`, while it finished that many batches in the last `heldWindowMs`. Unset: `maxBatches`.
+   * What one replica holds (#12), parked batches included: at most `held.batches`, or more, up to
+   * `maxBatches`, while it finished that many batches in the last `held.windowMs`. Unset: `maxBatches`.
    */
   held?: { batches: number; windowMs: number };
   /**
