@@ -8,7 +8,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Jitter } from './backoff.ts';
 import type { BatchProcessor } from './batch-processor.ts';
-import { RecentCount } from './recent-count.ts';
 import { RedeliverySchedule, redeliveryDelayMs } from './redelivery-schedule.ts';
 import type { StreamEntry, StreamQueue } from './stream-queue.ts';
 import type { UpstreamRouter } from './upstream-router.ts';
@@ -17,13 +16,8 @@ import type { WorkerEvents } from './worker-events.ts';
 export interface ConsumerOptions {
   /** Batches in hand that may need call slots now (parked ones, waiting only on backoff, not counted). */
   batches: number;
-  /** Batches in hand at most, parked ones included, whatever the pace: a bound on memory. */
+  /** Batches in hand at most, parked ones included: a bound on memory and on what one replica holds. */
   maxBatches?: number;
-  /**
-   * What one replica holds (#12), parked batches included: at most `held.batches`, or more, up to
-   * `maxBatches`, while it finished that many batches in the last `held.windowMs`. Unset: `maxBatches`.
-   */
-  held?: { batches: number; windowMs: number };
   /**
    * Demand-driven intake (#12): more batches are read only while the items in hand that have had no call
    * slot yet are fewer than this many times the call limit. Unset: only the batch bounds above.
@@ -64,14 +58,10 @@ export class ConsumerLoop {
   #slotFreed: (() => void) | undefined;
   #loops: Promise<unknown>[] = [];
   #nextClaimAt = 0;
-  /** Deliveries ended in the last `held.windowMs` (#12): see #heldBound. */
-  readonly #finished: RecentCount | undefined;
 
   constructor(options: ConsumerOptions, deps: ConsumerDeps) {
     this.#o = options;
     this.#d = deps;
-    const max = options.maxBatches ?? options.batches;
-    if (options.held) this.#finished = new RecentCount(options.held.windowMs, max);
   }
 
   get stopping(): boolean {
@@ -142,23 +132,10 @@ export class ConsumerLoop {
 
   #free(): number {
     const held = this.#inFlight.size;
-    return Math.min(this.#o.batches - (held - this.#d.processor.parked), this.#heldBound() - held);
-  }
-
-  /**
-   * Batches in hand at most, parked ones included (#12). A batch is acknowledged with its slowest item, so
-   * at the plans' 20 % failures nearly every batch waits ~0.25 s on some backoff, and a fixed bound (32 per
-   * spec.concurrency.batches) capped a drain at bound / 0.25 s, with call slots idle. Holding what the
-   * worker finished in the last second instead keeps what a replica that dies leaves to a reclaim (it waits
-   * claimIdleSeconds) at about a second of its own work, grows with the pace the upstream allows, and
-   * shrinks back to the fixed bound when batches take longer than the window (long backoffs: a failing
-   * upstream), so a slow upstream still does not pull the queue into one replica. maxBatches bounds memory.
-   */
-  #heldBound(): number {
-    const max = this.#o.maxBatches ?? this.#o.batches;
-    const { held } = this.#o;
-    if (!held || !this.#finished) return max;
-    return Math.min(max, Math.max(held.batches, this.#finished.count(performance.now())));
+    return Math.min(
+      this.#o.batches - (held - this.#d.processor.parked),
+      (this.#o.maxBatches ?? this.#o.batches) - held,
+    );
   }
 
   /**
@@ -260,7 +237,6 @@ export class ConsumerLoop {
         }
       })
       .finally(() => {
-        this.#finished?.record(performance.now());
         this.#inFlight.delete(entry.id);
         this.#d.events.emit('batches-in-flight', this.#inFlight.size);
         this.#wakeIntake();

@@ -32,14 +32,9 @@ const STATS_INTERVAL_MS = 5000;
 // slot, so while it waits the worker keeps the slots busy with other batches' items. Bounded, so a slow
 // upstream does not pull the whole queue into one replica. A batch whose items all wait in backoff is
 // not counted (at the plans' 20 % failures most batches wait on some retry, and counting them capped
-// throughput near in-hand / backoff time); the bounds below count every batch held: 32 per slot, or
-// as many as the worker finished in the last second (what a replica that dies leaves to a reclaim stays
-// about a second of its work; consumer-loop.ts #heldBound), and never more than 128 per slot (memory:
-// a 96Mi pod, test/bench/worker-cgroup-memory.sh).
+// throughput near in-hand / backoff time); the hard bound below counts every batch held.
 const BATCHES_IN_HAND_PER_SLOT = 8;
 const BATCHES_HELD_PER_SLOT = 32;
-const BATCHES_HELD_MAX_PER_SLOT = 128;
-const HELD_WINDOW_MS = 1000;
 // Demand-driven intake within those bounds (#12): more batches only while the items in hand without a
 // call slot yet are fewer than this many times the call limit: enough to refill every slot while the next
 // read is under way (32 slots, batches of 10, readCount 10: 7–16 batches in hand instead of 32).
@@ -176,8 +171,7 @@ export async function runWorker(config: WorkerConfig): Promise<RunningWorker> {
   const loop = new ConsumerLoop(
     {
       batches: batches * BATCHES_IN_HAND_PER_SLOT,
-      maxBatches: batches * BATCHES_HELD_MAX_PER_SLOT,
-      held: { batches: batches * BATCHES_HELD_PER_SLOT, windowMs: HELD_WINDOW_MS },
+      maxBatches: batches * BATCHES_HELD_PER_SLOT,
       waitingPerCallSlot: WAITING_PER_CALL_SLOT,
       readCount: config.queue.readCount,
       claimIdleMs: config.queue.claimIdleSeconds * 1000,
