@@ -4,15 +4,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EVENT_FIELD, parseLogLine, type LogRecord } from '../../src/contracts/log-line.ts';
+import { eachLine } from './each-line.ts';
 
 export const OPERATOR_MAIN = fileURLToPath(new URL('../../src/operator/main.ts', import.meta.url));
 
+/** A parsed log line with the time it arrived (and the leader elector's identity, where it logs one). */
+export type OperatorLogLine = LogRecord & { identity?: string; at: number };
+
 export interface OperatorProcess {
   child: ChildProcess;
-  /** Parsed log lines so far, each with the time it arrived. */
-  lines: Array<LogRecord & { identity?: string; at: number }>;
+  /** Parsed log lines so far. */
+  lines: OperatorLogLine[];
   /** The first line logging this event, if any yet. */
-  logged(event: string): (LogRecord & { identity?: string; at: number }) | undefined;
+  logged(event: string): OperatorLogLine | undefined;
 }
 
 export interface OperatorProcessOptions {
@@ -32,15 +36,9 @@ export function spawnOperator(options: OperatorProcessOptions): OperatorProcess 
     },
   );
   const lines: OperatorProcess['lines'] = [];
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const line of parts) {
-      const record = parseLogLine(line);
-      if (record) lines.push({ ...record, at: Date.now() });
-    }
+  eachLine(child.stdout, (line) => {
+    const record = parseLogLine(line);
+    if (record) lines.push({ ...record, at: Date.now() });
   });
   return { child, lines, logged: (event) => lines.find((l) => l[EVENT_FIELD] === event) };
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseMetrics, type Sample } from '../../src/contracts/prom-text.ts';
 import { parseLogLine } from '../../src/contracts/log-line.ts';
 import type { WorkerFileConfigInput } from '../../src/contracts/worker-config.ts';
+import { eachLine } from './each-line.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -50,15 +51,7 @@ export async function startWorkerProcess(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      logs.push(parseLogLine(line) ?? { event: 'unparsed', line });
-    }
-  });
+  eachLine(child.stdout, (line) => logs.push(parseLogLine(line) ?? { event: 'unparsed', line }));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
