@@ -46,7 +46,9 @@ export function productionRuntime(): ProductionRuntime {
     const env = Object.fromEntries(
       (container?.env ?? []).flatMap(({ name, value }) => (value === undefined ? [] : [[name, value]])),
     );
-    return { nodeFlags: command.slice(1, -1), env };
+    // BENCH_OPERATOR_NODE_FLAGS="--flag ..." (#14, an experiment only): these Node flags instead of deploy/'s.
+    const flags = process.env.BENCH_OPERATOR_NODE_FLAGS?.split(/\s+/).filter(Boolean);
+    return { nodeFlags: flags ?? command.slice(1, -1), env };
   }
   throw new Error(`no operator container with a node command in ${DEPLOY}`);
 }

@@ -89,13 +89,14 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string' },
     scenarios: { type: 'string' },
     variants: { type: 'string' },
+    'hpa-sync-period': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help || positionals.some((p) => !(BENCHMARKS as readonly string[]).includes(p))) {
   console.log(
     'usage: npm run bench [-- worker|spike|operator|operator-writes ...] [--batches N (worker)] [--bots N (operator)]\n' +
-      '  [--writes N (operator-writes)] [--rounds N]\n' +
+      '  [--writes N (operator-writes)] [--rounds N] [--hpa-sync-period 15s (operator; an experiment, #14)]\n' +
       `  worker only: [--scenarios ${Object.keys(WORKER_SCENARIO_GROUPS).join('|')}|id,...] (ids: ${WORKER_SCENARIO_IDS.join(', ')})\n` +
       `               [--variants ${WORKER_VARIANTS.join(',')}] (a subset of each scenario's consumers)`,
   );
@@ -293,7 +294,13 @@ function operatorSection(r: OperatorBenchResult): string {
       `control plane. Ours: the operator in its own process (compiled JS, as in the image) from start until ` +
       `a watch saw every bot's status.observedGeneration; reference: ` +
       `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
-      `connection pool like the operator's. The operator runs with the Node flags and env of deploy/.`,
+      `connection pool like the operator's. The operator runs with the Node flags and env of deploy/.` +
+      (process.env.BENCH_OPERATOR_NODE_FLAGS
+        ? ` Experiment (#14): the operator with the Node flags ${process.env.BENCH_OPERATOR_NODE_FLAGS} instead of deploy/'s.`
+        : '') +
+      (o.hpaSyncPeriod
+        ? ` Experiment (#14): kube-controller-manager on both sides with --horizontal-pod-autoscaler-sync-period=${o.hpaSyncPeriod} (the test control plane's is 5s).`
+        : ''),
     '',
     markdownTable(['measure', 'InventoryBot operator', 'reference: raw SSA', 'ratio'], rows),
     '',
@@ -345,6 +352,7 @@ for (const benchmark of selected) {
       ...OPERATOR_BENCH_DEFAULTS,
       bots: count(values.bots, OPERATOR_BENCH_DEFAULTS.bots),
       rounds: rounds ?? OPERATOR_BENCH_DEFAULTS.rounds,
+      ...(values['hpa-sync-period'] ? { hpaSyncPeriod: values['hpa-sync-period'] } : {}),
       log,
     });
     sections.push(operatorSection(result));
