@@ -197,7 +197,7 @@ describe('AdaptiveLimit (issue 12)', () => {
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
     // 30 s of 10× latency, before the next probe; calls come back one every rtt / limit, as a full limit
     // makes them (#12: not 1 ms apart whatever the limit, which no upstream does).
-    for (const end = t + 30_000; t < end; ) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    for (const end = t + 30_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
     expect(limit.baselineMs).toBe(5);
     expect(limit.limit).toBeLessThanOrEqual(4);
   });
@@ -206,9 +206,9 @@ describe('AdaptiveLimit (issue 12)', () => {
     const { limit } = probed({ min: 2, max: 64, initial: 32 });
     let t = 100;
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
-    for (const end = t + 30_000; t < end; ) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    for (const end = t + 30_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
     expect(limit.limit).toBeLessThanOrEqual(4);
-    for (const end = t + 60_000; t < end; ) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    for (const end = t + 60_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
     expect(limit.baselineMs).toBe(50);
     expect(limit.limit).toBeGreaterThan(32);
   });
