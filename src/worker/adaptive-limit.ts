@@ -23,12 +23,6 @@
 // - A spike is learnt only by a probe that falls into it; a probe at PROBE_LIMIT in flight measures the
 //   upstream's own latency, which a capacity drop (the spike of #12's bench) barely changes, while a
 //   lasting rise of service time is learnt within PROBE_INTERVAL_MS.
-// - A slow window whose calls came back in a burst (within half its median round trip) neither cuts nor
-//   grows the limit: the upstream's queue returns calls spread over a round trip, while a pause of the
-//   worker's own event loop (a GC, a burst of finished batches) returns every call in flight at once, late.
-//   At a sub-millisecond upstream a window of ~30 calls lasts ~5 ms; such pauses made windows' medians
-//   13–25 ms against an allowed 8–9 ms and halved the limit ~16 times a second in a drain at 20 % failures:
-//   the limit swung between 7 and 60, and calls/s with it (#12, sampled 2026-12-01).
 // - Drops: a 429 or a timeout cuts the limit by `backoffRatio` (once per cooldown). Other transient
 //   errors only count when they spike: their EMA rate above `errorRateLimit` cuts like a drop. The plans'
 //   steady 20 % of 5xx answers is not a reason to slow down: those calls are retried anyway.
@@ -84,7 +78,6 @@ export class AdaptiveLimit {
   readonly #rtts: Float64Array;
   #samples = 0;
   #windowInFlight = 0;
-  #windowStartedAt = 0;
 
   constructor(options: AdaptiveLimitOptions) {
     this.min = Math.max(1, options.min);
@@ -127,7 +120,6 @@ export class AdaptiveLimit {
       this.#startProbe();
       return;
     }
-    if (this.#samples === 0) this.#windowStartedAt = now;
     this.#rtts[this.#samples++] = rttMs;
     this.#windowInFlight = Math.max(this.#windowInFlight, inFlight);
     if (this.#samples < Math.max(WINDOW_SAMPLES, this.#limit)) return;
@@ -135,9 +127,6 @@ export class AdaptiveLimit {
     const used = this.#windowInFlight * 2 >= this.#limit;
     this.#resetWindow();
     const allowed = this.#allowed;
-    // Calls that queue upstream come back spread over a round trip; a slow window whose calls all came
-    // back within half of it waited for this worker's own event loop (a pause), not for the upstream.
-    if (rtt > allowed && now - this.#windowStartedAt < rtt / 2) return;
     const gradient = rtt <= allowed ? 1 : Math.max(MIN_GRADIENT, allowed / rtt);
     this.#limit = clamp(this.#limit * gradient + (used ? HEADROOM : 0), this.min, this.max);
   }

@@ -176,28 +176,12 @@ describe('AdaptiveLimit (issue 12)', () => {
     expect(limit.limit).toBe(64);
   });
 
-  it('is not cut by calls that come back late all at once (a pause of the worker’s own event loop)', () => {
-    // #12: at a sub-millisecond upstream a window lasts a few ms; one GC pause made its median 13–25 ms
-    // and halved the limit, many times a second.
-    const { limit, t } = probed({ min: 2, max: 32, initial: 32 }, 1);
-    let at = feed(limit, 10 * 32, 2, 'ok', t);
-    expect(limit.limit).toBe(32);
-    // A 25 ms pause: the 32 calls in flight all come back within 1 ms, each 25 ms late.
-    for (let i = 0; i < 32; i++) limit.record('ok', 25, 32, at + i / 32);
-    expect(limit.limit).toBe(32);
-    // The same round trips spread over the time they took (queueing upstream): cut.
-    at += 1;
-    for (let i = 0; i < 32; i++) limit.record('ok', 25, 32, at + i);
-    expect(limit.limit).toBeLessThan(32);
-  });
-
   it('does not learn a 30 s spike from its own calls: the limit stays cut through it (bench: spike)', () => {
     const { limit } = probed({ min: 2, max: 64, initial: 32 });
     let t = 100;
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
-    // 30 s of 10× latency, before the next probe; calls come back one every rtt / limit, as a full limit
-    // makes them (#12: not 1 ms apart whatever the limit, which no upstream does).
-    for (const end = t + 30_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    // 30 s of 10× latency at 1,000 calls/s, before the next probe.
+    for (let i = 0; i < 30_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
     expect(limit.baselineMs).toBe(5);
     expect(limit.limit).toBeLessThanOrEqual(4);
   });
@@ -206,9 +190,9 @@ describe('AdaptiveLimit (issue 12)', () => {
     const { limit } = probed({ min: 2, max: 64, initial: 32 });
     let t = 100;
     for (let i = 0; i < 500; i++) limit.record('ok', 5, limit.limit, (t += 1));
-    for (const end = t + 30_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    for (let i = 0; i < 30_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
     expect(limit.limit).toBeLessThanOrEqual(4);
-    for (const end = t + 60_000; t < end;) limit.record('ok', 50, limit.limit, (t += 50 / limit.limit));
+    for (let i = 0; i < 60_000; i++) limit.record('ok', 50, limit.limit, (t += 1));
     expect(limit.baselineMs).toBe(50);
     expect(limit.limit).toBeGreaterThan(32);
   });
