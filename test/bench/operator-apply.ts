@@ -21,11 +21,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseSpec, type InventoryBot } from '../../src/api/inventory-bot.ts';
+import { parseSpec, type InventoryBot, type InventoryBotStatus } from '../../src/api/inventory-bot.ts';
 import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
 import { startLocalRedis } from '../../src/cli/local/redis-server.ts';
 import { parseMetrics, sumOf } from '../../src/contracts/prom-text.ts';
 import { desiredObjects } from '../../src/operator/desired/desired-objects.ts';
+import { Applier } from '../../src/operator/kube/apply.ts';
+import { computeStatus } from '../../src/operator/status.ts';
 import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { kubectlIn, startControlPlane } from '../cluster/control-plane.ts';
@@ -46,6 +48,11 @@ export interface OperatorBenchOptions {
    * default is 15s; the test control plane's 5s syncs 1,000 HPAs three times as often).
    */
   hpaSyncPeriod?: string;
+  /**
+   * An experiment (#14): the reference also applies each bot's status after its children, as the
+   * operator must, so both sides make the same writes (6 per bot, not 5).
+   */
+  referenceStatus?: boolean;
   log: (line: string) => void;
 }
 
@@ -364,6 +371,18 @@ async function watchAllObserved(admin: KubeConfig, namespace: string, bots: numb
   return { all, done: () => done.size, stop };
 }
 
+/** The status the operator writes for a bot it has just created the children of (a cold start's). */
+export function coldStatus(now = new Date()): InventoryBotStatus {
+  return computeStatus({
+    generation: 1,
+    previous: undefined,
+    deployment: undefined,
+    horizontalPodAutoscaler: undefined,
+    problems: [],
+    now,
+  });
+}
+
 /** A bot as the bench creates it, to count the objects a bot owns before any reference run. */
 const botForCount = (redisUrl: string): InventoryBot =>
   ({
@@ -506,18 +525,23 @@ async function referenceRound(
 ): Promise<{ cold: ApplyMeasure; resync: ApplyMeasure }> {
   await createBots(admin, namespace, o.bots, redisUrl);
   // Rendered before the clock starts: the reference measures the API round trips only.
-  const perBot = (await listBots(admin, namespace)).map(desiredList);
-  const objects = perBot.flat().length;
+  const bots = await listBots(admin, namespace);
+  const perBot = bots.map((bot) => ({ bot, objects: desiredList(bot) }));
+  const objects = perBot.flatMap((b) => b.objects).length;
   const counting = new RequestCounter();
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
   // Keep-alive connections as the operator has them (#14): the reference measures the applies, not
   // client-node's TLS handshake per request.
-  const api = KubernetesObjectApi.makeApiClient(withSharedConnections(counting.wrap(kubeConfig)));
+  const access = withSharedConnections(counting.wrap(kubeConfig));
+  const api = KubernetesObjectApi.makeApiClient(access);
+  const applier = new Applier(access);
+  // One status for the round: the resync's applies repeat the cold start's (no-ops, as the children's).
+  const status = o.referenceStatus ? coldStatus() : undefined;
   const applyAll = async (): Promise<ApplyMeasure> => {
     counting.take();
     const started = performance.now();
-    await inLanes(perBot, o.workers, async (list) => {
+    await inLanes(perBot, o.workers, async ({ bot, objects: list }) => {
       for (const object of list) {
         await api.patch(
           object,
@@ -526,6 +550,13 @@ async function referenceRound(
           REFERENCE_FIELD_MANAGER,
           true,
           PatchStrategy.ServerSideApply,
+        );
+      }
+      if (status) {
+        // No resourceVersion: the resync applies it again over the cold start's write.
+        await applier.applyStatus(
+          { ...bot, metadata: { ...bot.metadata, resourceVersion: undefined } },
+          status,
         );
       }
     });

@@ -16,10 +16,9 @@ import { Applier } from '../../src/operator/kube/apply.ts';
 import { kubeconfigFileAccess, type KubeAccess } from '../../src/operator/kube/kube-access.ts';
 import { CONTENT_TYPES, kubeRequest, objectPath } from '../../src/operator/kube/kube-request.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
-import { computeStatus } from '../../src/operator/status.ts';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
-import { planePids } from './operator-apply.ts';
+import { coldStatus, planePids } from './operator-apply.ts';
 import { processFigures } from './proc.ts';
 import { formatNumber, formatRatio, markdownTable, median, ratio } from './stats.ts';
 
@@ -79,18 +78,9 @@ async function inLanes(count: number, lanes: number, fn: (i: number) => Promise<
   );
 }
 
-/** The status the operator writes for a bot it has just created the children of (the cold start's). */
-function coldStatus(round: number): InventoryBotStatus {
-  // The time moves each round, so every write changes the stored object (no no-op short cut).
-  return computeStatus({
-    generation: 1,
-    previous: undefined,
-    deployment: undefined,
-    horizontalPodAutoscaler: undefined,
-    problems: [],
-    now: new Date(Date.UTC(2026, 0, 1, 0, 0, round)),
-  });
-}
+/** The cold start's status; the time moves each round, so every write changes the stored object. */
+const roundStatus = (round: number): InventoryBotStatus =>
+  coldStatus(new Date(Date.UTC(2026, 0, 1, 0, 0, round)));
 
 export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<OperatorWritesResult> {
   o.log('operator-writes: starting a fresh local control plane');
@@ -186,7 +176,7 @@ export async function runOperatorWritesBench(o: OperatorWritesOptions): Promise<
     for (let round = 0; round <= o.rounds; round++) {
       const order = round % 2 === 0 ? WRITE_VARIANTS : [...WRITE_VARIANTS].reverse();
       for (const variant of order) {
-        const status = coldStatus(round);
+        const status = roundStatus(round);
         const before = processFigures(apiServer).cpuSeconds;
         await inLanes(o.writes, o.lanes, (i) => write[variant](i, status));
         const perWrite = ((processFigures(apiServer).cpuSeconds - before) / o.writes) * 1000;
