@@ -32,7 +32,12 @@ import { METRIC_NAMES } from '../../src/contracts/operator-metric-names.ts';
 import { withSharedConnections } from '../../src/operator/kube/shared-connections.ts';
 import { kubectlIn, startControlPlane } from '../cluster/control-plane.ts';
 import { ensureNamespace, installCrd } from '../support/kube.ts';
-import { compileOperatorChild, OperatorProcess, productionRuntime } from './operator-process.ts';
+import {
+  compileOperatorChild,
+  OperatorProcess,
+  productionRuntime,
+  type ProductionRuntime,
+} from './operator-process.ts';
 import type { MemoryAtPeak } from './peak-memory.ts';
 import { processFigures } from './proc.ts';
 import { RequestCounter, type RequestCounts } from './request-counter.ts';
@@ -86,6 +91,8 @@ export interface OperatorRound {
 
 export interface OperatorBenchResult {
   options: Omit<OperatorBenchOptions, 'log'>;
+  /** How the operator's process ran (deploy/'s Node flags and env, or an experiment's flags). */
+  runtime: ProductionRuntime;
   objectsPerBot: number;
   rounds: OperatorRound[];
   median: {
@@ -402,6 +409,7 @@ async function oursRound(
   entry: string,
   log: (line: string) => void,
   pids: Record<string, number>,
+  runtime: ProductionRuntime,
 ): Promise<{
   cold: ApplyMeasure;
   resync: ApplyMeasure;
@@ -413,13 +421,7 @@ async function oursRound(
   await createBots(admin, namespace, o.bots, redisUrl);
   const objects = o.bots * objectsPerBot;
   const observed = await watchAllObserved(admin, namespace, o.bots);
-  const operator = await OperatorProcess.spawn(
-    entry,
-    kubeconfigPath,
-    namespace,
-    o.workers,
-    productionRuntime(),
-  );
+  const operator = await OperatorProcess.spawn(entry, kubeconfigPath, namespace, o.workers, runtime);
   try {
     const countsBefore = apiserverCounts(kubeconfigPath);
     const cpuBefore = cpuSnapshot({ ...pids, operator: operator.pid });
@@ -588,6 +590,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
   const { log, ...o } = options;
   log('operator: compiling the operator to dist/bench');
   const entry = compileOperatorChild();
+  const runtime = productionRuntime();
   const redis = await startLocalRedis();
   const rounds: OperatorRound[] = [];
   // How many objects a bot owns: the desired objects of one, as both sides render them.
@@ -621,7 +624,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
       let reference: Awaited<ReturnType<typeof referenceRound>> | undefined;
       const runOurs = async () => {
         ours = await onFreshPlane((admin, kubeconfigPath, pids) =>
-          oursRound(admin, kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, entry, log, pids),
+          oursRound(admin, kubeconfigPath, ns.ours, o, redis.url, objectsPerBot, entry, log, pids, runtime),
         );
       };
       const runReference = async () => {
@@ -662,6 +665,7 @@ export async function runOperatorBench(options: OperatorBenchOptions): Promise<O
   }
   return {
     options: o,
+    runtime,
     objectsPerBot,
     rounds,
     median: {

@@ -21,6 +21,8 @@ export interface ProductionRuntime {
   nodeFlags: string[];
   /** The container's env given as literal values (#14: MALLOC_ARENA_MAX), not those from the pod (valueFrom). */
   env: Record<string, string>;
+  /** Set when BENCH_OPERATOR_NODE_FLAGS replaced deploy/'s flags (#14, an experiment): named in the results. */
+  nodeFlagsExperiment?: string;
 }
 
 /**
@@ -48,7 +50,9 @@ export function productionRuntime(): ProductionRuntime {
     );
     // BENCH_OPERATOR_NODE_FLAGS="--flag ..." (#14, an experiment only): these Node flags instead of deploy/'s.
     const flags = process.env.BENCH_OPERATOR_NODE_FLAGS?.split(/\s+/).filter(Boolean);
-    return { nodeFlags: flags ?? command.slice(1, -1), env };
+    return flags
+      ? { nodeFlags: flags, env, nodeFlagsExperiment: flags.join(' ') }
+      : { nodeFlags: command.slice(1, -1), env };
   }
   throw new Error(`no operator container with a node command in ${DEPLOY}`);
 }

@@ -296,8 +296,8 @@ function operatorSection(r: OperatorBenchResult): string {
       `a watch saw every bot's status.observedGeneration; reference: ` +
       `KubernetesObjectApi.patch (server-side apply) of the same desired objects, over one keep-alive ` +
       `connection pool like the operator's. The operator runs with the Node flags and env of deploy/.` +
-      (process.env.BENCH_OPERATOR_NODE_FLAGS
-        ? ` Experiment (#14): the operator with the Node flags ${process.env.BENCH_OPERATOR_NODE_FLAGS} instead of deploy/'s.`
+      (r.runtime.nodeFlagsExperiment
+        ? ` Experiment (#14): the operator with the Node flags ${r.runtime.nodeFlagsExperiment} instead of deploy/'s.`
         : '') +
       (o.hpaSyncPeriod
         ? ` Experiment (#14): kube-controller-manager on both sides with --horizontal-pod-autoscaler-sync-period=${o.hpaSyncPeriod} (the test control plane's is 5s).`

@@ -12,6 +12,21 @@ describe('productionRuntime', () => {
     expect(runtime.env.MALLOC_ARENA_MAX).toBe('2');
   });
 
+  test("names BENCH_OPERATOR_NODE_FLAGS's flags as an experiment, and nothing without it", () => {
+    const saved = process.env.BENCH_OPERATOR_NODE_FLAGS;
+    try {
+      delete process.env.BENCH_OPERATOR_NODE_FLAGS;
+      expect(productionRuntime().nodeFlagsExperiment).toBeUndefined();
+      process.env.BENCH_OPERATOR_NODE_FLAGS = ' --max-semi-space-size=4  --optimize-for-size ';
+      const runtime = productionRuntime();
+      expect(runtime.nodeFlags).toEqual(['--max-semi-space-size=4', '--optimize-for-size']);
+      expect(runtime.nodeFlagsExperiment).toBe('--max-semi-space-size=4 --optimize-for-size');
+    } finally {
+      if (saved === undefined) delete process.env.BENCH_OPERATOR_NODE_FLAGS;
+      else process.env.BENCH_OPERATOR_NODE_FLAGS = saved;
+    }
+  });
+
   test('leaves out env taken from the pod (valueFrom)', () => {
     const { env } = productionRuntime();
     expect(env).not.toHaveProperty('POD_NAMESPACE');
