@@ -151,7 +151,78 @@ export const ADMISSION_SAMPLES: AdmissionSample[] = [
     { slo: { batchP95Seconds: 2, batchP99Seconds: 1 } },
     'spec.slo.batchP95Seconds',
   ),
+  // The same rules broken only against the default of a field left out: the API server's CEL sees the
+  // schema default, the operator's parse the zod one; both must reject (one definition, #16).
+  rejected(
+    'base delay above the default max delay',
+    { retry: { baseDelayMs: 6000 } },
+    'spec.retry.baseDelayMs',
+  ),
+  rejected('max delay below the default base delay', { retry: { maxDelayMs: 50 } }, 'spec.retry.baseDelayMs'),
+  rejected(
+    'upstream call floor above the default ceiling',
+    { concurrency: { upstreamCallsMin: 65 } },
+    'spec.concurrency.upstreamCallsMin',
+  ),
+  rejected(
+    'minReplicas above the default maxReplicas',
+    { scaling: { minReplicas: 11 } },
+    'spec.scaling.minReplicas',
+  ),
+  rejected(
+    'maxReplicas below the default minReplicas',
+    { scaling: { maxReplicas: 1 } },
+    'spec.scaling.minReplicas',
+  ),
+  rejected(
+    'p95 objective above the default p99',
+    { slo: { batchP95Seconds: 0.6 } },
+    'spec.slo.batchP95Seconds',
+  ),
+  rejected(
+    'p99 objective below the default p95',
+    { slo: { batchP99Seconds: 0.2 } },
+    'spec.slo.batchP95Seconds',
+  ),
+  rejected(
+    'stream named as the default dead-letter stream',
+    { queue: { redis: { url: 'redis://redis.example:6379' }, stream: 'inventory:dead-letter' } },
+    'spec.queue.deadLetterStream',
+  ),
+  rejected(
+    'memory request above the default limit',
+    resources({ requests: { memory: '300Mi' } }),
+    'spec.resources.requests.memory',
+  ),
+  rejected(
+    'memory limit below the default request',
+    resources({ limits: { memory: '64Mi' } }),
+    'spec.resources.requests.memory',
+  ),
+  rejected(
+    'CPU limit below the default request',
+    resources({ limits: { cpu: '50m' } }),
+    'spec.resources.requests.cpu',
+  ),
   // accepted
+  {
+    what: 'one field of a section set, the rest defaulted',
+    spec: sampleSpec({ scaling: { minReplicas: 10 } }),
+  },
+  {
+    what: 'a CPU target of 0 with the default queue lag target',
+    spec: sampleSpec({ scaling: { targetCPUUtilizationPercentage: 0 } }),
+  },
+  { what: 'a CPU limit above the default request', spec: sampleSpec(resources({ limits: { cpu: '100m' } })) },
+  // Sections with one field set: no rule may fail on the fields left out.
+  { what: 'retry with only maxAttempts', spec: sampleSpec({ retry: { maxAttempts: 3 } }) },
+  { what: 'concurrency with only itemsPerBatch', spec: sampleSpec({ concurrency: { itemsPerBatch: 4 } }) },
+  { what: 'slo with only availabilityPercent', spec: sampleSpec({ slo: { availabilityPercent: 99 } }) },
+  { what: 'resources with only a CPU request', spec: sampleSpec(resources({ requests: { cpu: '200m' } })) },
+  {
+    what: 'queue with only a dead-letter stream',
+    spec: sampleSpec({ queue: { redis: { url: 'redis://redis.example:6379' }, deadLetterStream: 'dlq' } }),
+  },
   { what: 'name of 63 characters', name: `b${'x'.repeat(62)}`, spec: sampleSpec() },
   { what: 'digest pinned', spec: sampleSpec({ image: { tag: '1.0', digest: DIGEST } }) },
   {
