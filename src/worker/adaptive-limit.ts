@@ -5,7 +5,7 @@
 // - No-load latency is measured, not learnt from the limiter's own calls, as Envoy's gradient controller
 //   does: the limit is held at PROBE_LIMIT until PROBE_SAMPLES good calls that started with at most that
 //   many in flight have come back; their median round trip is the baseline. At start, then every
-//   PROBE_INTERVAL_MS. Why (#12): the baseline used to be learnt from every call and allowed to rise 1 %/s;
+//   PROBE_INTERVAL_MS, plus up to PROBE_JITTER of it. Why (#12): the baseline used to be learnt from every call and allowed to rise 1 %/s;
 //   calls start at batches × itemsPerBatch (32) in flight, above what the bench's upstream serves at once
 //   (20), so the baseline held queueing, and with a 2× tolerance the limit climbed to its max (64) before
 //   the spike: upstream p95 74 ms against 53 ms at a fixed 32 for the same items/s, and after the spike
@@ -22,7 +22,7 @@
 //   spike (a capacity drop) halves the limit per window until latency is within tolerance again.
 // - A spike is learnt only by a probe that falls into it; a probe at PROBE_LIMIT in flight measures the
 //   upstream's own latency, which a capacity drop (the spike of #12's bench) barely changes, while a
-//   lasting rise of service time is learnt within PROBE_INTERVAL_MS.
+//   lasting rise of service time is learnt within PROBE_INTERVAL_MS (plus the jitter).
 // - Drops: a 429 or a timeout cuts the limit by `backoffRatio` (once per cooldown). Other transient
 //   errors only count when they spike: their EMA rate above `errorRateLimit` cuts like a drop. The plans'
 //   steady 20 % of 5xx answers is not a reason to slow down: those calls are retried anyway.
@@ -40,12 +40,18 @@ export interface AdaptiveLimitOptions {
   errorRateLimit?: number;
   /** Milliseconds between two cuts on drops: one burst of 429s is one cut, not one per call in flight. */
   cooldownMs?: number;
+  /** Random source of the probe jitter, in [0, 1). */
+  random?: () => number;
 }
 
 // Envoy's adaptive concurrency defaults: min_concurrency 3, request_count 50; its 60 s interval.
 const PROBE_LIMIT = 3;
 const PROBE_SAMPLES = 50;
 const PROBE_INTERVAL_MS = 60_000;
+// Each next probe starts up to this share of the interval late, as Envoy's min_rtt_calc_params.jitter (its
+// default, 15 %): replicas started together by a rollout would otherwise probe in step every minute, each
+// probe measuring the others' load and their dips to a few calls in flight adding up at the upstream.
+const PROBE_JITTER = 0.15;
 const WINDOW_SAMPLES = 10;
 // Round trips within this much of the baseline are not cut for: a busy worker's own event loop adds a few
 // ms. Without it, the worker bench without latency (sub-millisecond probes) lost 21 % items/s against
@@ -65,6 +71,7 @@ export class AdaptiveLimit {
   readonly #errorRateLimit: number;
   readonly #cooldownMs: number;
   readonly #probeLimit: number;
+  readonly #random: () => number;
   #limit: number;
   #baseline = 0;
   #allowed = 0;
@@ -88,6 +95,7 @@ export class AdaptiveLimit {
     this.#errorRateLimit = options.errorRateLimit ?? 0.5;
     this.#cooldownMs = options.cooldownMs ?? 100;
     this.#probeLimit = clamp(PROBE_LIMIT, this.min, this.max);
+    this.#random = options.random ?? Math.random;
     this.#probing = this.min < this.max;
     this.#rtts = new Float64Array(Math.max(PROBE_SAMPLES, WINDOW_SAMPLES, this.max));
   }
@@ -140,7 +148,7 @@ export class AdaptiveLimit {
     const p75 = this.#rtts[Math.floor(this.#samples * 0.75)] as number;
     this.#allowed = Math.max(this.#tolerance * this.#baseline, p75, this.#baseline + SLACK_MS);
     this.#probing = false;
-    this.#nextProbeAt = now + PROBE_INTERVAL_MS;
+    this.#nextProbeAt = now + PROBE_INTERVAL_MS * (1 + PROBE_JITTER * this.#random());
     this.#resetWindow();
   }
 

@@ -197,6 +197,26 @@ describe('AdaptiveLimit (issue 12)', () => {
     expect(limit.limit).toBeGreaterThan(32);
   });
 
+  it('starts each next probe up to 15 % of the minute late, at random (replicas do not probe in step)', () => {
+    // When the probe after the first one starts: the limit drops to the probe's 3 calls in flight.
+    const nextProbeAt = (random: number) => {
+      const limit = new AdaptiveLimit({ min: 2, max: 64, initial: 32, random: () => random });
+      for (let i = 0; i < PROBE_SAMPLES; i++) limit.record('ok', 5, 1, i);
+      for (let t = PROBE_SAMPLES; t < 80_000; t += 10) {
+        limit.record('ok', 5, limit.limit, t);
+        if (limit.limit === 3) return t;
+      }
+      return undefined;
+    };
+    const earliest = nextProbeAt(0);
+    const latest = nextProbeAt(0.999);
+    expect(earliest).toBeGreaterThanOrEqual(60_000);
+    expect(earliest).toBeLessThan(60_100);
+    expect(latest).toBeGreaterThanOrEqual(68_900);
+    expect(latest).toBeLessThan(69_100);
+    expect(nextProbeAt(0.5)).toBeGreaterThan(64_400);
+  });
+
   it('tolerates latency noise under the tolerance', () => {
     const { limit, t } = probed({ min: 2, max: 64, initial: 32 }, 5);
     for (let i = 0; i < 20_000; i++)
