@@ -5,11 +5,12 @@
 // - No-load latency is measured, not learnt from the limiter's own calls, as Envoy's gradient controller
 //   does: the limit is held at PROBE_LIMIT until PROBE_SAMPLES good calls that started with at most that
 //   many in flight have come back; their median round trip is the baseline. At start, then every
-//   PROBE_INTERVAL_MS, plus up to PROBE_JITTER of it. Why (#12): the baseline used to be learnt from every call and allowed to rise 1 %/s;
-//   calls start at batches × itemsPerBatch (32) in flight, above what the bench's upstream serves at once
-//   (20), so the baseline held queueing, and with a 2× tolerance the limit climbed to its max (64) before
-//   the spike: upstream p95 74 ms against 53 ms at a fixed 32 for the same items/s, and after the spike
-//   the limit (≈ 40) never got back to 90 % of that (`npm run bench -- spike`, 2026-12-01T01:25).
+//   PROBE_INTERVAL_MS, plus up to PROBE_JITTER of it. Why (#12): the baseline used to be learnt from
+//   every call and allowed to rise 1 %/s; calls start at batches × itemsPerBatch (32) in flight, above
+//   what the bench's upstream serves at once (20), so the baseline held queueing, and with a 2×
+//   tolerance the limit climbed to its max (64) before the spike: upstream p95 74 ms against 53 ms at a
+//   fixed 32 for the same items/s, and after the spike the limit (≈ 40) never got back to 90 % of that
+//   (`npm run bench -- spike`, 2026-12-01T01:25).
 // - Then per window of about one round trip of good calls (as many as the limit, at least
 //   WINDOW_SAMPLES), as Netflix concurrency-limits' Gradient2: gradient = allowed / window median, within
 //   [0.5, 1], and limit = limit × gradient + headroom, the headroom only while the limit is used (in flight
@@ -34,7 +35,10 @@ export interface AdaptiveLimitOptions {
   max: number;
   /** The limit after the first probe. */
   initial: number;
-  /** Round-trip growth over the no-load baseline tolerated before the limit shrinks (1.25: Envoy's 25 % buffer). */
+  /**
+   * Round-trip growth over the no-load baseline tolerated before the limit shrinks (1.25: Envoy's 25 %
+   * buffer).
+   */
   tolerance?: number;
   backoffRatio?: number;
   errorRateLimit?: number;
