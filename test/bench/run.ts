@@ -18,6 +18,7 @@ import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
 import { DEFAULT_LATENCY } from '../../src/simulator/server.ts';
 import {
   runWorkerBench,
+  tailSeconds,
   WORKER_BENCH_DEFAULTS,
   WORKER_NODE_ARGS,
   type WorkerBenchOptions,
@@ -133,6 +134,7 @@ function workerSection(r: WorkerBenchResult): string {
     formatNumber(x.simulatorCores, 2),
     mib(x.peakRssBytes),
     formatNumber(x.callsPerAppliedItem, 2),
+    formatNumber(x.tailSeconds, 2),
     `${x.lostItems} / ${formatNumber(items)}`,
     String(x.appliedTwice),
     String(x.deadLetters),
@@ -149,6 +151,7 @@ function workerSection(r: WorkerBenchResult): string {
           '',
           formatRatio(ratio(ours.peakRssBytes, x.peakRssBytes)),
           formatRatio(ratio(ours.callsPerAppliedItem, x.callsPerAppliedItem)),
+          formatRatio(ratio(ours.tailSeconds, x.tailSeconds)),
           '',
           '',
           '',
@@ -163,6 +166,9 @@ function workerSection(r: WorkerBenchResult): string {
     formatNumber(run.startupCpuSeconds, 2),
     formatNumber(run.simulatorCores, 2),
     formatNumber(run.requests / Math.max(1, run.applied), 2),
+    run.secondsTo99 === undefined ? 'never' : formatNumber(run.secondsTo99, 2),
+    formatNumber(tailSeconds(run), 2),
+    String(run.tailCalls),
   ]);
   return [
     `### worker-throughput, ${formatNumber(o.failureRate * 100)} % transient upstream failures, ` +
@@ -180,7 +186,10 @@ function workerSection(r: WorkerBenchResult): string {
       `each consumer ` +
       `in its own child process. CPU per item counts the consumer's CPU from \`go\` to the end of the drain; ` +
       `its start-up is shown apart (paid once per process). Simulator cores: the bench process's CPU over ` +
-      `the drain (near 1.0: the upstream's one core sets the pace). BullMQ: one job per batch, 5 attempts, exponential backoff 100 ms with full jitter. ` +
+      `the drain (near 1.0: the upstream's one core sets the pace). Drain tail: from the moment 99 % of the ` +
+      `items were applied (the simulator's ledger, looked at every 10 ms) to the end of the drain: the ` +
+      `longest retry chains waiting out their backoffs. BullMQ: one job per batch, 5 attempts, exponential ` +
+      `backoff 100 ms with full jitter. ` +
       `Our worker: ${o.workerBuild === 'compiled' ? 'compiled with tsc like the image' : 'from source (strip-types)'}, ` +
       `\`node ${WORKER_NODE_ARGS.join(' ')}\` as \`inventorybot worker\` runs it outside a container.`,
     '',
@@ -193,6 +202,7 @@ function workerSection(r: WorkerBenchResult): string {
         'simulator cores (drain)',
         'peak RSS MiB',
         'upstream calls / applied item',
+        'drain tail s: 99 % applied → drained',
         'items lost (all rounds)',
         'applied twice',
         'dead letters / failed jobs',
@@ -210,6 +220,9 @@ function workerSection(r: WorkerBenchResult): string {
         'CPU s (start-up)',
         'simulator cores',
         'calls / item',
+        's to 99 % applied',
+        'tail s',
+        'calls in the tail',
       ],
       perRound,
     ),

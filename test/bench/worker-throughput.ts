@@ -25,6 +25,7 @@ import { createRedisClient, type RedisClient } from '../../src/contracts/redis-c
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LedgerSummary } from '../../src/simulator/ledger.ts';
+import { answered, watchDrainProgress } from './drain-progress.ts';
 import { processFigures, type ProcessFigures } from './proc.ts';
 import { median } from './stats.ts';
 
@@ -96,6 +97,9 @@ export interface WorkerRun {
   appliedTwice: number;
   /** Dead letters (ours) or jobs failed for good (BullMQ). */
   deadLetters: number;
+  /** Seconds until 99 % of the items were applied, and calls answered after that (drain-progress.ts). */
+  secondsTo99: number | undefined;
+  tailCalls: number;
 }
 
 export interface WorkerSummary {
@@ -107,6 +111,8 @@ export interface WorkerSummary {
   startupCpuMs: number;
   simulatorCores: number;
   callsPerAppliedItem: number;
+  /** The drain's last 1 %: seconds from 99 % of the items applied to drained. */
+  tailSeconds: number;
   lostItems: number;
   appliedTwice: number;
   deadLetters: number;
@@ -327,10 +333,12 @@ async function drainOnce(
     const atReady = processFigures(child.process.pid ?? -1);
     const simulatorCpu = process.cpuUsage();
     const started = performance.now();
+    const progress = watchDrainProgress(simulator, o.batches * o.itemsPerBatch);
     await client.xGroupSetId(names.stream, names.group, '0', { ENTRIESREAD: 0 });
     const lastId = await client.xAdd(names.stream, '*', encodeBatch(last));
     await waitDrained(client, { stream: names.stream, group: names.group }, lastId, child, 120_000);
     const seconds = (performance.now() - started) / 1000;
+    const { secondsTo99, tailCalls } = progress.stop();
     const figures = drainFigures(child, atReady, simulatorCpu, seconds);
     const items = o.batches * o.itemsPerBatch;
     return {
@@ -341,6 +349,8 @@ async function drainOnce(
       ...figures,
       ...upstreamDelta(before, upstreamTally(simulator)),
       deadLetters: await client.xLen(names.dead),
+      secondsTo99,
+      tailCalls,
     };
   } finally {
     await child.stop();
@@ -373,8 +383,7 @@ function drainFigures(
 
 /** The simulator's ledger and every apply request it answered, whatever the status. */
 function upstreamTally(simulator: SimulatorHandle): { ledger: LedgerSummary; calls: number } {
-  const calls = Object.values(simulator.responseCounts()).reduce((sum, n) => sum + n, 0);
-  return { ledger: simulator.ledger.summary(), calls };
+  return { ledger: simulator.ledger.summary(), calls: answered(simulator) };
 }
 
 function upstreamDelta(before: ReturnType<typeof upstreamTally>, after: ReturnType<typeof upstreamTally>) {
@@ -443,9 +452,11 @@ async function bullmqOnce(
     const atReady = processFigures(child.process.pid ?? -1);
     const simulatorCpu = process.cpuUsage();
     const started = performance.now();
+    const progress = watchDrainProgress(simulator, o.batches * o.itemsPerBatch);
     child.process.send('go');
     const { failed } = await finished;
     const seconds = (performance.now() - started) / 1000;
+    const { secondsTo99, tailCalls } = progress.stop();
     const figures = drainFigures(child, atReady, simulatorCpu, seconds);
     return {
       variant,
@@ -455,6 +466,8 @@ async function bullmqOnce(
       ...figures,
       ...upstreamDelta(before, upstreamTally(simulator)),
       deadLetters: failed,
+      secondsTo99,
+      tailCalls,
     };
   } finally {
     await child.stop();
@@ -463,6 +476,9 @@ async function bullmqOnce(
     await client.flushAll();
   }
 }
+
+/** Seconds from 99 % of the items applied to the end of the drain (all of it when 99 % never came). */
+export const tailSeconds = (run: WorkerRun): number => run.seconds - (run.secondsTo99 ?? 0);
 
 const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: number): WorkerSummary => {
   const mine = runs.filter((r) => r.variant === variant);
@@ -475,6 +491,7 @@ const summarize = (variant: WorkerVariant, runs: readonly WorkerRun[], items: nu
     startupCpuMs: median(mine.map((r) => r.startupCpuSeconds * 1000)),
     simulatorCores: median(mine.map((r) => r.simulatorCores)),
     callsPerAppliedItem: median(mine.map((r) => r.requests / Math.max(1, r.applied))),
+    tailSeconds: median(mine.map(tailSeconds)),
     lostItems: mine.reduce((sum, r) => sum + (items - r.applied), 0),
     appliedTwice: mine.reduce((sum, r) => sum + r.appliedTwice, 0),
     deadLetters: mine.reduce((sum, r) => sum + r.deadLetters, 0),
