@@ -1,7 +1,8 @@
 // When a drain's items were applied, from the simulator's ledger (#12): the seconds to 99 % of the items,
 // and the tail after it. At the plans' 20 % failures a 2,000-batch drain of ours spent ~1.4 s of its
-// ~5 s on its last 1 % (about ten calls: the longest retry chains waiting out their backoffs), against
-// ~6,700 calls/s before it, so a drain's items/s mixes two things this shows apart (2026-12-01 diagnosis).
+// ~5 s on its last 1 % of items, the last second of it at ~10 calls: the longest retry chains waiting out
+// their backoffs, against ~6,700 calls/s before (a diagnosis, 2026-12-01). A drain's items/s mixes the
+// two; this shows them apart.
 import type { SimulatorHandle } from '../../src/simulator/server.ts';
 
 /** How often the ledger is looked at: finer than a backoff step (100 ms), cheap (a counter read). */
