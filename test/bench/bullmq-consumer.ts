@@ -79,7 +79,16 @@ async function processJob(job: Job<BatchJob>): Promise<void> {
 }
 
 const connection = new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null });
-const worker = new Worker<BatchJob>(queueName, processJob, { connection, concurrency, autorun: false });
+// Jobs added with `backoff: { type: 'capped' }` (#12): exponential from 100 ms with full jitter, at most 5 s,
+// the InventoryBot worker's retry defaults (BullMQ's own exponential backoff has no ceiling).
+const capped = (attemptsMade: number) =>
+  Math.random() * Math.min(5000, 100 * 2 ** Math.max(0, attemptsMade - 1));
+const worker = new Worker<BatchJob>(queueName, processJob, {
+  connection,
+  concurrency,
+  autorun: false,
+  settings: { backoffStrategy: capped },
+});
 let completed = 0;
 let failed = 0;
 const report = () => {

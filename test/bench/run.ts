@@ -61,6 +61,7 @@ const WORKER_VARIANTS: WorkerVariant[] = [
   'inventorybot',
   'bullmq-whole',
   'bullmq-skip-done',
+  'bullmq-skip-done-25',
   'baseline',
 ];
 
@@ -120,6 +121,7 @@ const VARIANT_NAMES: Record<WorkerVariant, string> = {
   reference: 'bare loop: XREADGROUP → POST per item → XACK',
   'bullmq-whole': 'BullMQ 6.7, retries the whole job',
   'bullmq-skip-done': 'BullMQ 6.7, retries skip items done',
+  'bullmq-skip-done-25': 'BullMQ 6.7, retries skip items done, 25 attempts, backoff at most 5 s (as ours)',
   baseline: 'baseline: our worker from BENCH_BASELINE_REPO',
 };
 

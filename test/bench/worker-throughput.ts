@@ -34,6 +34,8 @@ export type WorkerVariant =
   | 'reference'
   | 'bullmq-whole'
   | 'bullmq-skip-done'
+  /** skip-done with our worker's limits: 25 attempts (5 per delivery × 5 deliveries), backoff capped at 5 s. */
+  | 'bullmq-skip-done-25'
   /** Diagnosis only (#12): our worker as built from the checkout at BENCH_BASELINE_REPO, for an A/B. */
   | 'baseline';
 
@@ -416,13 +418,16 @@ async function bullmqOnce(
   ];
   const connection = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection });
+  // The -25 variant gives up no sooner than ours (#12): its backoff is bullmq-consumer.ts's `capped`, the
+  // exponential one with full jitter and our retry.maxDelayMs default as its ceiling.
+  const asOurs = variant === 'bullmq-skip-done-25';
   await queue.addBulk(
     batches.map((batch) => ({
       name: 'batch',
       data: batch,
       opts: {
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 100, jitter: 1 },
+        attempts: asOurs ? 25 : 5,
+        backoff: asOurs ? { type: 'capped' } : { type: 'exponential', delay: 100, jitter: 1 },
         removeOnComplete: true,
         removeOnFail: true,
       },
@@ -432,7 +437,7 @@ async function bullmqOnce(
     REDIS_URL: deps.redisUrl,
     QUEUE: name,
     JOBS: String(o.batches),
-    MODE: variant === 'bullmq-skip-done' ? 'skip-done' : 'whole',
+    MODE: variant.startsWith('bullmq-skip-done') ? 'skip-done' : 'whole',
     UPSTREAM_URL: simulator.url,
     BATCHES: String(o.concurrency.batches),
     ITEMS_PER_BATCH: String(o.concurrency.itemsPerBatch),
