@@ -75,8 +75,13 @@ function pickScenarios(scenarios = 'all', variants?: string): WorkerScenario[] {
   if (badVariant !== undefined) throw new Error(`unknown worker variant: ${badVariant}`);
   return [...new Set(ids)].flatMap((id) => {
     const scenario = WORKER_SCENARIOS[id] as WorkerScenario;
-    // `baseline` (an A/B against another checkout, BENCH_BASELINE_REPO) runs only when named.
-    const offered: WorkerVariant[] = [...scenario.variants, 'baseline'];
+    // `baseline` (an A/B against another checkout, BENCH_BASELINE_REPO) runs only when named, and so does
+    // BullMQ with our worker's retry limits where the scenario has failures to retry (#12).
+    const offered: WorkerVariant[] = [
+      ...scenario.variants,
+      ...(scenario.variants.includes('bullmq-skip-done') ? (['bullmq-skip-done-25'] as const) : []),
+      'baseline',
+    ];
     const picked = keep ? offered.filter((v) => keep.includes(v)) : scenario.variants;
     return picked.length > 0 ? [{ ...scenario, variants: picked }] : [];
   });
