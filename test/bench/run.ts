@@ -73,7 +73,7 @@ function pickScenarios(scenarios = 'all', variants?: string): WorkerScenario[] {
   const keep = variants?.split(',');
   const badVariant = keep?.find((v) => !(WORKER_VARIANTS as string[]).includes(v));
   if (badVariant !== undefined) throw new Error(`unknown worker variant: ${badVariant}`);
-  return [...new Set(ids)].flatMap((id) => {
+  const picked = [...new Set(ids)].flatMap((id) => {
     const scenario = WORKER_SCENARIOS[id] as WorkerScenario;
     // `baseline` (an A/B against another checkout, BENCH_BASELINE_REPO) runs only when named, and so does
     // BullMQ with our worker's retry limits where the scenario has failures to retry (#12).
@@ -82,9 +82,14 @@ function pickScenarios(scenarios = 'all', variants?: string): WorkerScenario[] {
       ...(scenario.variants.includes('bullmq-skip-done') ? (['bullmq-skip-done-25'] as const) : []),
       'baseline',
     ];
-    const picked = keep ? offered.filter((v) => keep.includes(v)) : scenario.variants;
-    return picked.length > 0 ? [{ ...scenario, variants: picked }] : [];
+    const chosen = keep ? offered.filter((v) => keep.includes(v)) : scenario.variants;
+    return chosen.length > 0 ? [{ ...scenario, variants: chosen }] : [];
   });
+  // A consumer named but run by none of the scenarios is a mistake in the command, not a silent no-op.
+  const unrun = keep?.find((v) => !picked.some((scenario) => (scenario.variants as string[]).includes(v)));
+  if (unrun !== undefined)
+    throw new Error(`worker variant ${unrun} runs in none of the scenarios: ${ids.join(', ')}`);
+  return picked;
 }
 
 const { values, positionals } = parseArgs({
