@@ -115,6 +115,11 @@ export class AdaptiveLimit {
     return this.#baseline;
   }
 
+  /** Whether the limit is held at the probe's few calls now, by design rather than cut. */
+  get probing(): boolean {
+    return this.#probing;
+  }
+
   /** One finished call: its outcome, round trip, the calls in flight when it started, and the clock. */
   record(outcome: CallOutcome, rttMs: number, inFlight: number, now: number): void {
     if (outcome === 'ignore') return;
