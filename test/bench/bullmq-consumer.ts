@@ -79,10 +79,13 @@ async function processJob(job: Job<BatchJob>): Promise<void> {
 }
 
 const connection = new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null });
-// Jobs added with `backoff: { type: 'capped' }` (#12): exponential from 100 ms with full jitter, at most 5 s,
-// the InventoryBot worker's retry defaults (BullMQ's own exponential backoff has no ceiling).
+// Jobs added with `backoff: { type: 'capped' }` (#12): exponential with full jitter from the InventoryBot
+// worker's retry.baseDelayMs default, at most its retry.maxDelayMs (BullMQ's own exponential backoff has no
+// ceiling); worker-throughput.ts reads both from the spec's schema.
+const cappedBase = Number(env('CAPPED_BACKOFF_BASE_MS'));
+const cappedMax = Number(env('CAPPED_BACKOFF_MAX_MS'));
 const capped = (attemptsMade: number) =>
-  Math.random() * Math.min(5000, 100 * 2 ** Math.max(0, attemptsMade - 1));
+  Math.random() * Math.min(cappedMax, cappedBase * 2 ** Math.max(0, attemptsMade - 1));
 const worker = new Worker<BatchJob>(queueName, processJob, {
   connection,
   concurrency,

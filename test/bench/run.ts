@@ -17,6 +17,7 @@ import {
 import { formatNumber, formatRatio, markdownTable, ratio } from './stats.ts';
 import { DEFAULT_LATENCY } from '../../src/simulator/server.ts';
 import {
+  OUR_RETRY_LIMITS,
   runWorkerBench,
   tailSeconds,
   WORKER_BENCH_DEFAULTS,
@@ -131,7 +132,9 @@ const VARIANT_NAMES: Record<WorkerVariant, string> = {
   reference: 'bare loop: XREADGROUP → POST per item → XACK',
   'bullmq-whole': 'BullMQ 6.7, retries the whole job',
   'bullmq-skip-done': 'BullMQ 6.7, retries skip items done',
-  'bullmq-skip-done-25': 'BullMQ 6.7, retries skip items done, 25 attempts, backoff at most 5 s (as ours)',
+  'bullmq-skip-done-25':
+    `BullMQ 6.7, retries skip items done, ${OUR_RETRY_LIMITS.attempts} attempts, ` +
+    `backoff at most ${OUR_RETRY_LIMITS.maxDelayMs / 1000} s (as ours)`,
   baseline: 'baseline: our worker from BENCH_BASELINE_REPO',
 };
 

@@ -25,6 +25,7 @@ import { createRedisClient, type RedisClient } from '../../src/contracts/redis-c
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LedgerSummary } from '../../src/simulator/ledger.ts';
+import { queueSchema, retrySchema } from '../../src/api/inventory-bot.ts';
 import { answered, watchDrainProgress } from './drain-progress.ts';
 import { processFigures, type ProcessFigures } from './proc.ts';
 import { median } from './stats.ts';
@@ -34,7 +35,7 @@ export type WorkerVariant =
   | 'reference'
   | 'bullmq-whole'
   | 'bullmq-skip-done'
-  /** skip-done with our worker's limits: 25 attempts (5 per delivery × 5 deliveries), backoff capped at 5 s. */
+  /** skip-done with our worker's retry limits (OUR_RETRY_LIMITS): 25 attempts, backoff capped at 5 s. */
   | 'bullmq-skip-done-25'
   /** Diagnosis only (#12): our worker as built from the checkout at BENCH_BASELINE_REPO, for an A/B. */
   | 'baseline';
@@ -74,6 +75,18 @@ export const WORKER_BENCH_DEFAULTS: Omit<WorkerBenchOptions, 'log'> = {
   latency: { medianMs: 0, p95Ms: 0 },
   variants: ['reference', 'inventorybot', 'bullmq-whole'],
   workerBuild: 'compiled',
+};
+
+/**
+ * Our worker's retry defaults as the spec's schema gives them (#12: read, not restated), for the BullMQ
+ * variant that gives up no sooner than ours: attempts per delivery × deliveries before a dead letter,
+ * and the backoff's base and cap.
+ */
+const retryDefaults = retrySchema.parse({});
+export const OUR_RETRY_LIMITS = {
+  attempts: retryDefaults.maxAttempts * queueSchema.shape.maxDeliveries.parse(undefined),
+  baseDelayMs: retryDefaults.baseDelayMs,
+  maxDelayMs: retryDefaults.maxDelayMs,
 };
 
 export interface WorkerRun {
@@ -419,14 +432,14 @@ async function bullmqOnce(
   const connection = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(name, { connection });
   // The -25 variant gives up no sooner than ours (#12): its backoff is bullmq-consumer.ts's `capped`, the
-  // exponential one with full jitter and our retry.maxDelayMs default as its ceiling.
+  // exponential one with full jitter and our retry defaults' base and ceiling.
   const asOurs = variant === 'bullmq-skip-done-25';
   await queue.addBulk(
     batches.map((batch) => ({
       name: 'batch',
       data: batch,
       opts: {
-        attempts: asOurs ? 25 : 5,
+        attempts: asOurs ? OUR_RETRY_LIMITS.attempts : 5,
         backoff: asOurs ? { type: 'capped' } : { type: 'exponential', delay: 100, jitter: 1 },
         removeOnComplete: true,
         removeOnFail: true,
@@ -438,6 +451,8 @@ async function bullmqOnce(
     QUEUE: name,
     JOBS: String(o.batches),
     MODE: variant.startsWith('bullmq-skip-done') ? 'skip-done' : 'whole',
+    CAPPED_BACKOFF_BASE_MS: String(OUR_RETRY_LIMITS.baseDelayMs),
+    CAPPED_BACKOFF_MAX_MS: String(OUR_RETRY_LIMITS.maxDelayMs),
     UPSTREAM_URL: simulator.url,
     BATCHES: String(o.concurrency.batches),
     ITEMS_PER_BATCH: String(o.concurrency.itemsPerBatch),
