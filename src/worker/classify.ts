@@ -19,10 +19,16 @@ export type CallResult =
   | { kind: 'replayed' }
   | { kind: 'rejected'; error: PermanentError<ErrorCode>; breaker: BreakerEffect }
   | { kind: 'failed'; error: TransientError<ErrorCode>; breaker: BreakerEffect }
-  | { kind: 'throttled'; error: TransientError<ErrorCode>; retryAfterMs: number | undefined };
+  | {
+      kind: 'throttled';
+      error: TransientError<ErrorCode>;
+      retryAfterMs: number | undefined;
+      /** 'success' for an answer (the upstream is up); 'none' for a call held back by a pause, never sent. */
+      breaker: BreakerEffect;
+    };
 
 export const breakerEffect = (result: CallResult): BreakerEffect =>
-  result.kind === 'rejected' || result.kind === 'failed' ? result.breaker : 'success';
+  result.kind === 'applied' || result.kind === 'replayed' ? 'success' : result.breaker;
 
 /** 4xx statuses that are about the request content, so about the item, even without a protocol body. */
 const ITEM_STATUSES = new Set([400, 410, 413, 422]);
@@ -49,12 +55,12 @@ export function classifyAnswer(
     ({ kind: 'failed', error: transientError(code), breaker }) as const;
   if (status === 429) {
     const error = transientError('RATE_LIMITED');
-    return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
+    return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs), breaker: 'success' };
   }
   if (status === 409) {
     // Idempotency-Key draft: a request with this key is still being processed. Wait and ask again.
     const error = transientError('KEY_IN_PROGRESS');
-    return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
+    return { kind: 'throttled', error, retryAfterMs: parseRetryAfter(retryAfter, nowMs), breaker: 'success' };
   }
   if (status === 408 || status === 504) return transient('UPSTREAM_TIMEOUT');
   if (status >= 500) return transient('UPSTREAM_5XX');

@@ -7,7 +7,7 @@ import type { AdaptiveLimitOptions, CallOutcome } from './adaptive-limit.ts';
 import { CallLimiter, type ReleaseSlot } from './call-limiter.ts';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './circuit-breaker.ts';
 import { classifyAnswer, classifyCallError, type CallResult } from './classify.ts';
-import { PermanentError } from '../contracts/errors.ts';
+import { PermanentError, TransientError } from '../contracts/errors.ts';
 import { encodeIdempotencyKey, isValidHeaderValue } from './idempotency-key.ts';
 import { DeadlineQueue, type Deadline } from './deadline-queue.ts';
 import { TokenBucket } from '../contracts/token-bucket.ts';
@@ -29,6 +29,10 @@ export interface CallObserver {
   onBreaker(upstream: string, state: BreakerState, previous: BreakerState): void;
   onLimit(upstream: string, limit: number): void;
 }
+
+/** A call held back because its upstream asked to wait (429/409 with Retry-After). */
+export const throttledError = (name: string) =>
+  new TransientError('RATE_LIMITED', `${name} asked to wait (Retry-After)`);
 
 /** The result code a call is counted under in metrics: ok, or its error_code. */
 export const resultLabel = (result: CallResult): string => ('error' in result ? result.error.code : 'ok');
@@ -100,10 +104,22 @@ export class UpstreamEndpoint {
     const release = slot ?? this.limiter.tryAcquire() ?? (await this.limiter.acquire(priority));
     const wait = this.#bucket.reserve(performance.now());
     if (wait > 0) await sleep(wait);
+    // A 429 may have come in while this call waited for its slot or token: it waits too, unsent.
+    const paused = this.throttledForMs(performance.now());
+    if (paused > 0) {
+      release('ignore', 0);
+      return { kind: 'throttled', error: throttledError(this.name), retryAfterMs: paused, breaker: 'none' };
+    }
     const started = performance.now();
     const result = await this.#call(JSON.stringify(request), key, started);
-    // Given back once undici has finished with the answer: its connection is free for the next call.
     const seconds = (performance.now() - started) / 1000;
+    // The pause is set before the slot is given back: the call waiting for the slot starts after it and
+    // sees it. Set by the router after send() returned, it came a turn late: the next call had gone out
+    // (upstream-answers.test.ts saw it 6 ms after a 429 with one call in flight allowed).
+    if (result.kind === 'throttled' && result.retryAfterMs !== undefined) {
+      this.pauseUntil(performance.now() + result.retryAfterMs);
+    }
+    // Given back once undici has finished with the answer: its connection is free for the next call.
     release(limitOutcome(result), seconds * 1000);
     this.#observer.onCall(this.name, resultLabel(result), seconds);
     return result;

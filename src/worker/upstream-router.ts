@@ -10,7 +10,7 @@ import { breakerEffect, type CallResult } from './classify.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import { TransientError } from '../contracts/errors.ts';
 import type { ReleaseSlot } from './call-limiter.ts';
-import type { UpstreamEndpoint } from './upstream-endpoint.ts';
+import { throttledError, type UpstreamEndpoint } from './upstream-endpoint.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { WorkerEvents } from './worker-events.ts';
 
@@ -144,6 +144,7 @@ export class UpstreamRouter {
             kind: 'throttled',
             error: throttledError(endpoint.name),
             retryAfterMs: throttled,
+            breaker: 'none',
             upstream: endpoint.name,
           };
         }
@@ -158,9 +159,6 @@ export class UpstreamRouter {
         }
         const result = await endpoint.send(request, key, priority, slot);
         endpoint.breaker.record(breakerEffect(result), grant, now());
-        if (result.kind === 'throttled' && result.retryAfterMs !== undefined) {
-          endpoint.pauseUntil(now() + result.retryAfterMs);
-        }
         if (grant === 'probe' && result.kind === 'failed') {
           failedProbe = { ...result, upstream: endpoint.name };
           continue;
@@ -213,6 +211,3 @@ export class UpstreamRouter {
     return Promise.all(this.#endpoints.map((e) => e.close()));
   }
 }
-
-const throttledError = (name: string) =>
-  new TransientError('RATE_LIMITED', `${name} asked to wait (Retry-After)`);
