@@ -2,8 +2,8 @@
 // spec.scaling.scaleInOrder: "idle-first" (IdleFirst, the default: the operator keeps each worker pod's
 // pod-deletion-cost at its batches in flight) and "replica-set" (ReplicaSet: the control run, the
 // ReplicaSet's own order, newest first). Both run the defaults minReplicas 2 / maxReplicas 10 and scale on
-// queue lag (external metrics); each worker is held to 15 upstream calls/s, so a batch of 1,000 items
-// takes about a minute. Per bot:
+// queue lag (external metrics); each worker is held to 8 upstream calls/s, so a batch of 1,000 items
+// takes about two minutes. Per bot:
 // - steady traffic: 1 batch/s of 5 items (an enqueue Job, 20 batches);
 // - the burst: 100 batches/s (100x the steady rate) of 5 items, 300 batches, and two "full syncs" of 1,000
 //   items near and at the tail (the work a scale-in must not cut: its worker cannot finish it within the
@@ -57,7 +57,13 @@ const BURST = { batches: 300, items: 5, rate: 100 * STEADY.rate };
 // the control run needs only one of them on a newer pod. At most minReplicas of them, so IdleFirst can
 // keep every holder.
 const LONG = { batches: 2, items: 1000, apart: 20 };
-const CALLS_PER_SECOND = 15;
+// The scale-in waits this long after the queue drains, so that it begins with all 10 workers ready: with 10
+// s it raced their start (ready 21-38 s after the first burst batch, scale-in 28-44 s; a CI run timed out
+// waiting for 10 ready after the scale-in had begun). Hence also 8 calls/s per worker, not 15: a long
+// batch's holder must still be busy past the 25 s shutdown grace when the later scale-in removes it (a
+// batch holds at most 1,000 items).
+const SCALE_DOWN_STABILIZATION_SECONDS = 30;
+const CALLS_PER_SECOND = 8;
 const SYNC_MS = HPA_SYNC_PERIOD_SECONDS * 1000;
 
 type Order = 'IdleFirst' | 'ReplicaSet';
@@ -365,7 +371,7 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
           scaling: {
             targetCPUUtilizationPercentage: 0,
             queueLagPerReplica: 10,
-            scaleDownStabilizationSeconds: 10,
+            scaleDownStabilizationSeconds: SCALE_DOWN_STABILIZATION_SECONDS,
             scaleInOrder: l.order,
           },
           resources: { requests: { cpu: '50m', memory: '64Mi' } },
