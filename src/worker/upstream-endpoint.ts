@@ -30,9 +30,18 @@ export interface CallObserver {
   onLimit(upstream: string, limit: number): void;
 }
 
-/** A call held back because its upstream asked to wait (429/409 with Retry-After). */
-export const throttledError = (name: string) =>
-  new TransientError('RATE_LIMITED', `${name} asked to wait (Retry-After)`);
+/**
+ * A call held back, unsent, because its upstream asked to wait (429/409 with Retry-After) and the pause
+ * still lasts `pausedMs`. It never left, so it has no breaker effect: it neither resets failures nor
+ * settles a half-open trial.
+ */
+export const heldBack = (name: string, pausedMs: number) =>
+  ({
+    kind: 'throttled',
+    error: new TransientError('RATE_LIMITED', `${name} asked to wait (Retry-After)`),
+    retryAfterMs: pausedMs,
+    breaker: 'none',
+  }) as const satisfies CallResult;
 
 /** The result code a call is counted under in metrics: ok, or its error_code. */
 export const resultLabel = (result: CallResult): string => ('error' in result ? result.error.code : 'ok');
@@ -108,7 +117,7 @@ export class UpstreamEndpoint {
     const paused = this.throttledForMs(performance.now());
     if (paused > 0) {
       release('ignore', 0);
-      return { kind: 'throttled', error: throttledError(this.name), retryAfterMs: paused, breaker: 'none' };
+      return heldBack(this.name, paused);
     }
     const started = performance.now();
     const result = await this.#call(JSON.stringify(request), key, started);

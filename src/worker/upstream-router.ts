@@ -10,7 +10,7 @@ import { breakerEffect, type CallResult } from './classify.ts';
 import type { ErrorCode } from '../contracts/error-codes.ts';
 import { TransientError } from '../contracts/errors.ts';
 import type { ReleaseSlot } from './call-limiter.ts';
-import { throttledError, type UpstreamEndpoint } from './upstream-endpoint.ts';
+import { heldBack, type UpstreamEndpoint } from './upstream-endpoint.ts';
 import type { ApplyRequest } from '../contracts/upstream-protocol.ts';
 import type { WorkerEvents } from './worker-events.ts';
 
@@ -140,13 +140,7 @@ export class UpstreamRouter {
         const throttled = endpoint.throttledForMs(at);
         if (throttled > 0 && endpoint.breaker.state === 'closed') {
           // Backpressure from a 429 is not a reason to fail over: wait for the upstream that asked.
-          return {
-            kind: 'throttled',
-            error: throttledError(endpoint.name),
-            retryAfterMs: throttled,
-            breaker: 'none',
-            upstream: endpoint.name,
-          };
+          return { ...heldBack(endpoint.name, throttled), upstream: endpoint.name };
         }
         // Not 'refuse': #route picked it because its breaker lets a call through at `at`.
         const grant = endpoint.breaker.grant(at);
