@@ -121,7 +121,8 @@ afterAll(async () => {
 
 describe('a real Prometheus scraping a worker and the simulator', () => {
   it('scrapes both targets', async () => {
-    const up = await query('up');
+    // Scraped successfully in the last 30 s: one scrape may time out (900 ms) on a busy host.
+    const up = await query('max_over_time(up[30s])');
     expect(up.data.result.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([
       [BOT, '1'],
       ['simulator', '1'],

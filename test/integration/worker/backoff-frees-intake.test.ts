@@ -20,8 +20,9 @@ test('batches waiting only on backoff free their intake slot', async () => {
         : ok(call),
     workload: { batches: 20, warehouses: 2, minItems: 1, maxItems: 1 },
     config: {
-      // Every first call fails; the retry waits 3 s, far longer than taking 20 batches does.
-      retry: { maxAttempts: 5, baseDelayMs: 3000, maxDelayMs: 3000, jitter: 'none' },
+      // Every first call fails; the retry waits 8 s, far longer than taking 20 batches does, even on a
+      // starved host.
+      retry: { maxAttempts: 5, baseDelayMs: 8000, maxDelayMs: 8000, jitter: 'none' },
       // 20 transient failures in a row are the test's script, not an outage.
       circuitBreaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 },
       concurrency: { batches: 1, itemsPerBatch: 8 },

@@ -52,7 +52,8 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
   const rig = await h.startWorkerRig({
     label: 'sigterm',
     simulator: { faults: { failureRate: 0 }, latency: { medianMs: 60, p95Ms: 120 } },
-    workload: { batches: 30, warehouses: 2, minItems: 6, maxItems: 10 },
+    // ~30 s of work: a backlog is still there at SIGTERM however long the waits before it take.
+    workload: { batches: 300, warehouses: 2, minItems: 6, maxItems: 10 },
     config: { concurrency: { batches: 3, itemsPerBatch: 2 } },
   });
   const { sim, names, batches } = rig;
@@ -103,8 +104,9 @@ test('SIGTERM: in-flight batches finish, exit 0 within the grace period, nothing
 test('SIGTERM with claimIdle < grace: a batch still being worked stays claimed until it finishes; nobody reclaims it', async () => {
   // #16: a stopping worker used to stop heartbeating at SIGTERM, so with claimIdle (1 s here) shorter
   // than the grace (25 s) another worker reclaimed a batch whose call was still under way and applied
-  // it again. The one item's call takes 8 s, far more than claimIdle.
-  const slowMs = 8000;
+  // it again. The one item's call takes 14 s, far more than claimIdle, and long enough that the rescuer
+  // (a new worker process: seconds to start on a busy 2-core host) is up for 3 s of it.
+  const slowMs = 14_000;
   const rig = await h.startWorkerRig({
     label: 'sigterm-heartbeat',
     script: (call) =>

@@ -61,30 +61,51 @@ test('a 50,000-item backlog in one warehouse does not delay another warehouse', 
 
   // Each small batch's wait: from when it could start (enqueued, and the one before it in its own
   // warehouse done) to when its processing started (its log line's time minus its duration).
-  const lines = workers.flatMap((w) => w.logs).filter((l) => l.event === 'batch_complete');
-  const done = new Map(
-    lines.map((l) => {
-      const end = Date.parse(l.timestamp as string);
-      return [l.batch_id as string, { start: end - (l.duration as number) * 1000, end }];
-    }),
+  const completions = workers.flatMap((w) =>
+    w.logs
+      .filter((l) => l.event === 'batch_complete')
+      .map((l) => {
+        const end = Date.parse(l.timestamp as string);
+        return {
+          worker: w.name,
+          batchId: l.batch_id as string,
+          warehouse: l.warehouse as string,
+          start: end - (l.duration as number) * 1000,
+          end,
+        };
+      }),
   );
+  const done = new Map(completions.map((c) => [c.batchId, c]));
   const waits = late.map((batch, i) => {
-    const own = done.get(batch.batchId) as { start: number };
+    const own = done.get(batch.batchId) as (typeof completions)[number];
     const previous = i === 0 ? undefined : done.get((late[i - 1] as BatchMessage).batchId);
     const ready = Math.max(Date.parse(batch.enqueuedAt), previous?.end ?? 0);
-    return Math.max(0, own.start - ready);
+    // Counted in work rather than milliseconds: the backlog's batches its own worker started while it
+    // waited. A stall of that worker (a busy 2-core host) delays both alike; behind the backlog (unsharded)
+    // it is thousands.
+    const overtakenBy = completions.filter(
+      (c) => c.worker === own.worker && c.warehouse === big && c.start > ready && c.start < own.start,
+    ).length;
+    return { ms: Math.max(0, own.start - ready), overtakenBy };
   });
-  const service = lines.filter((l) => l.warehouse === big).map((l) => (l.duration as number) * 1000);
+  const service = completions.filter((c) => c.warehouse === big).map((c) => c.end - c.start);
   const figures = {
-    waitP95Ms: Math.round(quantile(waits, 0.95)),
-    waitMaxMs: Math.round(Math.max(...waits)),
+    waitP95Ms: Math.round(
+      quantile(
+        waits.map((w) => w.ms),
+        0.95,
+      ),
+    ),
+    waitMaxMs: Math.round(Math.max(...waits.map((w) => w.ms))),
     serviceP50Ms: Math.round(quantile(service, 0.5)),
+    overtakenByMax: Math.max(...waits.map((w) => w.overtakenBy)),
     backlogBatchesLeft: backlogLeft,
   };
   console.log(`fairness: ${JSON.stringify(figures)}`);
   // The backlog was still there: the small warehouse went past it, not after it.
   expect(backlogLeft).toBeGreaterThan(2500);
-  // A few batch service times (the worker's other shards' batches share its call slots), plus 50 ms
-  // for the Redis round trips of taking a batch and a busy machine.
-  expect(figures.waitP95Ms).toBeLessThanOrEqual(4 * Math.max(figures.serviceP50Ms, 5) + 50);
+  // At most two rounds of the worker's batch slots (4) start before a small batch: those it had already
+  // taken when the small one arrived. Asserted in milliseconds before (4 service times + 50 ms, ~110 ms,
+  // against 4-11 ms seen), which one 100 ms pause of a worker could break.
+  expect(figures.overtakenByMax).toBeLessThanOrEqual(2 * 4);
 });

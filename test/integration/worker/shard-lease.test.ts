@@ -21,8 +21,9 @@ const batch = (n: number) =>
 
 test('one owner per shard; after expiry the new owner has a larger token and the stale one is fenced out', async () => {
   const names = uniqueNames('lease');
-  const ttlMs = 300;
-  const a = new ShardLeases(h.client, { stream: names.stream, consumer: 'a', ttlMs });
+  // a's lease outlives the steps below however slow the host (a 300 ms TTL could lapse mid-way); its
+  // expiry is then brought forward, as the passing of its TTL would.
+  const a = new ShardLeases(h.client, { stream: names.stream, consumer: 'a', ttlMs: 60_000 });
   const b = new ShardLeases(h.client, { stream: names.stream, consumer: 'b', ttlMs: 60_000 });
   const [leaseA] = await a.acquire([0, 1], 1);
   expect(leaseA?.shard).toBe(0);
@@ -44,6 +45,7 @@ test('one owner per shard; after expiry the new owner has a larger token and the
   const entryA = first.kind === 'entry' ? first.entry : undefined;
 
   // a stops renewing (a pause, a partition): its lease expires and b takes the shard.
+  await h.client.pExpire(shardKeys(names.stream).lease(0), 1);
   await waitFor(
     () => h.client.exists(shardKeys(names.stream).lease(0)),
     (n) => n === 0,

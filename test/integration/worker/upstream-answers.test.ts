@@ -89,15 +89,17 @@ test('2xx in any shape is applied once; item verdicts are dead-lettered; transie
 });
 
 test('a timeout is UPSTREAM_TIMEOUT, and a slow upstream that applied the item is not dead-lettered', async () => {
-  // The first call of every key applies, then answers after the timeout; the retry is replayed.
+  // The first call of every key applies, then answers after the timeout; the retry is replayed. The
+  // timeout (1 s) leaves the immediate replayed answer room on a busy host, where a 300 ms one could
+  // also time out a retry.
   const rig = await h.startWorkerRig({
     label: 'timeouts',
     script: (c) =>
       c.n === 1
-        ? { status: 200, delayMs: 1500, apply: true, body: '{"status":"applied"}' }
+        ? { status: 200, delayMs: 3000, apply: true, body: '{"status":"applied"}' }
         : { status: 200, body: '{"status":"replayed"}' },
     config: {
-      upstream: { timeoutMs: 300 },
+      upstream: { timeoutMs: 1000 },
       circuitBreaker: { consecutiveFailures: 50, halfOpenAfterMs: 1000 },
     },
   });

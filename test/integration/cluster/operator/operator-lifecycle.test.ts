@@ -119,17 +119,21 @@ describe('operator lifecycle', () => {
       resyncPeriodMs: 500,
       logger: quiet,
     });
-    // Several resyncs of every cached object, each a full reconcile.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    const metrics = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    // Several resyncs of every cached object, each a full reconcile: waited for, counted in reconciles.
     // Successes, and reconciles that ask to look again (#15: a bot whose Redis does not answer, as
     // this one's, is rechecked while its replicas are held).
-    const reconciles = [
-      ...metrics.matchAll(
-        /controller_runtime_reconcile_total\{controller="inventorybot",result="(?:success|requeue_after)"\} (\d+)/g,
-      ),
-    ].reduce((sum, m) => sum + Number(m[1]), 0);
-    expect(reconciles).toBeGreaterThanOrEqual(3);
+    const reconcilesIn = (text: string) =>
+      [
+        ...text.matchAll(
+          /controller_runtime_reconcile_total\{controller="inventorybot",result="(?:success|requeue_after)"\} (\d+)/g,
+        ),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
+    const readMetrics = async () => (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    const metrics = await waitFor(readMetrics, (text) => reconcilesIn(text) >= 3, {
+      timeoutMs: 30_000,
+      what: 'three reconciles of the converged bot',
+    });
+    const reconciles = reconcilesIn(metrics);
     expect(await ownedResourceVersions('shop')).toEqual(before);
     // Not even a no-op PATCH: every owned object was found up to date in the cache and skipped.
     const total = (name: string) =>

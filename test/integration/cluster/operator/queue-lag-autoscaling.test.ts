@@ -368,8 +368,10 @@ describe('queue-lag autoscaling through external.metrics.k8s.io', () => {
 
     const bot = await waitFor(
       getBot,
-      (b) => b.status?.queue?.lag === BATCHES && b.status?.desiredReplicas === 5,
-      { timeoutMs: 60_000, intervalMs: 500, what: 'status.queue.lag 45 and desiredReplicas 5' },
+      // readyReplicas too: the table below reads it, and the bot's status can trail the Deployment's.
+      (b) =>
+        b.status?.queue?.lag === BATCHES && b.status?.desiredReplicas === 5 && b.status?.readyReplicas === 5,
+      { timeoutMs: 60_000, intervalMs: 500, what: 'status.queue.lag 45, desiredReplicas 5, 5 ready' },
     );
     expect(bot.status?.queue).toMatchObject({ length: BATCHES, lag: BATCHES, pending: 0, deadLetters: 0 });
     const table = kubectl(['get', 'ib', BOT, '-n', ns]);
