@@ -10,10 +10,10 @@
 //   25 s shutdown grace; near the tail it most often goes to a worker the scale-out added, one a
 //   ReplicaSet removes first).
 // Redelivered batches can only come from the scale-in: the simulator fails nothing, nothing else stops.
-// Asserted: the HPA sets maxReplicas in at most two of its decisions after the first burst batch; the
-// burst drains; the HPA scales in to minReplicas; with IdleFirst no pod holding a batch is removed and 0
-// batches are redelivered, without it the ReplicaSet removes a busy pod and its batch is redelivered
-// (> 0); every item applied exactly once, nothing dead-lettered.
+// Asserted: the HPA sets maxReplicas in at most two of its decisions after the first burst batch, none held
+// back by a scale-up policy; the burst drains; the HPA scales in to minReplicas; with IdleFirst no pod
+// holding a batch is removed and 0 batches are redelivered, without it the ReplicaSet removes a busy pod and
+// its batch is redelivered (> 0); every item applied exactly once, nothing dead-lettered.
 import { HPA_SYNC_PERIOD_SECONDS, PROJECT_IMAGE } from '../../cluster/real-node.ts';
 import { kubectlOk } from '../../support/command-line.ts';
 import { exactlyOnceViolations } from '../../support/queue-fixture.ts';
@@ -151,6 +151,32 @@ const replicas = (): Record<string, number> => {
     `${LABELS.component}=worker`,
   ]);
   return Object.fromEntries(list.items.map((d) => [d.metadata.name, d.spec.replicas ?? 0]));
+};
+/**
+ * In one kubectl call (this polls every 250 ms through the burst), each worker Deployment's replicas and
+ * the reason each HPA's ScalingLimited condition gives when true. "ScaleUpLimit" is a scale-up policy
+ * holding back what the metric asks for (the default's +4 pods or x2 per 15 s); "TooManyReplicas" is
+ * maxReplicas, which a burst may well ask past.
+ */
+const scaleState = () => {
+  const list = kubectlJson<{
+    items: {
+      kind: string;
+      metadata: { name: string };
+      spec: { replicas?: number };
+      status?: { conditions?: { type: string; status: string; reason?: string }[] };
+    }[];
+  }>(['get', 'deploy,hpa', '-n', NS, '-l', `${LABELS.component}=worker`]);
+  const of = (kind: string) => list.items.filter((o) => o.kind === kind);
+  return {
+    replicas: Object.fromEntries(of('Deployment').map((d) => [d.metadata.name, d.spec.replicas ?? 0])),
+    limits: Object.fromEntries(
+      of('HorizontalPodAutoscaler').map((h) => [
+        h.metadata.name,
+        h.status?.conditions?.find((c) => c.type === 'ScalingLimited' && c.status === 'True')?.reason,
+      ]),
+    ),
+  };
 };
 /**
  * The HPA's SuccessfulRescale events last seen in [from, to] (whole seconds, as events keep time), oldest
@@ -412,11 +438,14 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
     file: { configMap: 'bursts', key: `${l.bot}.jsonl` },
   }));
 
-  // Scale-out: the Deployments at maxReplicas (the HPA's decision), then every worker ready.
+  // Scale-out: the Deployments at maxReplicas (the HPA's decision), then every worker ready. Meanwhile
+  // every limit the HPAs report is kept: a scale-up policy must never hold the burst back.
+  const limitsSeen = new Map<string, Set<string>>(lanes.map((l) => [workloadName(l.bot), new Set()]));
   await waitFor(
     () => {
       const now = Date.now();
-      const r = replicas();
+      const { replicas: r, limits } = scaleState();
+      for (const [hpa, reason] of Object.entries(limits)) if (reason) limitsSeen.get(hpa)?.add(reason);
       for (const l of lanes) if (l.maxAt === undefined && r[l.bot] === MAX) l.maxAt = now;
       return lanes.every((l) => l.maxAt !== undefined);
     },
@@ -461,10 +490,13 @@ test('a 100x burst takes the workers to maxReplicas within two HPA syncs, drains
     expect(rescales.length).toBeLessThanOrEqual(2);
     expect(rescales.at(-1)?.size).toBe(MAX);
     for (const e of rescales) expect(e.why).toMatch(/^external metric inventorybot_queue_lag above target/);
-    // Two decisions are consecutive syncs, not the default policy's steps 15 s apart (events keep whole
-    // seconds: 5 s syncs show 4-6 s apart; 11 s leaves a sync's delay on a loaded host).
-    if (rescales.length === 2)
-      expect(rescales[1]!.at - rescales[0]!.at).toBeLessThanOrEqual(2 * SYNC_MS + 1000);
+    // Two decisions come from the metric rising between syncs, never from a scale-up policy that held the
+    // first back (the default policy's steps, 15 s apart): the HPA says so in its ScalingLimited condition,
+    // sampled every poll above. Asserted in the HPA's own words rather than as "at most 11 s apart", which
+    // a controller-manager starved on this 2-core host can break without any fault of ours.
+    const limits = [...(limitsSeen.get(workloadName(l.bot)) ?? [])];
+    figures[`${l.bot}: HPA scaling limits seen on the way to ${MAX}`] = limits.join(', ') || 'none';
+    expect(limits).not.toContain('ScaleUpLimit');
     expect(took).toBeLessThanOrEqual(6 * SYNC_MS);
   }
   await waitFor(
